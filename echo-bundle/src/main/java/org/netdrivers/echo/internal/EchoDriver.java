@@ -1,0 +1,79 @@
+package org.netdrivers.echo.internal;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.support.DriverRegistration;
+import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.ManagedDriver;
+import org.netdrivers.support.OpenStreams;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** One echo endpoint per {@code org.netdrivers.echo} factory configuration. */
+@Component(configurationPid = NetworkConstants.PID_ECHO, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        immediate = true, service = {})
+@Designate(ocd = EchoConfig.class, factory = true)
+public final class EchoDriver {
+    private final DriverRegistration registration;
+
+    @Activate
+    public EchoDriver(BundleContext context, Map<String, Object> properties) {
+        registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_ECHO,
+                NetworkConstants.CLIENT_NETWORK,
+                (config, common) -> new Echo(common, config.intInRange(EchoConfig.BUFFER_BYTES, 1, Integer.MAX_VALUE,
+                        EchoConfig.DEFAULT_BUFFER_BYTES)));
+    }
+
+    @Deactivate
+    void deactivate(int reason) {
+        if (registration != null) {
+            registration.deactivate(reason);
+        }
+    }
+
+    /** The service object: every connect() is a new in-memory echo stream. */
+    static final class Echo implements ManagedDriver {
+        private final DriverSettings settings;
+        private final long limit;
+        private final OpenStreams streams = new OpenStreams();
+
+        Echo(DriverSettings settings, long limit) {
+            this.settings = settings;
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<ByteStream> connect() {
+            StreamClosedException gone = streams.shutdownReason();
+            if (gone != null) {
+                return CompletableFuture.failedFuture(gone);
+            }
+            return CompletableFuture.completedFuture(streams.track(new EchoStream(settings.describe(), limit)));
+        }
+
+        @Override
+        public Optional<String> address() {
+            return Optional.of("echo:" + settings.name());
+        }
+
+        @Override
+        public String client() {
+            return NetworkConstants.CLIENT_NETWORK;
+        }
+
+        @Override
+        public void dispose(StreamClosedException reason) {
+            streams.closeAll(reason);
+        }
+    }
+}

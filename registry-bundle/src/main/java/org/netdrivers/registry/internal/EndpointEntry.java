@@ -1,0 +1,118 @@
+package org.netdrivers.registry.internal;
+
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamRegistry;
+import org.osgi.framework.ServiceReference;
+
+/** A registered driver service and the traffic the registry carried to it. */
+final class EndpointEntry {
+    final ServiceReference<NetworkInterface> ref;
+    final NetworkInterface service;
+    final AtomicLong open = new AtomicLong();
+    final AtomicLong total = new AtomicLong();
+    final AtomicLong bytesIn = new AtomicLong();
+    final AtomicLong bytesOut = new AtomicLong();
+
+    EndpointEntry(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
+        this.ref = ref;
+        this.service = service;
+    }
+
+    String name() {
+        return String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME));
+    }
+
+    String type() {
+        return String.valueOf(ref.getProperty(NetworkConstants.NETWORK_TYPE));
+    }
+
+    Optional<String> export() {
+        Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
+        return e == null ? Optional.empty() : Optional.of(e.toString());
+    }
+
+    String pid() {
+        Object pid = ref.getProperty("service.pid");
+        return pid == null ? "service " + ref.getProperty("service.id") : pid.toString();
+    }
+
+    String describe() {
+        return type() + " driver '" + name() + "' (" + pid() + ")";
+    }
+
+    /** Connects and wraps the stream so that it is counted here. */
+    CompletionStage<ByteStream> open() {
+        return service.connect().thenApply(stream -> {
+            open.incrementAndGet();
+            total.incrementAndGet();
+            stream.closed().whenComplete((v, e) -> open.decrementAndGet());
+            return new Counted(stream);
+        });
+    }
+
+    StreamRegistry.Endpoint snapshot() {
+        Map<String, Object> props = new TreeMap<>();
+        for (String key : ref.getPropertyKeys()) {
+            props.put(key, ref.getProperty(key));
+        }
+        return new EndpointSnapshot(name(), type(), service.describeAddress(), export(), Collections.unmodifiableMap(props),
+                open.get(), total.get(), bytesIn.get(), bytesOut.get());
+    }
+
+    record EndpointSnapshot(String name, String type, String address, Optional<String> export, Map<String, Object> properties,
+            long openStreams, long totalStreams, long bytesIn, long bytesOut) implements StreamRegistry.Endpoint {
+    }
+
+    /** Counts bytes through a driver's stream. */
+    private final class Counted implements ByteStream {
+        private final ByteStream inner;
+
+        Counted(ByteStream inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public CompletionStage<Optional<ByteBuffer>> receive() {
+            return inner.receive().thenApply(chunk -> {
+                chunk.ifPresent(c -> bytesIn.addAndGet(c.remaining()));
+                return chunk;
+            });
+        }
+
+        @Override
+        public CompletionStage<Void> send(ByteBuffer chunk) {
+            int n = chunk.remaining();
+            return inner.send(chunk).thenRun(() -> bytesOut.addAndGet(n));
+        }
+
+        @Override
+        public CompletionStage<Void> sendEof() {
+            return inner.sendEof();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+
+        @Override
+        public CompletionStage<Void> closed() {
+            return inner.closed();
+        }
+
+        @Override
+        public String toString() {
+            return inner.toString();
+        }
+    }
+}

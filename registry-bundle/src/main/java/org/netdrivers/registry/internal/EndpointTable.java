@@ -1,0 +1,98 @@
+package org.netdrivers.registry.internal;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.netdrivers.api.NetworkInterface;
+import org.osgi.framework.ServiceReference;
+
+/** The live driver services, and callers waiting for one that matches. */
+final class EndpointTable {
+    private final Map<ServiceReference<NetworkInterface>, EndpointEntry> entries = new ConcurrentHashMap<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    private record Waiter(Target target, CompletableFuture<EndpointEntry> future) {
+    }
+
+    EndpointEntry add(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
+        EndpointEntry entry = new EndpointEntry(ref, service);
+        entries.put(ref, entry);
+        List<Waiter> ready = new ArrayList<>();
+        synchronized (waiters) {
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w.future.isDone()) {
+                    it.remove();
+                } else if (w.target.matches(ref)) {
+                    it.remove();
+                    ready.add(w);
+                }
+            }
+        }
+        // the best match may be another entry than the new one
+        for (Waiter w : ready) {
+            w.future.complete(best(w.target).orElse(entry));
+        }
+        return entry;
+    }
+
+    EndpointEntry remove(ServiceReference<NetworkInterface> ref) {
+        return entries.remove(ref);
+    }
+
+    List<EndpointEntry> all() {
+        return new ArrayList<>(entries.values());
+    }
+
+    /** The best entry matching {@code target}: highest service.ranking, then lowest service.id. */
+    Optional<EndpointEntry> best(Target target) {
+        EndpointEntry best = null;
+        for (EndpointEntry e : entries.values()) {
+            if (target.matches(e.ref) && (best == null || e.ref.compareTo(best.ref) > 0)) {
+                best = e;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * The best entry matching {@code target} now, or the first to appear within {@code waitMs};
+     * completes exceptionally with {@link TimeoutException} otherwise.
+     */
+    CompletableFuture<EndpointEntry> await(Target target, long waitMs, ScheduledExecutorService timer) {
+        CompletableFuture<EndpointEntry> future = new CompletableFuture<>();
+        synchronized (waiters) {
+            Optional<EndpointEntry> now = best(target);
+            if (now.isPresent()) {
+                future.complete(now.get());
+                return future;
+            }
+            if (waitMs <= 0) {
+                future.completeExceptionally(new TimeoutException("no driver matches '" + target + "'"));
+                return future;
+            }
+            waiters.add(new Waiter(target, future));
+        }
+        timer.schedule(() -> future.completeExceptionally(new TimeoutException(
+                "no driver matching '" + target + "' appeared within " + waitMs + " ms")), waitMs, TimeUnit.MILLISECONDS);
+        return future;
+    }
+
+    /** Fails every waiter (the registry is stopping). */
+    void failWaiters(Throwable reason) {
+        List<Waiter> copy;
+        synchronized (waiters) {
+            copy = new ArrayList<>(waiters);
+            waiters.clear();
+        }
+        copy.forEach(w -> w.future.completeExceptionally(reason));
+    }
+}

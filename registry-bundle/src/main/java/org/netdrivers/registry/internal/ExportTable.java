@@ -1,0 +1,169 @@
+package org.netdrivers.registry.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.support.ListenAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every export, keyed by listen address: those a driver asks for with {@code network.export}, and
+ * those of forward configurations. A driver export outlives its driver by the wait bound plus a
+ * second, so that a driver being replaced finds its listener still there.
+ */
+final class ExportTable {
+    private static final Logger LOG = LoggerFactory.getLogger(ExportTable.class);
+
+    private final ExportContext context;
+    private final Map<ListenAddress, Entry> exports = new HashMap<>();
+
+    private static final class Entry {
+        final TcpExport export;
+        final String driverName; // null for a forward
+        final String forwardPid; // null for a driver export
+        ScheduledFuture<?> linger;
+
+        Entry(TcpExport export, String driverName, String forwardPid) {
+            this.export = export;
+            this.driverName = driverName;
+            this.forwardPid = forwardPid;
+        }
+    }
+
+    ExportTable(ExportContext context) {
+        this.context = context;
+    }
+
+    /** A driver with {@code network.export} appeared: start its export or keep the existing one. */
+    synchronized void driverAppeared(EndpointEntry endpoint) {
+        Optional<String> text = endpoint.export();
+        if (text.isEmpty()) {
+            return;
+        }
+        String source = endpoint.describe() + ", field '" + NetworkConstants.NETWORK_EXPORT + "'";
+        ListenAddress listen;
+        try {
+            listen = ListenAddress.parse(text.get());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("export not started: {}: {}", source, e.getMessage());
+            return;
+        }
+        Entry existing = exports.get(listen);
+        if (existing != null) {
+            if (endpoint.name().equals(existing.driverName)) {
+                if (existing.linger != null) {
+                    existing.linger.cancel(false);
+                    existing.linger = null;
+                }
+                if (!existing.export.snapshot().listening()) {
+                    existing.export.start();
+                }
+                return;
+            }
+            LOG.warn("export {} not started: {}: the address is already used by the export of {}", listen, source,
+                    existing.export.source());
+            return;
+        }
+        TcpExport export = new TcpExport(listen, Target.parse(endpoint.name()), source, context);
+        exports.put(listen, new Entry(export, endpoint.name(), null));
+        export.start();
+    }
+
+    /** A driver went away: its export lingers for a replacement, then stops. */
+    synchronized void driverGone(EndpointEntry endpoint) {
+        Optional<String> text = endpoint.export();
+        if (text.isEmpty()) {
+            return;
+        }
+        ListenAddress listen;
+        try {
+            listen = ListenAddress.parse(text.get());
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        Entry entry = exports.get(listen);
+        if (entry == null || !endpoint.name().equals(entry.driverName) || entry.linger != null) {
+            return;
+        }
+        long lingerMs = context.waitMs() + 1000;
+        entry.linger = context.timer().schedule(() -> expire(listen, entry), lingerMs, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void expire(ListenAddress listen, Entry entry) {
+        if (exports.get(listen) != entry || entry.linger == null) {
+            return;
+        }
+        boolean stillWanted = context.endpointTable().all().stream()
+                .anyMatch(e -> entry.driverName.equals(e.name()) && e.export().map(x -> sameListen(x, listen)).orElse(false));
+        if (stillWanted) {
+            entry.linger = null;
+            return;
+        }
+        exports.remove(listen);
+        entry.export.stop("no driver '" + entry.driverName + "' asks for it any more");
+    }
+
+    private static boolean sameListen(String text, ListenAddress listen) {
+        try {
+            return ListenAddress.parse(text).equals(listen);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Starts the export of a forward configuration.
+     *
+     * @return null when listening, else the problem (already logged)
+     */
+    synchronized String addForward(String pid, ListenAddress listen, Target target) {
+        String source = "configuration " + pid + ", field '" + NetworkConstants.FORWARD_LISTEN + "'";
+        Entry existing = exports.get(listen);
+        if (existing != null) {
+            String problem = "the address is already used by the export of " + existing.export.source();
+            LOG.warn("export {} not started: {}: {}", listen, source, problem);
+            return problem;
+        }
+        TcpExport export = new TcpExport(listen, target, source, context);
+        exports.put(listen, new Entry(export, null, pid));
+        return export.start() ? null : export.snapshot().lastError().orElse("not listening");
+    }
+
+    synchronized void removeForward(String pid, String why) {
+        exports.entrySet().removeIf(e -> {
+            if (pid.equals(e.getValue().forwardPid)) {
+                e.getValue().export.stop(why);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    synchronized List<StreamRegistry.Export> snapshot() {
+        List<StreamRegistry.Export> list = new ArrayList<>();
+        for (Entry e : exports.values()) {
+            list.add(e.export.snapshot());
+        }
+        list.sort(Comparator.comparing(StreamRegistry.Export::listen));
+        return list;
+    }
+
+    synchronized void stopAll(String why) {
+        for (Entry e : exports.values()) {
+            if (e.linger != null) {
+                e.linger.cancel(false);
+            }
+            e.export.stop(why);
+        }
+        exports.clear();
+    }
+}

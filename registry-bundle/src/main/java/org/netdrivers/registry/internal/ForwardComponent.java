@@ -1,0 +1,62 @@
+package org.netdrivers.registry.internal;
+
+import java.util.Map;
+
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.support.ConfigReader;
+import org.netdrivers.support.InvalidConfigurationException;
+import org.netdrivers.support.ListenAddress;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One export per {@code org.netdrivers.forward} factory configuration. */
+@Component(configurationPid = NetworkConstants.PID_FORWARD, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        immediate = true, service = {})
+@Designate(ocd = ForwardConfig.class, factory = true)
+public final class ForwardComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(ForwardComponent.class);
+
+    private final Forwards forwards;
+    private final String pid;
+    private final boolean started;
+
+    @Activate
+    public ForwardComponent(@Reference Forwards forwards, Map<String, Object> properties) {
+        this.forwards = forwards;
+        ConfigReader config = new ConfigReader(properties);
+        this.pid = config.pid();
+        boolean ok = false;
+        try {
+            Target target;
+            try {
+                target = Target.parse(config.requiredString(NetworkConstants.FORWARD_TARGET));
+            } catch (IllegalArgumentException e) {
+                throw config.invalid(NetworkConstants.FORWARD_TARGET, e.getMessage());
+            }
+            ListenAddress listen;
+            try {
+                listen = ListenAddress.parse(config.requiredString(NetworkConstants.FORWARD_LISTEN));
+            } catch (IllegalArgumentException e) {
+                throw config.invalid(NetworkConstants.FORWARD_LISTEN, e.getMessage());
+            }
+            forwards.addForward(pid, listen, target);
+            ok = true;
+        } catch (InvalidConfigurationException e) {
+            LOG.warn("forward not started: {}", e.getMessage());
+        }
+        this.started = ok;
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (started) {
+            forwards.removeForward(pid, "configuration " + pid + " removed or changed");
+        }
+    }
+}

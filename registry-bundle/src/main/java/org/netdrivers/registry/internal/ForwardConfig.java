@@ -1,0 +1,15 @@
+package org.netdrivers.registry.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "netdrivers forward",
+        description = "Exports a driver on a listen address: every accepted connection is bridged to a new stream of the best matching driver.")
+@interface ForwardConfig {
+    @AttributeDefinition(name = "Target",
+            description = "A network.name, or an LDAP filter over driver service properties such as (&(network.type=tcp)(network.name=dut))")
+    String target();
+
+    @AttributeDefinition(name = "Listen", description = "Listen address, such as tcp://127.0.0.1:5201 (an IP address or localhost, and a port).")
+    String listen();
+}

@@ -1,0 +1,21 @@
+package org.netdrivers.registry.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "netdrivers registry",
+        description = "Finds every network driver, opens streams to them and runs the exports.")
+@interface RegistryConfig {
+    String WAIT_MS = "wait_ms";
+    String BUFFER_BYTES = "buffer_bytes";
+    int DEFAULT_WAIT_MS = 5000;
+    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
+    @AttributeDefinition(name = "Wait for a driver (ms)", min = "0",
+            description = "How long a connection to an export waits for a matching driver while none is registered (during a hot swap).")
+    int wait__ms() default DEFAULT_WAIT_MS;
+
+    @AttributeDefinition(name = "Buffer bytes per direction", min = "262144",
+            description = "Bound on the bytes an export holds in flight for each direction of one connection.")
+    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+}

@@ -1,0 +1,168 @@
+package org.netdrivers.registry.internal;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.support.Bridge;
+import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.mina.MinaByteStream;
+import org.netdrivers.support.mina.MinaTransports;
+import org.netdrivers.support.mina.StreamIoHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TCP listener that bridges every accepted connection to a new stream of the best driver
+ * matching its target, waiting for one (boundedly) while none is registered.
+ */
+final class TcpExport {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpExport.class);
+
+    private final ListenAddress listen;
+    private final Target target;
+    private final String source;
+    private final ExportContext context;
+    private final Set<MinaByteStream> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong open = new AtomicLong();
+    private final AtomicLong total = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong closedBytesIn = new AtomicLong();
+    private final AtomicLong closedBytesOut = new AtomicLong();
+    private final AtomicLong peakInFlight = new AtomicLong();
+    private volatile NioSocketAcceptor acceptor;
+    private volatile String lastError;
+
+    /**
+     * @param source who configured the export and which field, for messages: "configuration
+     *     org.netdrivers.forward~x, field 'listen'"
+     */
+    TcpExport(ListenAddress listen, Target target, String source, ExportContext context) {
+        this.listen = listen;
+        this.target = target;
+        this.source = source;
+        this.context = context;
+    }
+
+    ListenAddress listen() {
+        return listen;
+    }
+
+    Target target() {
+        return target;
+    }
+
+    String source() {
+        return source;
+    }
+
+    /** Binds the listener; on failure logs one line naming the source and returns false. */
+    boolean start() {
+        NioSocketAcceptor a = new NioSocketAcceptor(2);
+        a.setReuseAddress(true);
+        a.setBacklog(256);
+        a.setCloseOnDeactivation(true);
+        MinaTransports.configure(a.getSessionConfig(), true, false);
+        a.setHandler(new StreamIoHandler(
+                session -> MinaTransports.tcpStream(session,
+                        "export " + listen + " client " + session.getRemoteAddress(), context.bufferBytes()),
+                this::accepted));
+        try {
+            a.bind(listen.socketAddress());
+        } catch (IOException | RuntimeException e) {
+            a.dispose(false);
+            lastError = "cannot listen on " + listen + ": " + rootMessage(e);
+            LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, rootMessage(e));
+            return false;
+        }
+        acceptor = a;
+        lastError = null;
+        if (!listen.isLoopback()) {
+            LOG.info("export {} listens on a non-loopback address, as configured ({})", listen, source);
+        }
+        LOG.info("export {} listening for '{}' ({})", listen, target, source);
+        return true;
+    }
+
+    /** Stops listening and closes every bridged connection. */
+    void stop(String why) {
+        NioSocketAcceptor a = acceptor;
+        acceptor = null;
+        if (a != null) {
+            a.unbind();
+            a.dispose(false);
+            LOG.info("export {} stopped: {}", listen, why);
+        }
+        StreamClosedException reason = new StreamClosedException("export " + listen + " stopped: " + why);
+        live.forEach(s -> s.close(reason));
+    }
+
+    private void accepted(MinaByteStream client) {
+        total.incrementAndGet();
+        open.incrementAndGet();
+        live.add(client);
+        client.closed().whenComplete((v, e) -> {
+            live.remove(client);
+            open.decrementAndGet();
+            closedBytesIn.addAndGet(client.bytesIn());
+            closedBytesOut.addAndGet(client.bytesOut());
+            peakInFlight.accumulateAndGet(client.peakInFlight(), Math::max);
+        });
+        attach(client, System.nanoTime() + context.waitMs() * 1_000_000L);
+    }
+
+    private void attach(MinaByteStream client, long deadline) {
+        long remainingMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+        context.endpointTable().await(target, remainingMs, context.timer())
+                .thenCompose(EndpointEntry::open)
+                .whenComplete((driverStream, error) -> {
+                    if (error == null) {
+                        if (client.closed().toCompletableFuture().isDone()) {
+                            driverStream.close();
+                            return;
+                        }
+                        new Bridge(client, driverStream).start();
+                        return;
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0
+                            && !client.closed().toCompletableFuture().isDone()) {
+                        // the driver went away while we connected: wait for its replacement
+                        attach(client, deadline);
+                        return;
+                    }
+                    failed.incrementAndGet();
+                    LOG.warn("export {}: connection from {} closed: {}", listen, client.session().getRemoteAddress(),
+                            rootMessage(cause));
+                    client.close();
+                });
+    }
+
+    private static String rootMessage(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    StreamRegistry.Export snapshot() {
+        long in = closedBytesIn.get();
+        long out = closedBytesOut.get();
+        long peak = peakInFlight.get();
+        for (MinaByteStream s : live) {
+            in += s.bytesIn();
+            out += s.bytesOut();
+            peak = Math.max(peak, s.peakInFlight());
+        }
+        return new ExportSnapshot(listen.toString(), target.toString(), source, acceptor != null, Optional.ofNullable(lastError),
+                open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes());
+    }
+
+    record ExportSnapshot(String listen, String target, String source, boolean listening, Optional<String> lastError,
+            long openConnections, long totalConnections, long failedConnections, long bytesIn, long bytesOut,
+            long maxBytesInFlight, long inFlightLimit) implements StreamRegistry.Export {
+    }
+}

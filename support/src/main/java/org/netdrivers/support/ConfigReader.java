@@ -1,0 +1,118 @@
+package org.netdrivers.support;
+
+import java.util.Map;
+
+/**
+ * Reads and validates fields of one configuration (component properties). Values may arrive as
+ * strings (from {@code .cfg} files) or typed (from {@code .config} files or Config Admin); every
+ * problem becomes an {@link InvalidConfigurationException} naming the PID and the field.
+ */
+public final class ConfigReader {
+    private final Map<String, ?> properties;
+    private final String pid;
+
+    public ConfigReader(Map<String, ?> properties) {
+        this.properties = properties;
+        Object p = properties.get("service.pid");
+        this.pid = p == null ? String.valueOf(properties.get("component.name")) : p.toString();
+    }
+
+    /** @return the configuration PID, such as {@code org.netdrivers.tcp~dut} */
+    public String pid() {
+        return pid;
+    }
+
+    public InvalidConfigurationException invalid(String field, String problem) {
+        return new InvalidConfigurationException(pid, field, problem);
+    }
+
+    private Object raw(String field) throws InvalidConfigurationException {
+        Object v = properties.get(field);
+        if (v instanceof Object[] || v instanceof java.util.Collection) {
+            throw invalid(field, "must be a single value, not a list");
+        }
+        return v;
+    }
+
+    /** A non-blank string, trimmed. */
+    public String requiredString(String field) throws InvalidConfigurationException {
+        Object v = raw(field);
+        if (v == null) {
+            throw invalid(field, "is missing");
+        }
+        String s = v.toString().trim();
+        if (s.isEmpty()) {
+            throw invalid(field, "is empty");
+        }
+        return s;
+    }
+
+    /** A string, trimmed; the default when missing or blank. */
+    public String optionalString(String field, String defaultValue) throws InvalidConfigurationException {
+        Object v = raw(field);
+        if (v == null) {
+            return defaultValue;
+        }
+        String s = v.toString().trim();
+        return s.isEmpty() ? defaultValue : s;
+    }
+
+    /** An integer in {@code [min, max]}; the default when missing. */
+    public int intInRange(String field, int min, int max, Integer defaultValue) throws InvalidConfigurationException {
+        Object v = raw(field);
+        if (v == null || (v instanceof String && ((String) v).isBlank())) {
+            if (defaultValue == null) {
+                throw invalid(field, "is missing (an integer in " + min + ".." + max + " is required)");
+            }
+            return defaultValue;
+        }
+        long n;
+        if (v instanceof Number) {
+            if (v instanceof Double || v instanceof Float) {
+                double d = ((Number) v).doubleValue();
+                if (d != Math.rint(d)) {
+                    throw invalid(field, "is " + v + ", not an integer");
+                }
+            }
+            n = ((Number) v).longValue();
+        } else {
+            String s = v.toString().trim();
+            try {
+                n = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw invalid(field, "is \"" + s + "\", not an integer");
+            }
+        }
+        if (n < min || n > max) {
+            throw invalid(field, "is " + n + ", out of range " + min + ".." + max);
+        }
+        return (int) n;
+    }
+
+    /** A TCP/UDP port, 1..65535. */
+    public int port(String field) throws InvalidConfigurationException {
+        return intInRange(field, 1, 65535, null);
+    }
+
+    /** A boolean written {@code true} or {@code false} (any case); the default when missing. */
+    public boolean bool(String field, boolean defaultValue) throws InvalidConfigurationException {
+        Object v = raw(field);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Boolean) {
+            return (Boolean) v;
+        }
+        String s = v.toString().trim();
+        if (s.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (s.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (s.isEmpty()) {
+            return defaultValue;
+        }
+        throw invalid(field, "is \"" + s + "\", not true or false");
+    }
+}

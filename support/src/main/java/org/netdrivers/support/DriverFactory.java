@@ -1,0 +1,7 @@
+package org.netdrivers.support;
+
+/** Makes a driver from a validated configuration, or says which field is wrong. */
+@FunctionalInterface
+public interface DriverFactory {
+    ManagedDriver create(ConfigReader config, DriverSettings common) throws InvalidConfigurationException;
+}

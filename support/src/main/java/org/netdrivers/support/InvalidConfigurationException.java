@@ -1,0 +1,28 @@
+package org.netdrivers.support;
+
+/** A configuration field is missing or wrong. The message names the PID, the field and the problem. */
+public final class InvalidConfigurationException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final String pid;
+    private final String field;
+    private final String problem;
+
+    public InvalidConfigurationException(String pid, String field, String problem) {
+        super("configuration " + pid + ": field '" + field + "' " + problem);
+        this.pid = pid;
+        this.field = field;
+        this.problem = problem;
+    }
+
+    public String pid() {
+        return pid;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public String problem() {
+        return problem;
+    }
+}

@@ -1,0 +1,18 @@
+package org.netdrivers.support;
+
+import java.util.Map;
+
+import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamClosedException;
+
+/** A driver's service object as {@link DriverRegistration} manages it. */
+public interface ManagedDriver extends NetworkInterface {
+
+    /** @return service properties of this driver beyond the common ones (such as {@code dbus.kind}) */
+    default Map<String, Object> extraProperties() {
+        return Map.of();
+    }
+
+    /** Closes every stream with {@code reason} and releases the transport. Called once. */
+    void dispose(StreamClosedException reason);
+}

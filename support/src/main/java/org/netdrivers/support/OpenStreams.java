@@ -1,0 +1,45 @@
+package org.netdrivers.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.StreamClosedException;
+
+/** The streams a driver opened and has not seen closed, so that it can close them when it goes away. */
+public final class OpenStreams {
+    private final Set<ByteStream> streams = ConcurrentHashMap.newKeySet();
+    private volatile StreamClosedException shutdown;
+
+    /** Tracks {@code stream} until it closes; closes it at once if {@link #closeAll} already ran. */
+    public <S extends ByteStream & ReasonClosable> S track(S stream) {
+        streams.add(stream);
+        stream.closed().whenComplete((v, e) -> streams.remove(stream));
+        StreamClosedException reason = shutdown;
+        if (reason != null) {
+            stream.close(reason);
+        }
+        return stream;
+    }
+
+    /** @return the reason given to {@link #closeAll}, or null while open */
+    public StreamClosedException shutdownReason() {
+        return shutdown;
+    }
+
+    /** @return the number of streams open now */
+    public int size() {
+        return streams.size();
+    }
+
+    /** Closes every stream with {@code reason}; later {@link #track} calls close theirs at once. */
+    public void closeAll(StreamClosedException reason) {
+        shutdown = reason;
+        List<ByteStream> copy = new ArrayList<>(streams);
+        for (ByteStream s : copy) {
+            ((ReasonClosable) s).close(reason);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package org.netdrivers.tcp.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "netdrivers TCP driver",
+        description = "A TCP port of a device: every stream is a new TCP connection to host:port.")
+@interface TcpConfig {
+    String HOST = "host";
+    String PORT = "port";
+    String CONNECT_TIMEOUT_MS = "connect_timeout_ms";
+    String TCP_NODELAY = "tcp_nodelay";
+    String KEEPALIVE = "keepalive";
+    String BUFFER_BYTES = "buffer_bytes";
+    int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
+    @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
+    String network_name();
+
+    @AttributeDefinition(name = "Host",
+            description = "Host name or IP address; IPv6 bare or in brackets, a link-local zone as fe80::1%eth0. Resolved once, when configured.")
+    String host();
+
+    @AttributeDefinition(name = "Port", min = "1", max = "65535", description = "TCP port, 1..65535.")
+    int port();
+
+    @AttributeDefinition(name = "Enable address",
+            description = "Whether the endpoint reports its address (network.address); as Jumpstarter's enable_address.")
+    boolean enable__address() default true;
+
+    @AttributeDefinition(name = "Export", required = false,
+            description = "Where the registry exports this endpoint, such as tcp://127.0.0.1:2222; empty for none.")
+    String network_export() default "";
+
+    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", description = "How long a connect may take.")
+    int connect__timeout__ms() default DEFAULT_CONNECT_TIMEOUT_MS;
+
+    @AttributeDefinition(name = "TCP_NODELAY", description = "Disable Nagle's algorithm on every connection.")
+    boolean tcp__nodelay() default true;
+
+    @AttributeDefinition(name = "SO_KEEPALIVE", description = "Enable TCP keepalive on every connection.")
+    boolean keepalive() default false;
+
+    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+            description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")
+    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+}
