@@ -1,0 +1,225 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+import javax.inject.Inject;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamRegistry;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * What every in-framework test shares: the framework's bundles, configuration helpers, bounded
+ * waits for services, and a capture of log lines.
+ */
+public abstract class NetdriversTestSupport {
+    /** Bound of every wait in these tests. */
+    protected static final long WAIT_MS = 10_000;
+
+    @Inject
+    protected BundleContext context;
+
+    @Inject
+    protected ConfigurationAdmin configurationAdmin;
+
+    @Inject
+    protected StreamRegistry registry;
+
+    @Configuration
+    public Option[] configuration() {
+        return new Option[] {baseOptions()};
+    }
+
+    /** The framework: SCR, Config Admin, Metatype, Pax Logging, Mina, and the netdrivers bundles. */
+    public static Option baseOptions() {
+        String repository = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
+        String bundles = System.getProperty("netdrivers.bundles", "target/bundles");
+        return composite(
+                systemProperty("org.ops4j.pax.url.mvn.localRepository").value(repository),
+                systemProperty("org.ops4j.pax.url.mvn.repositories").value(""),
+                systemProperty("org.ops4j.pax.url.mvn.useFallbackRepositories").value("false"),
+                systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
+                systemProperty("org.ops4j.pax.logging.property.file").value(new File("src/test/resources/log4j2-test.properties").getAbsolutePath()),
+                mavenBundle("org.ops4j.pax.logging", "pax-logging-api").versionAsInProject(),
+                mavenBundle("org.ops4j.pax.logging", "pax-logging-log4j2").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.metatype").versionAsInProject(),
+                mavenBundle("org.apache.mina", "mina-core").versionAsInProject(),
+                bundle("file:" + bundles + "/api-bundle.jar"),
+                bundle("file:" + bundles + "/registry-bundle.jar"),
+                bundle("file:" + bundles + "/echo-bundle.jar"),
+                bundle("file:" + bundles + "/tcp-bundle.jar"),
+                junitBundles());
+    }
+
+    // ---- configurations
+
+    /** Creates (or replaces) the factory configuration {@code factoryPid~name} with {@code props}. */
+    protected org.osgi.service.cm.Configuration configure(String factoryPid, String name, Map<String, ?> props) throws IOException {
+        org.osgi.service.cm.Configuration c = configurationAdmin.getFactoryConfiguration(factoryPid, name, "?");
+        c.update(new Hashtable<>(props));
+        return c;
+    }
+
+    /** Deletes every configuration of these factory PIDs. */
+    protected void deleteConfigurations(String... factoryPids) throws IOException, InvalidSyntaxException {
+        for (String pid : factoryPids) {
+            org.osgi.service.cm.Configuration[] all = configurationAdmin.listConfigurations("(service.factoryPid=" + pid + ")");
+            if (all != null) {
+                for (org.osgi.service.cm.Configuration c : all) {
+                    c.delete();
+                }
+            }
+        }
+    }
+
+    // ---- services
+
+    /** Waits for a driver service named {@code name} matching an optional extra filter. */
+    protected ServiceReference<NetworkInterface> awaitDriver(String name) throws Exception {
+        return awaitService(NetworkInterface.class, "(" + NetworkConstants.NETWORK_NAME + "=" + name + ")");
+    }
+
+    protected <T> ServiceReference<T> awaitService(Class<T> type, String filter) throws Exception {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context,
+                FrameworkUtil.createFilter("(&(objectClass=" + type.getName() + ")" + filter + ")"), null);
+        tracker.open();
+        try {
+            if (tracker.waitForService(WAIT_MS) == null) {
+                fail("no " + type.getSimpleName() + " service matching " + filter + " within " + WAIT_MS + " ms");
+            }
+            return tracker.getServiceReference();
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** Waits until no driver service named {@code name} is registered. */
+    protected void awaitNoDriver(String name) throws Exception {
+        String filter = "(&(objectClass=" + NetworkInterface.class.getName() + ")(" + NetworkConstants.NETWORK_NAME + "=" + name + "))";
+        awaitCondition("driver '" + name + "' to go away", () -> {
+            try {
+                return context.getServiceReferences(NetworkInterface.class.getName(), filter) == null;
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    protected NetworkInterface driver(String name) throws Exception {
+        return context.getService(awaitDriver(name));
+    }
+
+    /** Waits, bounded, for a condition; fails the test with {@code what} otherwise. */
+    protected static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + WAIT_MS + " ms waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    protected Bundle installedBundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (b.getSymbolicName().equals(symbolicName)) {
+                return b;
+            }
+        }
+        throw new AssertionError("bundle " + symbolicName + " is not installed");
+    }
+
+    // ---- streams
+
+    /** Waits for a stage, bounded. */
+    protected static <T> T await(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception) {
+                throw (Exception) e.getCause();
+            }
+            throw e;
+        } catch (TimeoutException e) {
+            throw new AssertionError("stage did not complete within " + WAIT_MS + " ms");
+        }
+    }
+
+    /** Waits for the failure of a stage and returns its cause. */
+    protected static Throwable awaitFailure(CompletionStage<?> stage) throws Exception {
+        try {
+            Object value = stage.toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+            throw new AssertionError("expected a failure, got " + value);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    protected static void send(ByteStream stream, String text) throws Exception {
+        await(stream.send(ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    }
+
+    /** Receives one chunk as text, or null at end of stream. */
+    protected static String receiveText(ByteStream stream) throws Exception {
+        Optional<ByteBuffer> chunk = await(stream.receive());
+        if (chunk.isEmpty()) {
+            return null;
+        }
+        ByteBuffer b = chunk.get();
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    protected static Dictionary<String, Object> dict(Object... keyValues) {
+        Hashtable<String, Object> d = new Hashtable<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            d.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return d;
+    }
+
+    protected static void assertContains(String message, String haystack, String needle) {
+        assertTrue(message + ": expected \"" + needle + "\" in \"" + haystack + "\"", haystack != null && haystack.contains(needle));
+    }
+
+    protected static void assertEqualsBytes(byte[] expected, byte[] actual) {
+        assertEquals(expected.length, actual.length);
+        assertTrue("bytes differ", java.util.Arrays.equals(expected, actual));
+    }
+}
