@@ -1,0 +1,204 @@
+package org.netdrivers.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+
+/**
+ * The netdrivers runtime: an embedded Felix that starts the core bundles of the distribution and
+ * lets Felix FileInstall watch {@code HOME/deploy} for driver bundles and {@code HOME/etc} for
+ * configurations.
+ *
+ * <pre>
+ * java -jar lib/netdrivers-launcher.jar [--home DIR] [--no-shell]
+ * </pre>
+ *
+ * On first start HOME gets the distribution's {@code etc/} (the demo configuration) and {@code
+ * deploy/}; later starts keep the files there, and replace a driver jar in {@code deploy/} only
+ * with a newer build.
+ */
+public final class Main {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of("runtime");
+        boolean shell = System.console() != null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--home" -> home = Path.of(args[++i]);
+                case "--no-shell" -> shell = false;
+                case "--help", "-h" -> {
+                    System.out.println("usage: netdrivers [--home DIR] [--no-shell]");
+                    return;
+                }
+                default -> {
+                    System.err.println("netdrivers: unknown argument " + args[i] + " (try --help)");
+                    System.exit(2);
+                }
+            }
+        }
+        Framework framework = start(distribution(), home.toAbsolutePath(), shell);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework), "netdrivers-shutdown"));
+        framework.waitForStop(0);
+        System.exit(0);
+    }
+
+    /** The distribution folder: the parent of the lib/ folder that holds this jar. */
+    static Path distribution() throws URISyntaxException {
+        Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return jar.getParent().getParent();
+    }
+
+    /** Prepares HOME, starts the framework and the core bundles, and the FileInstall watchers. */
+    public static Framework start(Path dist, Path home, boolean shell) throws Exception {
+        prepareHome(dist, home);
+        Map<String, String> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, home.resolve("cache").toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put("felix.fileinstall.dir", home.resolve("deploy").toString());
+        props.put("felix.fileinstall.poll", "1000");
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.log.level", "3");
+        props.put("felix.fileinstall.bundles.new.start", "true");
+        props.put("org.ops4j.pax.logging.property.file", home.resolve("etc/org.ops4j.pax.logging.cfg").toString());
+        props.put("org.ops4j.pax.logging.DefaultServiceLog.level", "WARN");
+        props.put("ds.loglevel", "warn");
+        props.put("gosh.args", shell ? "" : "--nointeractive");
+        props.put("gosh.home", home.toString());
+
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
+        Framework framework = factory.newFramework(props);
+        framework.init();
+        BundleContext context = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        for (Path jar : coreBundles(dist.resolve("bundle"))) {
+            installed.add(context.installBundle(jar.toUri().toString()));
+        }
+        framework.start();
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                try {
+                    b.start();
+                } catch (BundleException e) {
+                    log("ERROR", "bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
+                }
+            }
+        }
+        watchEtc(context, home.resolve("etc"));
+        long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+        log("INFO", "netdrivers runtime started in " + uptime + " ms: home " + home + ", " + installed.size()
+                + " core bundles; drivers from deploy/, configurations from etc/" + (shell ? "" : "; no interactive shell (stdin is not a terminal)"));
+        return framework;
+    }
+
+    /** Asks FileInstall (through Config Admin) to watch {@code etc} for configuration files too. */
+    private static void watchEtc(BundleContext context, Path etc) throws IOException {
+        ServiceReference<?> ref = context.getServiceReference("org.osgi.service.cm.ConfigurationAdmin");
+        if (ref == null) {
+            log("ERROR", "Config Admin is not running: configurations in " + etc + " are not watched");
+            return;
+        }
+        Object admin = context.getService(ref);
+        try {
+            // reflection keeps the launcher free of the Config Admin API, which lives in a bundle
+            Object configuration = admin.getClass()
+                    .getMethod("getFactoryConfiguration", String.class, String.class, String.class)
+                    .invoke(admin, "org.apache.felix.fileinstall", "etc", "?");
+            Hashtable<String, Object> watcher = new Hashtable<>();
+            watcher.put("felix.fileinstall.dir", etc.toString());
+            watcher.put("felix.fileinstall.filter", ".*\\.(cfg|config)");
+            watcher.put("felix.fileinstall.poll", "1000");
+            watcher.put("felix.fileinstall.noInitialDelay", "true");
+            watcher.put("felix.fileinstall.log.level", "3");
+            configuration.getClass().getMethod("update", java.util.Dictionary.class).invoke(configuration, watcher);
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot configure the FileInstall watcher of " + etc, e);
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    /** The core bundles, Pax Logging first so that the others log through it from the start. */
+    private static List<Path> coreBundles(Path dir) throws IOException {
+        List<Path> jars = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.jar")) {
+            s.forEach(jars::add);
+        }
+        jars.sort(Comparator.comparing((Path p) -> !p.getFileName().toString().startsWith("pax-logging"))
+                .thenComparing(p -> p.getFileName().toString()));
+        return jars;
+    }
+
+    /** Copies etc/ files that HOME lacks and deploy/ jars that HOME lacks or has older. */
+    static void prepareHome(Path dist, Path home) throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        Files.createDirectories(home.resolve("deploy"));
+        boolean firstStart = !Files.exists(home.resolve("etc/.initialized"));
+        if (firstStart) {
+            copyAll(dist.resolve("etc"), home.resolve("etc"), false);
+            Files.writeString(home.resolve("etc/.initialized"), "the demo configuration was copied here on first start\n");
+        } else if (!Files.exists(home.resolve("etc/org.ops4j.pax.logging.cfg"))) {
+            Files.copy(dist.resolve("etc/org.ops4j.pax.logging.cfg"), home.resolve("etc/org.ops4j.pax.logging.cfg"));
+        }
+        copyAll(dist.resolve("deploy"), home.resolve("deploy"), true);
+    }
+
+    private static void copyAll(Path from, Path to, boolean replaceOlder) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
+            for (Path f : s) {
+                Path target = to.resolve(f.getFileName().toString());
+                if (!Files.exists(target)) {
+                    Files.copy(f, target);
+                } else if (replaceOlder && Files.getLastModifiedTime(f).compareTo(Files.getLastModifiedTime(target)) > 0
+                        && Files.mismatch(f, target) != -1L) {
+                    try (InputStream in = Files.newInputStream(f)) {
+                        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
+    static void stop(Framework framework) {
+        try {
+            if (framework.getState() == Bundle.ACTIVE || framework.getState() == Bundle.STARTING) {
+                log("INFO", "netdrivers runtime stopping");
+                framework.stop();
+                framework.waitForStop(10_000);
+            }
+        } catch (Exception e) {
+            log("ERROR", "stop failed: " + e);
+        }
+    }
+
+    private static void log(String level, String message) {
+        System.out.printf("%s %-5s %-20s | %s%n", LocalTime.now().format(TIME), level, "Main", message);
+    }
+}
