@@ -114,10 +114,11 @@ final class TcpExport {
             closedBytesOut.addAndGet(client.bytesOut());
             peakInFlight.accumulateAndGet(client.peakInFlight(), Math::max);
         });
-        attach(client, System.nanoTime() + context.waitMs() * 1_000_000L);
+        long waitMs = context.waitMs();
+        attach(client, System.nanoTime() + waitMs * 1_000_000L, waitMs);
     }
 
-    private void attach(MinaByteStream client, long deadline) {
+    private void attach(MinaByteStream client, long deadline, long waitMs) {
         long remainingMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
         context.endpointTable().await(target, remainingMs, context.timer())
                 .thenCompose(EndpointEntry::open)
@@ -134,18 +135,28 @@ final class TcpExport {
                     if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0
                             && !client.closed().toCompletableFuture().isDone()) {
                         // the driver went away while we connected: wait for its replacement
-                        attach(client, deadline);
+                        attach(client, deadline, waitMs);
                         return;
                     }
                     failed.incrementAndGet();
-                    LOG.warn("export {}: connection from {} closed: {}", listen, client.session().getRemoteAddress(),
-                            rootMessage(cause));
+                    String why = cause instanceof java.util.concurrent.TimeoutException
+                            ? "no driver matching '" + target + "' appeared within " + waitMs + " ms" : rootMessage(cause);
+                    LOG.warn("export {}: connection from {} closed: {}", listen, client.session().getRemoteAddress(), why);
                     client.close();
                 });
     }
 
+    /** The message of {@code e} and of its deepest cause, where that says more ("Address already in use"). */
     private static String rootMessage(Throwable e) {
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message = message + ": " + root.getMessage();
+        }
+        return message;
     }
 
     StreamRegistry.Export snapshot() {

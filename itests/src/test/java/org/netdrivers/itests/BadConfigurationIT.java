@@ -1,0 +1,151 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Each bad configuration registers no service (or no listener), logs exactly one WARN line naming
+ * the PID, the field and the problem, and a good driver configured beside it keeps serving.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class BadConfigurationIT extends NetdriversTestSupport {
+    private int goodPort;
+
+    private record Case(String factoryPid, String name, Map<String, Object> props, String field, String problem,
+            boolean serviceExpected) {
+    }
+
+    @Before
+    public void startGoodDriver() throws Exception {
+        goodPort = FreePort.find();
+        configure(NetworkConstants.PID_ECHO, "good", Map.of(NetworkConstants.NETWORK_NAME, "good",
+                NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + goodPort));
+        awaitDriver("good");
+        awaitCondition("good export", () -> registry.exports().stream()
+                .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + goodPort) && x.listening()));
+    }
+
+    @After
+    public void cleanUp() throws Exception {
+        deleteConfigurations(NetworkConstants.PID_TCP, NetworkConstants.PID_ECHO, NetworkConstants.PID_FORWARD);
+    }
+
+    private static Map<String, Object> tcp(String name, Object... extra) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(NetworkConstants.NETWORK_NAME, name);
+        m.put("host", "127.0.0.1");
+        m.put("port", 2222);
+        for (int i = 0; i < extra.length; i += 2) {
+            if (extra[i + 1] == null) {
+                m.remove((String) extra[i]);
+            } else {
+                m.put((String) extra[i], extra[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    @Test
+    public void everyBadConfigurationIsRefusedWithOneClearLineAndTheGoodDriverServesOn() throws Exception {
+        try (ServerSocket occupied = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ServerSocket occupied2 = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int busy = occupied.getLocalPort();
+            int busy2 = occupied2.getLocalPort();
+            List<Case> cases = new ArrayList<>();
+            cases.add(new Case(NetworkConstants.PID_TCP, "p1", tcp("p1", "port", -1), "port", "is -1, out of range 1..65535", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "p2", tcp("p2", "port", 0), "port", "is 0, out of range 1..65535", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "p3", tcp("p3", "port", 65536), "port", "is 65536, out of range 1..65535", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "p4", tcp("p4", "port", "abc"), "port", "is \"abc\", not an integer", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "p5", tcp("p5", "port", null), "port", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "h1", tcp("h1", "host", ""), "host", "is empty", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "h2", tcp("h2", "host", null), "host", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "h3", tcp("h3", "host", "no-such-host.invalid"), "host", "does not resolve", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "n1", tcp("n1", NetworkConstants.NETWORK_NAME, null), "network.name", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_ECHO, "n2", Map.of(NetworkConstants.NETWORK_NAME, "  "), "network.name", "is empty", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "e1", tcp("e1", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1"),
+                    "network.export", "has no port", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "e2", tcp("e2", NetworkConstants.NETWORK_EXPORT, "http://127.0.0.1:8080"),
+                    "network.export", "is not a supported listen address", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "e3", tcp("e3", NetworkConstants.NETWORK_EXPORT, "tcp://device.example:5000"),
+                    "network.export", "a listen address must be an IP address", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "e4", tcp("e4", NetworkConstants.NETWORK_EXPORT, "127.0.0.1:5000"),
+                    "network.export", "is not a supported listen address", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "t1", tcp("t1", "connect_timeout_ms", "-5"), "connect_timeout_ms",
+                    "is -5, out of range", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "b1", tcp("b1", "enable_address", "maybe"), "enable_address",
+                    "is \"maybe\", not true or false", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "u1", tcp("u1", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + busy),
+                    "network.export", "cannot listen: Error while binding on /127.0.0.1:" + busy + ": Address already in use", true));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f1", Map.of("target", "(network.name=", "listen", "tcp://127.0.0.1:" + FreePort.find()),
+                    "target", "is not a valid LDAP filter", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f2", Map.of("target", "good", "listen", "tcp://127.0.0.1:99999"),
+                    "listen", "out of range 0..65535", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f3", Map.of("target", "good", "listen", "tcp://127.0.0.1:" + busy2),
+                    "listen", "Address already in use", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f5", Map.of("target", "good", "listen", "tcp://127.0.0.1:" + goodPort),
+                    "listen", "the address is already used by the export of echo driver 'good'", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f4", Map.of("target", "good"), "listen", "is missing", false));
+
+            for (Case c : cases) {
+                String pid = c.factoryPid + "~" + c.name;
+                try (LogCapture log = new LogCapture(context)) {
+                    configure(c.factoryPid, c.name, c.props);
+                    String field = "'" + c.field + "'";
+                    awaitCondition("a WARN line for " + pid, () -> !log.warnings(pid).isEmpty());
+                    if (c.serviceExpected) {
+                        awaitDriver(c.name);
+                    } else {
+                        Thread.sleep(50); // a service, if wrongly registered, would be there by now
+                    }
+                    List<String> lines = log.warnings(pid);
+                    assertEquals(pid + ": exactly one WARN line, got " + lines, 1, lines.size());
+                    assertContains(pid + " names the field", lines.get(0), field);
+                    assertContains(pid + " says what is wrong", lines.get(0), c.problem);
+                    assertEquals(pid + ": no ERROR lines", List.of(), log.errors());
+                    System.out.println("bad configuration " + pid + " -> " + lines.get(0));
+                }
+                if (!c.serviceExpected && c.factoryPid.equals(NetworkConstants.PID_FORWARD)) {
+                    assertTrue(pid + ": no listener", registry.exports().stream().noneMatch(x -> x.source().contains(pid) && x.listening()));
+                } else if (!c.serviceExpected) {
+                    assertNull(pid + ": no service", context.getServiceReferences(NetworkInterface.class.getName(),
+                            "(service.pid=" + pid + ")"));
+                }
+                assertEquals("the good driver still echoes after " + pid, "ok " + c.name, roundTrip(goodPort, "ok " + c.name));
+            }
+            assertTrue("at least 15 cases", cases.size() >= 15);
+        }
+    }
+
+    private static String roundTrip(int port, String text) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout((int) WAIT_MS);
+            OutputStream out = s.getOutputStream();
+            out.write(text.getBytes());
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes());
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.StreamRegistry;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/** A TCP export of a TCP driver, used by many plain sockets at once, and forward configurations. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class TcpExportIT extends NetdriversTestSupport {
+
+    @After
+    public void cleanUp() throws Exception {
+        deleteConfigurations(NetworkConstants.PID_TCP, NetworkConstants.PID_FORWARD, NetworkConstants.PID_ECHO);
+    }
+
+    @Test
+    public void hundredConcurrentClientsThroughAnExportAllBytesVerified() throws Exception {
+        try (EchoServer server = EchoServer.loopback()) {
+            int port = FreePort.find();
+            configure(NetworkConstants.PID_TCP, "many", Map.of(NetworkConstants.NETWORK_NAME, "many",
+                    "host", "127.0.0.1", "port", server.port(), NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
+            awaitExport("tcp://127.0.0.1:" + port);
+            int clients = 100;
+            long size = 256 * 1024;
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String[]>> results = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                long seed = 1000 + i;
+                results.add(Payload.THREADS.submit(() -> {
+                    start.await();
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                        s.setSoTimeout((int) WAIT_MS * 3);
+                        Future<String> sent = Payload.THREADS.submit(() -> {
+                            String sha = Payload.write(s.getOutputStream(), seed, size);
+                            s.shutdownOutput();
+                            return size + ":" + sha;
+                        });
+                        String received = Payload.read(s.getInputStream());
+                        return new String[] {sent.get(), received};
+                    }
+                }));
+            }
+            start.countDown();
+            for (Future<String[]> f : results) {
+                String[] r = f.get(60, TimeUnit.SECONDS);
+                assertEquals("echoed bytes equal sent bytes", r[0], r[1]);
+            }
+            assertEquals(clients, server.accepted.get());
+            StreamRegistry.Export export = export("tcp://127.0.0.1:" + port);
+            assertEquals(clients, export.totalConnections());
+            assertEquals(0, export.failedConnections());
+            awaitCondition("connections closed", () -> export("tcp://127.0.0.1:" + port).openConnections() == 0);
+            assertEquals(clients * size, export("tcp://127.0.0.1:" + port).bytesIn());
+            assertEquals(clients * size, export("tcp://127.0.0.1:" + port).bytesOut());
+        }
+    }
+
+    @Test
+    public void forwardConfigurationExportsByNameOrFilter() throws Exception {
+        configure(NetworkConstants.PID_ECHO, "fwd", Map.of(NetworkConstants.NETWORK_NAME, "fwd-echo"));
+        awaitDriver("fwd-echo");
+        int byName = FreePort.find();
+        int byFilter = FreePort.find();
+        configure(NetworkConstants.PID_FORWARD, "a", Map.of("target", "fwd-echo", "listen", "tcp://127.0.0.1:" + byName));
+        configure(NetworkConstants.PID_FORWARD, "b", Map.of("target", "(&(network.type=echo)(network.name=fwd-*))",
+                "listen", "tcp://localhost:" + byFilter));
+        awaitExport("tcp://127.0.0.1:" + byName);
+        awaitExport("tcp://127.0.0.1:" + byFilter);
+        assertEquals("ping", roundTrip(byName, "ping"));
+        assertEquals("pong", roundTrip(byFilter, "pong"));
+        deleteConfigurations(NetworkConstants.PID_FORWARD);
+        awaitCondition("forwards stopped", () -> registry.exports().isEmpty());
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), byName)) {
+            throw new AssertionError("the listener should be closed");
+        } catch (java.net.ConnectException expected) {
+            // closed, as it should be
+        }
+    }
+
+    @Test
+    public void connectionWithoutDriverWaitsThenClosesWithALogLine() throws Exception {
+        int port = FreePort.find();
+        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        registryConfig.update(dict("wait_ms", 300));
+        try {
+            configure(NetworkConstants.PID_FORWARD, "nobody", Map.of("target", "nobody-here", "listen", "tcp://127.0.0.1:" + port));
+            awaitExport("tcp://127.0.0.1:" + port);
+            long t0 = System.nanoTime();
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout((int) WAIT_MS);
+                assertEquals("closed without data", -1, s.getInputStream().read());
+            }
+            long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue("waited about the bound, not less: " + waitedMs + " ms", waitedMs >= 250);
+            awaitCondition("failure counted", () -> export("tcp://127.0.0.1:" + port).failedConnections() == 1);
+        } finally {
+            registryConfig.delete();
+        }
+    }
+
+    private String roundTrip(int port, String text) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout((int) WAIT_MS);
+            OutputStream out = s.getOutputStream();
+            out.write(text.getBytes());
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes());
+        }
+    }
+
+    void awaitExport(String listen) throws InterruptedException {
+        awaitCondition("export " + listen + " listening",
+                () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+    }
+
+    StreamRegistry.Export export(String listen) {
+        return registry.exports().stream().filter(x -> x.listen().equals(listen)).findFirst()
+                .orElseThrow(() -> new AssertionError("no export " + listen));
+    }
+}
