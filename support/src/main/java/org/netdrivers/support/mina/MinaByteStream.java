@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IoSession;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
@@ -216,6 +217,19 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
         if (suspended && !inputEnded && (queued + delivered) * 2 + 4L * maxChunk <= limit) {
             suspended = false;
             session.resumeRead();
+            wakeUp();
+        }
+    }
+
+    /**
+     * Mina changes the selection key's interest set without waking its selector; since JDK 11 a
+     * change made from another thread then waits for the next select, up to Mina's 1 s timeout.
+     * A flush request wakes the selector (and is a no-op with nothing queued to write).
+     */
+    @SuppressWarnings("unchecked")
+    private void wakeUp() {
+        if (session instanceof AbstractIoSession) {
+            ((org.apache.mina.core.service.IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
         }
     }
 

@@ -1,0 +1,160 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+
+/**
+ * Hot swap under traffic: clients keep opening connections through an export while the TCP driver
+ * bundle is updated 20 times and its configuration changed 5 times.
+ *
+ * <p>A connection that starts while the driver is away waits for the replacement and must succeed.
+ * A connection that is in the middle of its exchange when its driver is stopped is closed, as the
+ * API promises (streams of a driver that goes away are closed); such connections are counted and
+ * reported, and each must have overlapped a driver stop.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HotSwapIT extends NetdriversTestSupport {
+
+    private record Outcome(long start, long end, boolean ok, String error) {
+    }
+
+    @After
+    public void cleanUp() throws Exception {
+        deleteConfigurations(NetworkConstants.PID_TCP);
+    }
+
+    @Test
+    public void exportKeepsServingWhileTheDriverBundleIsUpdatedAndReconfigured() throws Exception {
+        try (EchoServer server = EchoServer.loopback()) {
+            int port = FreePort.find();
+            String listen = "tcp://127.0.0.1:" + port;
+            org.osgi.service.cm.Configuration config = configure(NetworkConstants.PID_TCP, "swap", Map.of(
+                    NetworkConstants.NETWORK_NAME, "swap", "host", "127.0.0.1", "port", server.port(),
+                    NetworkConstants.NETWORK_EXPORT, listen));
+            awaitDriver("swap");
+            awaitCondition("export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+
+            List<long[]> gaps = new CopyOnWriteArrayList<>(); // [down, up] in nanoTime
+            long[] current = new long[1];
+            ServiceListener listener = event -> {
+                if (!"swap".equals(event.getServiceReference().getProperty(NetworkConstants.NETWORK_NAME))) {
+                    return;
+                }
+                if (event.getType() == ServiceEvent.UNREGISTERING) {
+                    current[0] = System.nanoTime();
+                } else if (event.getType() == ServiceEvent.REGISTERED) {
+                    gaps.add(new long[] {current[0], System.nanoTime()});
+                }
+            };
+            context.addServiceListener(listener, "(objectClass=" + NetworkInterface.class.getName() + ")");
+
+            AtomicBoolean running = new AtomicBoolean(true);
+            List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+            List<Future<?>> clients = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                int client = c;
+                clients.add(Payload.THREADS.submit(() -> {
+                    for (int i = 0; running.get() && i < 100_000; i++) {
+                        outcomes.add(exchange(port, client * 1_000_000L + i));
+                    }
+                    return null;
+                }));
+            }
+            try {
+                for (int i = 0; i < 20; i++) {
+                    int before = gaps.size();
+                    installedBundle("org.netdrivers.tcp").update();
+                    awaitCondition("driver back after update " + (i + 1), () -> gaps.size() > before);
+                    Thread.sleep(40);
+                }
+                for (int i = 0; i < 5; i++) {
+                    int before = gaps.size();
+                    config.update(dict(NetworkConstants.NETWORK_NAME, "swap", "host", "127.0.0.1", "port", server.port(),
+                            NetworkConstants.NETWORK_EXPORT, listen, "connect_timeout_ms", 5000 + i));
+                    awaitCondition("driver back after configuration change " + (i + 1), () -> gaps.size() > before);
+                    Thread.sleep(40);
+                }
+                Thread.sleep(100);
+            } finally {
+                running.set(false);
+                for (Future<?> f : clients) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+                context.removeServiceListener(listener);
+            }
+
+            int ok = 0;
+            int cut = 0;
+            int waitedInGap = 0;
+            List<Outcome> unexplained = new ArrayList<>();
+            for (Outcome o : outcomes) {
+                boolean startedInGap = gaps.stream().anyMatch(g -> o.start >= g[0] && o.start <= g[1]);
+                boolean overlappedStop = gaps.stream().anyMatch(g -> g[0] >= o.start && g[0] <= o.end);
+                if (o.ok) {
+                    ok++;
+                    if (startedInGap) {
+                        waitedInGap++;
+                    }
+                } else if (overlappedStop && !startedInGap) {
+                    cut++;
+                } else {
+                    unexplained.add(o);
+                }
+            }
+            System.out.printf("hot swap: %d driver restarts (20 bundle updates, 5 configuration changes), %d connections, "
+                    + "%d verified, %d started while no driver was registered and succeeded, "
+                    + "%d in mid-exchange closed by a driver stop (by contract), %d failed otherwise%n",
+                    gaps.size(), outcomes.size(), ok, waitedInGap, cut, unexplained.size());
+            assertEquals(25, gaps.size());
+            assertEquals("new connections that failed: " + unexplained, 0, unexplained.size());
+            assertTrue("traffic ran throughout: " + outcomes.size(), outcomes.size() >= 100);
+            assertEquals(0, registry.exports().stream().filter(x -> x.listen().equals(listen)).findFirst().orElseThrow()
+                    .failedConnections());
+        }
+    }
+
+    /** One connection: 8 KiB of seed's bytes out, half-close, the same 8 KiB back, EOF. */
+    private static Outcome exchange(int port, long seed) {
+        long start = System.nanoTime();
+        byte[] payload = new byte[8 * 1024];
+        Payload.fill(new SplittableRandom(seed), payload);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout((int) WAIT_MS);
+            OutputStream out = s.getOutputStream();
+            out.write(payload);
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            byte[] back = in.readAllBytes();
+            boolean same = Arrays.equals(payload, back);
+            return new Outcome(start, System.nanoTime(), same, same ? null : "got " + back.length + " of " + payload.length + " bytes");
+        } catch (Exception e) {
+            return new Outcome(start, System.nanoTime(), false, e.toString());
+        }
+    }
+}
