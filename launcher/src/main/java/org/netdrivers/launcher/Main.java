@@ -186,7 +186,8 @@ public final class Main {
         }
     }
 
-    static void stop(Framework framework) {
+    /** Stops the framework, waiting up to 10 s. */
+    public static void stop(Framework framework) {
         try {
             if (framework.getState() == Bundle.ACTIVE || framework.getState() == Bundle.STARTING) {
                 log("INFO", "netdrivers runtime stopping");

@@ -60,7 +60,7 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
         ConfigReader config = new ConfigReader(properties);
         try {
             waitMs = config.intInRange(RegistryConfig.WAIT_MS, 0, 3_600_000, RegistryConfig.DEFAULT_WAIT_MS);
-            bufferBytes = config.intInRange(RegistryConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, RegistryConfig.DEFAULT_BUFFER_BYTES);
+            bufferBytes = config.intInRange(RegistryConfig.BUFFER_BYTES, RegistryConfig.MIN_BUFFER_BYTES, 1 << 30, RegistryConfig.DEFAULT_BUFFER_BYTES);
         } catch (InvalidConfigurationException e) {
             LOG.warn("registry keeps its previous settings: {}", e.getMessage());
         }

@@ -10,12 +10,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String BUFFER_BYTES = "buffer_bytes";
     int DEFAULT_WAIT_MS = 5000;
     int DEFAULT_BUFFER_BYTES = 1024 * 1024;
+    /** The bridge's window and chunk plus four chunks for the client's stream. */
+    int MIN_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Wait for a driver (ms)", min = "0",
             description = "How long a connection to an export waits for a matching driver while none is registered (during a hot swap).")
     int wait__ms() default DEFAULT_WAIT_MS;
 
-    @AttributeDefinition(name = "Buffer bytes per direction", min = "262144",
+    @AttributeDefinition(name = "Buffer bytes per direction", min = "1048576",
             description = "Bound on the bytes an export holds in flight for each direction of one connection.")
     int buffer__bytes() default DEFAULT_BUFFER_BYTES;
 }

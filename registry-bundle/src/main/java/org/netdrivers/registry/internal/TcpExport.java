@@ -2,7 +2,6 @@ package org.netdrivers.registry.internal;
 
 import java.io.IOException;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,12 +23,14 @@ import org.slf4j.LoggerFactory;
  */
 final class TcpExport {
     private static final Logger LOG = LoggerFactory.getLogger(TcpExport.class);
+    /** Marks a connection that waits for its driver. */
+    private static final Bridge NO_BRIDGE = new Bridge(null, null);
 
     private final ListenAddress listen;
     private final Target target;
     private final String source;
     private final ExportContext context;
-    private final Set<MinaByteStream> live = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<MinaByteStream, Bridge> live = new ConcurrentHashMap<>();
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -71,7 +72,7 @@ final class TcpExport {
         MinaTransports.configure(a.getSessionConfig(), true, false);
         a.setHandler(new StreamIoHandler(
                 session -> MinaTransports.tcpStream(session,
-                        "export " + listen + " client " + session.getRemoteAddress(), context.bufferBytes()),
+                        "export " + listen + " client " + session.getRemoteAddress(), clientStreamLimit()),
                 this::accepted));
         try {
             a.bind(listen.socketAddress());
@@ -90,6 +91,14 @@ final class TcpExport {
         return true;
     }
 
+    /**
+     * What the client's stream may buffer: the bound less what the bridge may have sent on and
+     * not yet seen accepted (its window and one chunk), so that the two together stay in bound.
+     */
+    private long clientStreamLimit() {
+        return (long) context.bufferBytes() - Bridge.DEFAULT_WINDOW - MinaTransports.MAX_CHUNK;
+    }
+
     /** Stops listening and closes every bridged connection. */
     void stop(String why) {
         NioSocketAcceptor a = acceptor;
@@ -100,19 +109,19 @@ final class TcpExport {
             LOG.info("export {} stopped: {}", listen, why);
         }
         StreamClosedException reason = new StreamClosedException("export " + listen + " stopped: " + why);
-        live.forEach(s -> s.close(reason));
+        live.keySet().forEach(s -> s.close(reason));
     }
 
     private void accepted(MinaByteStream client) {
         total.incrementAndGet();
         open.incrementAndGet();
-        live.add(client);
+        live.put(client, NO_BRIDGE);
         client.closed().whenComplete((v, e) -> {
-            live.remove(client);
+            Bridge bridge = live.remove(client);
             open.decrementAndGet();
             closedBytesIn.addAndGet(client.bytesIn());
             closedBytesOut.addAndGet(client.bytesOut());
-            peakInFlight.accumulateAndGet(client.peakInFlight(), Math::max);
+            peakInFlight.accumulateAndGet(peak(client, bridge), Math::max);
         });
         long waitMs = context.waitMs();
         attach(client, System.nanoTime() + waitMs * 1_000_000L, waitMs);
@@ -128,7 +137,12 @@ final class TcpExport {
                             driverStream.close();
                             return;
                         }
-                        new Bridge(client, driverStream).start();
+                        Bridge bridge = new Bridge(client, driverStream, Bridge.DEFAULT_WINDOW, client::inFlight, () -> 0);
+                        if (live.replace(client, NO_BRIDGE, bridge)) {
+                            bridge.start();
+                        } else {
+                            driverStream.close(); // the client closed meanwhile
+                        }
                         return;
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -159,14 +173,23 @@ final class TcpExport {
         return message;
     }
 
+    /** Bytes this export held for one connection at most, in either direction. */
+    private static long peak(MinaByteStream client, Bridge bridge) {
+        long p = client.peakInFlight();
+        if (bridge != null && bridge != NO_BRIDGE) {
+            p = Math.max(p, Math.max(bridge.peakInFlightAtoB(), bridge.peakInFlightBtoA()));
+        }
+        return p;
+    }
+
     StreamRegistry.Export snapshot() {
         long in = closedBytesIn.get();
         long out = closedBytesOut.get();
         long peak = peakInFlight.get();
-        for (MinaByteStream s : live) {
-            in += s.bytesIn();
-            out += s.bytesOut();
-            peak = Math.max(peak, s.peakInFlight());
+        for (java.util.Map.Entry<MinaByteStream, Bridge> e : live.entrySet()) {
+            in += e.getKey().bytesIn();
+            out += e.getKey().bytesOut();
+            peak = Math.max(peak, peak(e.getKey(), e.getValue()));
         }
         return new ExportSnapshot(listen.toString(), target.toString(), source, acceptor != null, Optional.ofNullable(lastError),
                 open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes());

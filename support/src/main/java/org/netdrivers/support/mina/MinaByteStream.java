@@ -41,6 +41,7 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
+    private final AtomicLong chunksIn = new AtomicLong();
 
     // guarded by this
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
@@ -96,6 +97,11 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
         return bytesOut.get();
     }
 
+    /** @return chunks read from the transport so far */
+    public long chunksIn() {
+        return chunksIn.get();
+    }
+
     // ---- events from StreamIoHandler, on a Mina I/O thread
 
     void onMessage(IoBuffer buffer) {
@@ -105,6 +111,7 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
             return;
         }
         bytesIn.addAndGet(n);
+        chunksIn.incrementAndGet();
         CompletableFuture<Optional<ByteBuffer>> p = null;
         synchronized (this) {
             if (closedReason != null) {

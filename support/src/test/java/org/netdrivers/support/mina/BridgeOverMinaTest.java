@@ -91,7 +91,8 @@ public class BridgeOverMinaTest {
                 assertEquals(-1, client.getInputStream().read());
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            System.out.println("bridge: 128 MiB to a slow peer in " + ms + " ms, peak in flight " + lastClient.peakInFlight());
+            System.out.println("bridge: 128 MiB to a slow peer in " + ms + " ms, peak in flight " + lastClient.peakInFlight()
+                    + ", chunks " + lastClient.chunksIn());
             assertTrue("bounded: " + lastClient.peakInFlight(), lastClient.peakInFlight() <= LIMIT);
             assertTrue("no stalls: " + ms + " ms", ms < 20_000);
         }

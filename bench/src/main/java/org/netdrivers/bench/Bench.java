@@ -1,0 +1,319 @@
+package org.netdrivers.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.netdrivers.launcher.Main;
+import org.osgi.framework.launch.Framework;
+
+/**
+ * Measures, in one run on loopback: bulk throughput client → TCP export → TCP driver → sink,
+ * 64-byte request/response latency, and connections per second through the export; each against
+ * the same done directly and through {@code socat -b262144}.
+ */
+public final class Bench {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bench");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private Bench() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dist = Path.of(args[0]).toAbsolutePath();
+        boolean quick = Arrays.asList(args).contains("--quick");
+        long bulkBytes = (quick ? 256L : 1024L) * 1024 * 1024;
+        int roundTrips = quick ? 5_000 : 20_000;
+        long connectSeconds = quick ? 2 : 4;
+
+        try (Sink sink = new Sink(); Echo echo = new Echo()) {
+            int sinkExport = freePort();
+            int echoExport = freePort();
+            Path home = Files.createTempDirectory("netdrivers-bench");
+            Files.createDirectories(home.resolve("etc"));
+            Files.writeString(home.resolve("etc/.initialized"), "bench\n");
+            Files.writeString(home.resolve("etc/org.ops4j.pax.logging.cfg"), String.join("\n",
+                    "log4j2.rootLogger.level = WARN",
+                    "log4j2.rootLogger.appenderRef.console.ref = console",
+                    "log4j2.appender.console.type = Console",
+                    "log4j2.appender.console.name = console",
+                    "log4j2.appender.console.layout.type = PatternLayout",
+                    "log4j2.appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} | %msg%n", ""));
+            Files.writeString(home.resolve("etc/org.netdrivers.tcp-sink.cfg"), "network.name = sink\nhost = 127.0.0.1\nport = "
+                    + sink.port() + "\nnetwork.export = tcp://127.0.0.1:" + sinkExport + "\n");
+            Files.writeString(home.resolve("etc/org.netdrivers.tcp-echo.cfg"), "network.name = echo\nhost = 127.0.0.1\nport = "
+                    + echo.port() + "\nnetwork.export = tcp://127.0.0.1:" + echoExport + "\n");
+
+            Framework framework = Main.start(dist, home, false);
+            List<Process> socats = new ArrayList<>();
+            try {
+                awaitListening(sinkExport);
+                awaitListening(echoExport);
+                Integer socatSink = null;
+                Integer socatEcho = null;
+                if (socatInstalled()) {
+                    socatSink = freePort();
+                    socatEcho = freePort();
+                    socats.add(socat(socatSink, sink.port()));
+                    socats.add(socat(socatEcho, echo.port()));
+                    awaitListening(socatSink);
+                    awaitListening(socatEcho);
+                } else {
+                    System.out.println("socat is not installed: the socat column is left out (apt-get install socat)");
+                }
+                System.out.printf(Locale.ROOT, "netdrivers bench: %d cores, Java %s, bulk %d MiB, %d round trips, %d s of connects%n",
+                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), bulkBytes >> 20,
+                        roundTrips, connectSeconds);
+
+                // warm up every path
+                throughput(sinkExport, 64L << 20);
+                throughput(sink.port(), 64L << 20);
+                latency(echoExport, 2000);
+                latency(echo.port(), 2000);
+
+                double direct = best(3, () -> throughput(sink.port(), bulkBytes));
+                double export = best(3, () -> throughput(sinkExport, bulkBytes));
+                Double viaSocat = socatSink == null ? null : best(3, throughputOf(socatSink, bulkBytes));
+                System.out.printf(Locale.ROOT, "throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
+                        direct, export, export / direct,
+                        viaSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", viaSocat, export / viaSocat));
+
+                long[] lDirect = latency(echo.port(), roundTrips);
+                long[] lExport = latency(echoExport, roundTrips);
+                long[] lSocat = socatEcho == null ? null : latency(socatEcho, roundTrips);
+                System.out.printf(Locale.ROOT, "latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
+                        us(lDirect), us(lExport), lSocat == null ? "-" : us(lSocat));
+                System.out.printf(Locale.ROOT, "added latency p50/p99 us: export %s | socat %s%n",
+                        added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
+
+                double cDirect = connects(echo.port(), connectSeconds);
+                double cExport = connects(echoExport, connectSeconds);
+                Double cSocat = socatEcho == null ? null : connects(socatEcho, connectSeconds);
+                System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close): direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
+                        cDirect, cExport, cExport / cDirect,
+                        cSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", cSocat, cExport / cSocat));
+            } finally {
+                socats.forEach(Process::destroy);
+                Main.stop(framework);
+                try (Stream<Path> files = Files.walk(home)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private interface Measure {
+        double run() throws Exception;
+    }
+
+    private static Measure throughputOf(int port, long bytes) {
+        return () -> throughput(port, bytes);
+    }
+
+    private static double best(int runs, Measure m) throws Exception {
+        double best = 0;
+        for (int i = 0; i < runs; i++) {
+            best = Math.max(best, m.run());
+        }
+        return best;
+    }
+
+    /** MiB/s of {@code bytes} written to port until the sink has read them all. */
+    static double throughput(int port, long bytes) throws IOException {
+        byte[] chunk = new byte[256 * 1024];
+        long t0 = System.nanoTime();
+        try (Socket s = new Socket(LOOPBACK, port)) {
+            OutputStream out = s.getOutputStream();
+            for (long sent = 0; sent < bytes; sent += chunk.length) {
+                out.write(chunk);
+            }
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            byte[] count = in.readAllBytes(); // the sink answers with its count, then closes
+            long got = Long.parseLong(new String(count).trim());
+            if (got != bytes) {
+                throw new IOException("sink counted " + got + " of " + bytes + " bytes");
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return bytes / seconds / (1 << 20);
+    }
+
+    /** Round-trip times in ns of 64-byte messages on one connection, sorted. */
+    static long[] latency(int port, int count) throws IOException {
+        long[] times = new long[count];
+        byte[] msg = new byte[64];
+        byte[] back = new byte[64];
+        try (Socket s = new Socket(LOOPBACK, port)) {
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            for (int i = 0; i < count; i++) {
+                long t0 = System.nanoTime();
+                out.write(msg);
+                for (int got = 0; got < 64; ) {
+                    int n = in.read(back, got, 64 - got);
+                    if (n < 0) {
+                        throw new IOException("echo closed");
+                    }
+                    got += n;
+                }
+                times[i] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(times);
+        return times;
+    }
+
+    /** Connections per second, each: connect, 1 byte out, 1 byte back, close. */
+    static double connects(int port, long seconds) throws IOException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long t0 = System.nanoTime();
+        int n = 0;
+        while (System.nanoTime() < end && n < 1_000_000) {
+            try (Socket s = new Socket(LOOPBACK, port)) {
+                s.getOutputStream().write(1);
+                if (s.getInputStream().read() != 1) {
+                    throw new IOException("no echo");
+                }
+            }
+            n++;
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String us(long[] sorted) {
+        return String.format(Locale.ROOT, "%.1f/%.1f", pct(sorted, 50) / 1e3, pct(sorted, 99) / 1e3);
+    }
+
+    private static String added(long[] path, long[] direct) {
+        return String.format(Locale.ROOT, "%.1f/%.1f", (pct(path, 50) - pct(direct, 50)) / 1e3, (pct(path, 99) - pct(direct, 99)) / 1e3);
+    }
+
+    private static long pct(long[] sorted, int p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100.0) - 1)];
+    }
+
+    private static boolean socatInstalled() {
+        try {
+            return new ProcessBuilder("socat", "-V").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static Process socat(int listen, int target) throws IOException {
+        return new ProcessBuilder("socat", "-b262144", "TCP-LISTEN:" + listen + ",bind=127.0.0.1,reuseaddr,fork",
+                "TCP:127.0.0.1:" + target).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitListening(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(LOOPBACK, port), 500);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("nothing listens on 127.0.0.1:" + port + " after 15 s", e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Reads each connection to EOF, answers with the byte count, closes. */
+    private static final class Sink extends Server {
+        Sink() throws IOException {
+        }
+
+        @Override
+        void serve(Socket s) throws IOException {
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[256 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                total += n;
+            }
+            s.getOutputStream().write(Long.toString(total).getBytes());
+        }
+    }
+
+    /** Echoes each connection until EOF. */
+    private static final class Echo extends Server {
+        Echo() throws IOException {
+        }
+
+        @Override
+        void serve(Socket s) throws IOException {
+            s.setTcpNoDelay(true);
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, n);
+            }
+        }
+    }
+
+    private abstract static class Server implements AutoCloseable {
+        private final ServerSocket server;
+
+        Server() throws IOException {
+            server = new ServerSocket(0, 1024, LOOPBACK);
+            THREADS.execute(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        THREADS.execute(() -> {
+                            try (s) {
+                                serve(s);
+                            } catch (IOException e) {
+                                // the client went away
+                            }
+                        });
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        abstract void serve(Socket s) throws IOException;
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}
