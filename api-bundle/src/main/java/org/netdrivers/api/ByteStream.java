@@ -34,8 +34,8 @@ public interface ByteStream extends AutoCloseable {
     /**
      * Receives the next chunk.
      *
-     * <p>The stage completes with a non-empty, read-only-for-the-caller buffer holding the next
-     * chunk; or with {@link Optional#empty()} once the peer has closed its sending side (end of
+     * <p>The stage completes with a buffer holding the next chunk, which the caller owns from then
+     * on (never empty on byte transports; a message transport may deliver an empty message); or with {@link Optional#empty()} once the peer has closed its sending side (end of
      * stream), and then again for every later call; or exceptionally with a {@link
      * StreamClosedException} once the stream is closed (by {@link #close()} or because its driver
      * went away), or with the transport's {@link java.io.IOException} on a transport error.

@@ -30,9 +30,12 @@ public interface StreamRegistry {
 
     /**
      * Opens a stream to the best endpoint whose {@link NetworkConstants#NETWORK_NAME} is {@code
-     * name}. The stage completes exceptionally with {@link java.util.NoSuchElementException} when
-     * none is registered, or as {@link NetworkInterface#connect()} does. Streams opened here are
-     * counted in {@link Endpoint} statistics.
+     * name}. While none is registered (a driver being replaced, a configuration not yet read) it
+     * waits up to the registry's {@code wait_ms}; the stage then completes exceptionally with
+     * {@link java.util.NoSuchElementException}. A driver that goes away while the stream is being
+     * opened is replaced by the next match within the same bound. Otherwise the stage completes
+     * as {@link NetworkInterface#connect()} does. Streams opened here are counted in {@link
+     * Endpoint} statistics.
      *
      * @param name the endpoint name
      * @return a stage completing with a new open stream
@@ -41,9 +44,9 @@ public interface StreamRegistry {
 
     /**
      * Opens a stream to the best endpoint matching an LDAP filter over its service properties,
-     * such as {@code (&(network.type=tcp)(network.name=dut*))}. The stage completes exceptionally
-     * with {@link IllegalArgumentException} for an invalid filter and with {@link
-     * java.util.NoSuchElementException} when nothing matches.
+     * such as {@code (&(network.type=tcp)(network.name=dut*))}, waiting as {@link #open(String)}
+     * does. The stage completes exceptionally with {@link IllegalArgumentException} for an invalid
+     * filter and with {@link java.util.NoSuchElementException} when nothing matches in time.
      *
      * @param filter an LDAP filter
      * @return a stage completing with a new open stream

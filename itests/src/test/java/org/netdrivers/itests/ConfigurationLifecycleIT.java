@@ -149,8 +149,24 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         awaitCondition("stream count back to 0", () -> registry.endpoint("counted").get().openStreams() == 0);
         Throwable bad = awaitFailure(registry.openMatching("(network.name="));
         assertTrue(bad.toString(), bad instanceof IllegalArgumentException);
-        Throwable none = awaitFailure(registry.open("nobody"));
-        assertTrue(none.toString(), none instanceof java.util.NoSuchElementException);
+        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        registryConfig.update(dict("wait_ms", 200));
+        try {
+            awaitCondition("wait bound applied", () -> {
+                long t0 = System.nanoTime();
+                try {
+                    awaitFailure(registry.open("nobody"));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                return System.nanoTime() - t0 < 1_000_000_000L;
+            });
+            Throwable none = awaitFailure(registry.open("nobody"));
+            assertTrue(none.toString(), none instanceof java.util.NoSuchElementException);
+            assertContains("message", none.getMessage(), "no driver matching 'nobody' appeared within 200 ms");
+        } finally {
+            registryConfig.delete();
+        }
     }
 
     static int unusedPort() throws Exception {

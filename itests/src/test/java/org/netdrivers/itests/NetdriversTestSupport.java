@@ -109,9 +109,14 @@ public abstract class NetdriversTestSupport {
 
     // ---- services
 
-    /** Waits for a driver service named {@code name} matching an optional extra filter. */
+    /**
+     * Waits for a driver service named {@code name}, and for the registry to know it (the registry
+     * hears of a new service in the same event dispatch as the test's tracker, maybe after it).
+     */
     protected ServiceReference<NetworkInterface> awaitDriver(String name) throws Exception {
-        return awaitService(NetworkInterface.class, "(" + NetworkConstants.NETWORK_NAME + "=" + name + ")");
+        ServiceReference<NetworkInterface> ref = awaitService(NetworkInterface.class, "(" + NetworkConstants.NETWORK_NAME + "=" + name + ")");
+        awaitCondition("the registry to list '" + name + "'", () -> registry.endpoint(name).isPresent());
+        return ref;
     }
 
     protected <T> ServiceReference<T> awaitService(Class<T> type, String filter) throws Exception {

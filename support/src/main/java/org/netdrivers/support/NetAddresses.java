@@ -78,7 +78,27 @@ public final class NetAddresses {
         if (h.contains(":")) {
             return h.matches("[0-9A-Fa-f:.]+(%.+)?");
         }
-        return h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (!h.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return false;
+        }
+        for (String octet : h.split("\\.")) {
+            if (Integer.parseInt(octet) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code host} is an IP literal or a syntactically valid DNS name (RFC 1123 labels of
+     * letters, digits and hyphens), so that nothing else is ever handed to the resolver.
+     */
+    public static boolean isValidHost(String host) {
+        if (isIpLiteral(host)) {
+            return true;
+        }
+        String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        return h.length() <= 253 && h.matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     }
 
     /**

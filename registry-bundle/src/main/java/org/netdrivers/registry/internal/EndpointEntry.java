@@ -22,6 +22,8 @@ final class EndpointEntry {
     final AtomicLong total = new AtomicLong();
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
+    /** Set when the service is being unregistered: streams it opens now are not handed out. */
+    volatile boolean gone;
 
     EndpointEntry(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
         this.ref = ref;

@@ -5,13 +5,17 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamClosedException;
 import org.osgi.framework.ServiceReference;
 
 /** The live driver services, and callers waiting for one that matches. */
@@ -45,7 +49,53 @@ final class EndpointTable {
     }
 
     EndpointEntry remove(ServiceReference<NetworkInterface> ref) {
-        return entries.remove(ref);
+        EndpointEntry e = entries.remove(ref);
+        if (e != null) {
+            e.gone = true;
+        }
+        return e;
+    }
+
+    /**
+     * Opens a stream to the best driver matching {@code target}, waiting up to {@code waitMs} for
+     * one to be registered. When the chosen driver goes away before the stream is handed out (a
+     * hot swap), the stream is closed before any byte went through it and the next driver is
+     * tried, within the same bound. Fails with {@link NoSuchElementException} when no driver
+     * appeared in time, or as the driver's connect failed.
+     */
+    CompletableFuture<ByteStream> open(Target target, long waitMs, ScheduledExecutorService timer) {
+        CompletableFuture<ByteStream> result = new CompletableFuture<>();
+        attempt(target, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs), waitMs, timer, result);
+        return result;
+    }
+
+    private void attempt(Target target, long deadline, long waitMs, ScheduledExecutorService timer,
+            CompletableFuture<ByteStream> result) {
+        long remainingMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        await(target, remainingMs, timer)
+                .thenCompose(entry -> entry.open().thenApply(stream -> {
+                    if (entry.gone) {
+                        stream.close();
+                        throw new CompletionException(new StreamClosedException(entry.describe() + " went away while connecting"));
+                    }
+                    return stream;
+                }))
+                .whenComplete((stream, error) -> {
+                    if (error == null) {
+                        result.complete(stream);
+                        return;
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0) {
+                        attempt(target, deadline, waitMs, timer, result);
+                    } else if (cause instanceof TimeoutException) {
+                        result.completeExceptionally(new NoSuchElementException(waitMs == 0
+                                ? "no driver matches '" + target + "'"
+                                : "no driver matching '" + target + "' appeared within " + waitMs + " ms"));
+                    } else {
+                        result.completeExceptionally(cause);
+                    }
+                });
     }
 
     List<EndpointEntry> all() {

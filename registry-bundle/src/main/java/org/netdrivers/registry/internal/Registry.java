@@ -3,7 +3,6 @@ package org.netdrivers.registry.internal;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -173,7 +172,6 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     }
 
     private CompletionStage<ByteStream> openBest(Target target) {
-        return endpoints.best(target).map(EndpointEntry::open)
-                .orElseGet(() -> CompletableFuture.failedFuture(new NoSuchElementException("no driver matches '" + target + "'")));
+        return endpoints.open(target, waitMs, timer);
     }
 }

@@ -2,7 +2,6 @@ package org.netdrivers.registry.internal;
 
 import java.io.IOException;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -123,41 +122,25 @@ final class TcpExport {
             closedBytesOut.addAndGet(client.bytesOut());
             peakInFlight.accumulateAndGet(peak(client, bridge), Math::max);
         });
-        long waitMs = context.waitMs();
-        attach(client, System.nanoTime() + waitMs * 1_000_000L, waitMs);
-    }
-
-    private void attach(MinaByteStream client, long deadline, long waitMs) {
-        long remainingMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-        context.endpointTable().await(target, remainingMs, context.timer())
-                .thenCompose(EndpointEntry::open)
-                .whenComplete((driverStream, error) -> {
-                    if (error == null) {
-                        if (client.closed().toCompletableFuture().isDone()) {
-                            driverStream.close();
-                            return;
-                        }
-                        Bridge bridge = new Bridge(client, driverStream, Bridge.DEFAULT_WINDOW, client::inFlight, () -> 0);
-                        if (live.replace(client, NO_BRIDGE, bridge)) {
-                            bridge.start();
-                        } else {
-                            driverStream.close(); // the client closed meanwhile
-                        }
-                        return;
-                    }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0
-                            && !client.closed().toCompletableFuture().isDone()) {
-                        // the driver went away while we connected: wait for its replacement
-                        attach(client, deadline, waitMs);
-                        return;
-                    }
-                    failed.incrementAndGet();
-                    String why = cause instanceof java.util.concurrent.TimeoutException
-                            ? "no driver matching '" + target + "' appeared within " + waitMs + " ms" : rootMessage(cause);
-                    LOG.warn("export {}: connection from {} closed: {}", listen, client.session().getRemoteAddress(), why);
-                    client.close();
-                });
+        context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
+            if (error != null) {
+                failed.incrementAndGet();
+                LOG.warn("export {}: connection from {} closed: {}", listen, client.session().getRemoteAddress(), rootMessage(error));
+                client.close();
+                return;
+            }
+            Bridge bridge = new Bridge(client, driverStream, Bridge.DEFAULT_WINDOW, client::inFlight, () -> 0);
+            if (!live.replace(client, NO_BRIDGE, bridge)) {
+                driverStream.close(); // the client went away while it waited
+                return;
+            }
+            bridge.start().done().thenAccept(failure -> {
+                if (failure != null) {
+                    LOG.info("export {}: connection from {} ended: {}", listen, client.session().getRemoteAddress(),
+                            rootMessage(failure));
+                }
+            });
+        });
     }
 
     /** The message of {@code e} and of its deepest cause, where that says more ("Address already in use"). */

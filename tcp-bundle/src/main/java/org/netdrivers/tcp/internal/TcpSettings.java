@@ -13,6 +13,9 @@ record TcpSettings(InetSocketAddress target, boolean enableAddress, int connectT
 
     static TcpSettings read(ConfigReader config) throws InvalidConfigurationException {
         String host = config.requiredString(TcpConfig.HOST);
+        if (!NetAddresses.isValidHost(host)) {
+            throw config.invalid(TcpConfig.HOST, "\"" + host + "\" is not a host name or an IP address");
+        }
         int port = config.port(TcpConfig.PORT);
         InetSocketAddress target;
         try {
