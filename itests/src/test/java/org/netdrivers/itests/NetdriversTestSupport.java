@@ -78,6 +78,7 @@ public abstract class NetdriversTestSupport {
                 mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.metatype").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.gogo.runtime").versionAsInProject(),
                 mavenBundle("org.apache.mina", "mina-core").versionAsInProject(),
                 bundle("file:" + bundles + "/api-bundle.jar"),
                 bundle("file:" + bundles + "/registry-bundle.jar"),

@@ -1,0 +1,192 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * The runtime as a user starts it: the launcher distribution in a process of its own, with
+ * FileInstall watching deploy/ and etc/. Not a Pax Exam test: the launcher is the framework here.
+ */
+public class RuntimeIT {
+    private static final long WAIT_MS = 30_000;
+    private final Path dist = Path.of(System.getProperty("netdrivers.dist", "../launcher/target/netdrivers")).toAbsolutePath();
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private Process process;
+    private Thread reader;
+
+    @After
+    public void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            process.waitFor(15, TimeUnit.SECONDS);
+            process.destroyForcibly();
+        }
+    }
+
+    private void start(Path home) throws IOException {
+        process = new ProcessBuilder("java", "-jar", dist.resolve("lib/netdrivers-launcher.jar").toString(), "--home",
+                home.toString(), "--no-shell").redirectErrorStream(true).start();
+        reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.add(line);
+                    System.out.println("runtime> " + line);
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "runtime-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void awaitLine(String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        int from = 0;
+        while (System.nanoTime() < deadline) {
+            for (String line : output) {
+                if (line.contains(what)) {
+                    return;
+                }
+            }
+            if (!process.isAlive()) {
+                fail("the runtime exited (" + process.exitValue() + ") before logging: " + what);
+            }
+            Thread.sleep(20);
+        }
+        fail("the runtime did not log \"" + what + "\" within " + WAIT_MS + " ms; it logged " + output);
+    }
+
+    private long countLines(String what) {
+        return output.stream().filter(l -> l.contains(what)).count();
+    }
+
+    private static String echo(int port, String text) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    public void firstStartServesTheDemoOnPort5555() throws Exception {
+        try (ServerSocket probe = new ServerSocket(5555, 1, InetAddress.getLoopbackAddress())) {
+            // free: go on
+        } catch (IOException busy) {
+            System.out.println("SKIPPED firstStartServesTheDemoOnPort5555: 127.0.0.1:5555 is in use on this machine ("
+                    + busy.getMessage() + "); the other tests of this class use free ports");
+            return;
+        }
+        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-demo");
+        long t0 = System.nanoTime();
+        start(home);
+        awaitLine("export tcp://127.0.0.1:5555 listening for 'demo'");
+        String answer = nc(5555, "hi\n");
+        long coldStartMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals("hi\n", answer);
+        assertTrue("the demo configuration was copied", Files.exists(home.resolve("etc/org.netdrivers.echo-demo.cfg")));
+        assertTrue("the drivers were deployed", Files.exists(home.resolve("deploy/echo-bundle.jar")));
+        System.out.println("cold start: process start to the demo answering: " + coldStartMs + " ms");
+
+        process.toHandle().destroy(); // SIGTERM, as a service manager would (Process.destroy() would also close our end of its output)
+        assertTrue("stopped within 15 s", process.waitFor(15, TimeUnit.SECONDS));
+        reader.join(5000); // the rest of its output
+        assertEquals("one line saying it stops (exit " + process.exitValue() + "): " + output.subList(Math.max(0, output.size() - 3), output.size()),
+                1, countLines("netdrivers runtime stopping"));
+        assertTrue("a clean exit: 0, or 143 as the JVM reports an exit on SIGTERM: " + process.exitValue(),
+                process.exitValue() == 0 || process.exitValue() == 143);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), 5555)) {
+            fail("nothing may listen after the runtime stopped");
+        } catch (ConnectException expected) {
+            // released
+        }
+    }
+
+    /** The README's command, {@code printf 'hi\n' | nc -N 127.0.0.1 PORT}, where nc is installed. */
+    private static String nc(int port, String text) throws Exception {
+        boolean haveNc;
+        try {
+            haveNc = new ProcessBuilder("nc", "-h").redirectErrorStream(true).start().waitFor() >= 0;
+        } catch (IOException e) {
+            haveNc = false;
+        }
+        if (!haveNc) {
+            System.out.println("nc is not installed (apt-get install netcat-openbsd): using a Java socket instead");
+            return echo(port, text);
+        }
+        Process nc = new ProcessBuilder("nc", "-N", "127.0.0.1", Integer.toString(port)).start();
+        nc.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        nc.getOutputStream().close();
+        String out = new String(nc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("nc finished", nc.waitFor(10, TimeUnit.SECONDS));
+        return out;
+    }
+
+    @Test
+    public void driverJarsAndConfigurationFilesAreFollowedLive() throws Exception {
+        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-live");
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        int first = freePort();
+        Path cfg = home.resolve("etc/org.netdrivers.echo-live.cfg");
+        Files.writeString(cfg, "network.name = live\nnetwork.export = tcp://127.0.0.1:" + first + "\n");
+        start(home);
+        awaitLine("export tcp://127.0.0.1:" + first + " listening for 'live'");
+        assertEquals("one", echo(first, "one"));
+
+        // hot deploy: a newer echo-bundle.jar in deploy/ replaces the running bundle
+        Path jar = home.resolve("deploy/echo-bundle.jar");
+        Path fresh = Files.createTempFile(home, "echo-bundle", ".tmp");
+        Files.copy(dist.resolve("deploy/echo-bundle.jar"), fresh, StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(fresh, FileTime.from(Instant.now().plusSeconds(5)));
+        Files.move(fresh, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        awaitLine("echo driver 'live' down: bundle stopped or updated");
+        long ups = countLines("echo driver 'live' up");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (countLines("echo driver 'live' up") < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue("the driver came back after the update (" + ups + " up lines)", countLines("echo driver 'live' up") >= 2);
+        assertEquals("the export kept its listener through the update", "two", echo(first, "two"));
+        assertEquals(0, countLines("export tcp://127.0.0.1:" + first + " stopped"));
+
+        // live reconfiguration: editing the file moves the export
+        int second = freePort();
+        Files.writeString(cfg, "network.name = live\nnetwork.export = tcp://127.0.0.1:" + second + "\n");
+        awaitLine("export tcp://127.0.0.1:" + second + " listening for 'live'");
+        assertEquals("three", echo(second, "three"));
+
+        // deleting the file removes the driver
+        Files.delete(cfg);
+        awaitLine("echo driver 'live' down: configuration deleted");
+    }
+}
