@@ -138,14 +138,4 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         }
     }
 
-    private static String roundTrip(int port, String text) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout((int) WAIT_MS);
-            OutputStream out = s.getOutputStream();
-            out.write(text.getBytes());
-            s.shutdownOutput();
-            InputStream in = s.getInputStream();
-            return new String(in.readAllBytes());
-        }
-    }
 }

@@ -212,6 +212,16 @@ public abstract class NetdriversTestSupport {
         return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** Writes {@code text} to a loopback port, half-closes, and returns everything read back until EOF. */
+    protected static String roundTrip(int port, String text) throws IOException {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.getOutputStream().write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     protected static Dictionary<String, Object> dict(Object... keyValues) {
         Hashtable<String, Object> d = new Hashtable<>();
         for (int i = 0; i < keyValues.length; i += 2) {

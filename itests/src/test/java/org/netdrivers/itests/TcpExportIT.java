@@ -118,16 +118,6 @@ public class TcpExportIT extends NetdriversTestSupport {
         }
     }
 
-    private String roundTrip(int port, String text) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout((int) WAIT_MS);
-            OutputStream out = s.getOutputStream();
-            out.write(text.getBytes());
-            s.shutdownOutput();
-            InputStream in = s.getInputStream();
-            return new String(in.readAllBytes());
-        }
-    }
 
     void awaitExport(String listen) throws InterruptedException {
         awaitCondition("export " + listen + " listening",

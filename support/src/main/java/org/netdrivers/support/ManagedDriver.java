@@ -2,6 +2,7 @@ package org.netdrivers.support;
 
 import java.util.Map;
 
+import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
 
@@ -11,6 +12,12 @@ public interface ManagedDriver extends NetworkInterface {
     /** @return service properties of this driver beyond the common ones (such as {@code dbus.kind}) */
     default Map<String, Object> extraProperties() {
         return Map.of();
+    }
+
+    /** Jumpstarter's generic network client; the D-Bus driver names its own. */
+    @Override
+    default String client() {
+        return NetworkConstants.CLIENT_NETWORK;
     }
 
     /** Closes every stream with {@code reason} and releases the transport. Called once. */

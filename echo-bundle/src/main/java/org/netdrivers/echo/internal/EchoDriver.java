@@ -67,11 +67,6 @@ public final class EchoDriver {
         }
 
         @Override
-        public String client() {
-            return NetworkConstants.CLIENT_NETWORK;
-        }
-
-        @Override
         public void dispose(StreamClosedException reason) {
             streams.closeAll(reason);
         }

@@ -90,11 +90,6 @@ final class TcpConnector implements ManagedDriver {
     }
 
     @Override
-    public String client() {
-        return NetworkConstants.CLIENT_NETWORK;
-    }
-
-    @Override
     public void dispose(StreamClosedException reason) {
         streams.closeAll(reason);
         connector.dispose(false);
