@@ -108,7 +108,7 @@ public interface StreamRegistry {
         /** @return connections accepted since the export started */
         long totalConnections();
 
-        /** @return connections closed without a stream (no driver in time, connect failed) */
+        /** @return connections closed without a stream (no driver in time, connect failed, UDP session bound reached) */
         long failedConnections();
 
         /** @return bytes from clients towards the driver */
@@ -122,5 +122,8 @@ public interface StreamRegistry {
 
         /** @return the configured bound on bytes in flight per direction of one connection */
         long inFlightLimit();
+
+        /** @return datagrams a UDP export dropped because a session's consumer was behind (0 for TCP) */
+        long droppedMessages();
     }
 }

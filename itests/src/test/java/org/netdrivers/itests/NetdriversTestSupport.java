@@ -84,6 +84,7 @@ public abstract class NetdriversTestSupport {
                 bundle("file:" + bundles + "/registry-bundle.jar"),
                 bundle("file:" + bundles + "/echo-bundle.jar"),
                 bundle("file:" + bundles + "/tcp-bundle.jar"),
+                bundle("file:" + bundles + "/udp-bundle.jar"),
                 junitBundles());
     }
 

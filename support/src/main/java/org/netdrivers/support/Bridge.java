@@ -49,11 +49,21 @@ public final class Bridge {
         this.bToA = new Direction(b, a, window, bBuffered);
     }
 
-    /** Starts both directions. @return this */
+    /** Starts both directions; a stream that closes ends the bridge. @return this */
     public Bridge start() {
+        a.closed().whenComplete((v, e) -> endBoth());
+        b.closed().whenComplete((v, e) -> endBoth());
         aToB.pump();
         bToA.pump();
         return this;
+    }
+
+    /** One side is closed: nothing more can go through; close the other. */
+    private void endBoth() {
+        if (done.complete(null)) {
+            a.close();
+            b.close();
+        }
     }
 
     /** @return completes when the bridge ended: with null, or with the first failure */

@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.Locale;
 
 /**
- * Where an export listens: {@code tcp://HOST:PORT}. The host must be an IP literal or {@code
+ * Where an export listens: {@code tcp://HOST:PORT} or {@code udp://HOST:PORT}. The host must be an IP literal or {@code
  * localhost}; omitted, it is 127.0.0.1.
  */
 public final class ListenAddress {
@@ -21,14 +21,18 @@ public final class ListenAddress {
         String t = text.trim();
         int colon = t.indexOf(':');
         String scheme = colon > 0 ? t.substring(0, colon).toLowerCase(Locale.ROOT) : "";
-        if (!scheme.equals("tcp")) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a supported listen address; expected tcp://HOST:PORT");
+        if (!scheme.equals("tcp") && !scheme.equals("udp")) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a supported listen address; expected tcp://HOST:PORT or udp://HOST:PORT");
         }
         InetSocketAddress address = NetAddresses.parseListen(t, scheme);
         if (address.getPort() == 0) {
             throw new IllegalArgumentException("\"" + text + "\" has port 0; a listen address needs a fixed port 1..65535");
         }
         return new ListenAddress(scheme, address);
+    }
+
+    public boolean isUdp() {
+        return scheme.equals("udp");
     }
 
     public String scheme() {

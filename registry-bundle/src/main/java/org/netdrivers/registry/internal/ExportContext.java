@@ -13,4 +13,10 @@ interface ExportContext {
 
     /** Bound on bytes in flight per direction of one bridged connection. */
     int bufferBytes();
+
+    /** A UDP export's client session ends after this many seconds without a datagram either way. */
+    int udpIdleSeconds();
+
+    /** Bound on live client sessions of one UDP export. */
+    int udpMaxSessions();
 }

@@ -42,6 +42,8 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     private final ExportTable exports = new ExportTable(this);
     private volatile long waitMs = RegistryConfig.DEFAULT_WAIT_MS;
     private volatile int bufferBytes = RegistryConfig.DEFAULT_BUFFER_BYTES;
+    private volatile int udpIdleSeconds = RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S;
+    private volatile int udpMaxSessions = RegistryConfig.DEFAULT_UDP_MAX_SESSIONS;
     private volatile boolean active;
 
     public Registry() {
@@ -60,6 +62,8 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
         try {
             waitMs = config.intInRange(RegistryConfig.WAIT_MS, 0, 3_600_000, RegistryConfig.DEFAULT_WAIT_MS);
             bufferBytes = config.intInRange(RegistryConfig.BUFFER_BYTES, RegistryConfig.MIN_BUFFER_BYTES, 1 << 30, RegistryConfig.DEFAULT_BUFFER_BYTES);
+            udpIdleSeconds = config.intInRange(RegistryConfig.UDP_IDLE_TIMEOUT_S, 1, 86_400, RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S);
+            udpMaxSessions = config.intInRange(RegistryConfig.UDP_MAX_SESSIONS, 1, 1_000_000, RegistryConfig.DEFAULT_UDP_MAX_SESSIONS);
         } catch (InvalidConfigurationException e) {
             LOG.warn("registry keeps its previous settings: {}", e.getMessage());
         }
@@ -120,6 +124,16 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     @Override
     public int bufferBytes() {
         return bufferBytes;
+    }
+
+    @Override
+    public int udpIdleSeconds() {
+        return udpIdleSeconds;
+    }
+
+    @Override
+    public int udpMaxSessions() {
+        return udpMaxSessions;
     }
 
     // ---- Forwards

@@ -27,6 +27,19 @@ import org.netdrivers.api.StreamClosedException;
  */
 public final class MinaByteStream implements ByteStream, ReasonClosable {
 
+    /** How the stream treats its transport. */
+    public enum Mode {
+        /** A byte stream (TCP): reading stops while the consumer is behind; sendEof half-closes. */
+        STREAM,
+        /** Datagrams on a session of their own (a connected UDP socket): one datagram per chunk. */
+        DATAGRAM,
+        /**
+         * Datagrams on a session that shares its socket with others (a UDP acceptor): reading
+         * cannot stop for one session, so a datagram that finds the buffer full is dropped.
+         */
+        SHARED_DATAGRAM
+    }
+
     /** Half-closes the session's output; transports without half-close do nothing. */
     @FunctionalInterface
     public interface HalfCloser {
@@ -38,6 +51,9 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
     private final long limit;
     private final int maxChunk;
     private final HalfCloser halfCloser;
+    private final Mode mode;
+    private final int maxMessage;
+    private final AtomicLong dropped = new AtomicLong();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
@@ -64,11 +80,27 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
      * @param halfCloser what {@link #sendEof()} does once every send is written
      */
     public MinaByteStream(IoSession session, String label, long limit, int maxChunk, HalfCloser halfCloser) {
+        this(session, label, limit, maxChunk, halfCloser, Mode.STREAM, 0);
+    }
+
+    /**
+     * @param mode how the transport is treated
+     * @param maxMessage for datagram modes, the largest datagram a send may carry
+     */
+    public MinaByteStream(IoSession session, String label, long limit, int maxChunk, HalfCloser halfCloser, Mode mode,
+            int maxMessage) {
         this.session = session;
         this.label = label;
         this.limit = limit;
         this.maxChunk = maxChunk;
         this.halfCloser = halfCloser;
+        this.mode = mode;
+        this.maxMessage = maxMessage;
+    }
+
+    /** @return datagrams dropped because the consumer was behind (shared datagram sessions only) */
+    public long dropped() {
+        return dropped.get();
     }
 
     public String label() {
@@ -121,12 +153,15 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
                 p = pending;
                 pending = null;
                 delivered = n;
+            } else if (mode == Mode.SHARED_DATAGRAM && queued + delivered + n > limit) {
+                dropped.incrementAndGet();
+                return;
             } else {
                 queue.add(chunk);
                 queued += n;
             }
             peakInFlight = Math.max(peakInFlight, queued + delivered);
-            if (!suspended && queued + delivered + 2L * maxChunk > limit) {
+            if (mode != Mode.SHARED_DATAGRAM && !suspended && queued + delivered + 2L * maxChunk > limit) {
                 suspended = true;
                 session.suspendRead();
             }
@@ -140,7 +175,7 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
         CompletableFuture<Optional<ByteBuffer>> p = null;
         synchronized (this) {
             inputEnded = true;
-            if (!suspended) {
+            if (!suspended && mode != Mode.SHARED_DATAGRAM) {
                 suspended = true;
                 // stop the selector from reporting end-of-stream again and again
                 session.suspendRead();
@@ -156,6 +191,9 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
     }
 
     void onException(Throwable cause) {
+        if (mode != Mode.STREAM && cause instanceof java.net.PortUnreachableException) {
+            return; // UDP: nobody listens there (yet); later datagrams may still reach someone
+        }
         synchronized (this) {
             if (failure == null && closedReason == null) {
                 failure = cause instanceof IOException
@@ -166,12 +204,24 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
         session.closeNow();
     }
 
+    /** The session was idle for its configured time: datagram streams end (end of stream). */
+    void onIdle() {
+        if (mode != Mode.STREAM) {
+            onInputClosed();
+            session.closeNow();
+        }
+    }
+
     void onSessionClosed() {
         CompletableFuture<Optional<ByteBuffer>> p = null;
         IOException error;
         synchronized (this) {
             if (closedReason == null && failure == null && !inputEnded) {
-                failure = new StreamClosedException(label + ": connection closed");
+                if (mode == Mode.STREAM) {
+                    failure = new StreamClosedException(label + ": connection closed");
+                } else {
+                    inputEnded = true; // a datagram session that expired simply ends
+                }
             }
             error = closedReason != null ? closedReason : failure;
             if (pending != null && queue.isEmpty()) {
@@ -221,7 +271,7 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
     }
 
     private void maybeResume() {
-        if (suspended && !inputEnded && (queued + delivered) * 2 + 4L * maxChunk <= limit) {
+        if (suspended && !inputEnded && mode != Mode.SHARED_DATAGRAM && (queued + delivered) * 2 + 4L * maxChunk <= limit) {
             suspended = false;
             session.resumeRead();
             wakeUp();
@@ -256,6 +306,10 @@ public final class MinaByteStream implements ByteStream, ReasonClosable {
             }
             if (n == 0) {
                 return CompletableFuture.completedFuture(null);
+            }
+            if (maxMessage > 0 && n > maxMessage) {
+                return CompletableFuture.failedFuture(new IOException(label + ": a datagram of " + n
+                        + " bytes is larger than the " + maxMessage + " bytes UDP can carry; not sent"));
             }
             write = session.write(IoBuffer.wrap(chunk));
             lastWrite = write;

@@ -11,8 +11,11 @@ import org.apache.mina.transport.socket.nio.NioSession;
 public final class MinaTransports {
     private MinaTransports() {}
 
-    /** Largest chunk one read produces. */
-    public static final int MAX_CHUNK = 64 * 1024;
+    /**
+     * Largest chunk one TCP read produces: just under 64 KiB, so that a TCP export of a UDP
+     * driver never hands it a chunk larger than a datagram can carry.
+     */
+    public static final int MAX_CHUNK = 64 * 1024 - 64;
 
     /** Half-close of a Mina NIO socket session: shuts down the output of its channel. */
     public static final MinaByteStream.HalfCloser TCP_HALF_CLOSE =
@@ -25,6 +28,35 @@ public final class MinaTransports {
         config.setMinReadBufferSize(4096);
         config.setReadBufferSize(16 * 1024);
         config.setMaxReadBufferSize(MAX_CHUNK);
+    }
+
+    /** Largest UDP payload over IPv4 (65535 - 8 - 20) and over IPv6 (65535 - 8). */
+    public static final int UDP_MAX_IPV4 = 65_507;
+    public static final int UDP_MAX_IPV6 = 65_527;
+
+    /** The largest datagram to or from {@code address}. */
+    public static int udpMax(java.net.InetSocketAddress address) {
+        return address.getAddress() instanceof java.net.Inet6Address ? UDP_MAX_IPV6 : UDP_MAX_IPV4;
+    }
+
+    /**
+     * Datagram sessions read whole datagrams (a buffer of 64 KiB), keep going when nobody listens
+     * on the other side, and are idle after {@code idleSeconds} without traffic either way.
+     */
+    public static void configureDatagram(org.apache.mina.transport.socket.DatagramSessionConfig config, int idleSeconds) {
+        config.setReadBufferSize(64 * 1024);
+        config.setMinReadBufferSize(64 * 1024);
+        config.setMaxReadBufferSize(64 * 1024);
+        config.setReceiveBufferSize(1024 * 1024);
+        config.setSendBufferSize(1024 * 1024);
+        config.setCloseOnPortUnreachable(false);
+        config.setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE, idleSeconds);
+    }
+
+    /** A stream for a UDP session; {@code shared} for sessions of an acceptor. */
+    public static MinaByteStream udpStream(IoSession session, String label, long limit, int maxMessage, boolean shared) {
+        return new MinaByteStream(session, label, Math.max(limit, 4L * 64 * 1024), 64 * 1024, s -> { },
+                shared ? MinaByteStream.Mode.SHARED_DATAGRAM : MinaByteStream.Mode.DATAGRAM, maxMessage);
     }
 
     /** A stream for a new TCP session. */

@@ -62,6 +62,14 @@ public final class StreamIoHandler extends IoHandlerAdapter {
     }
 
     @Override
+    public void sessionIdle(IoSession session, org.apache.mina.core.session.IdleStatus status) {
+        MinaByteStream s = stream(session);
+        if (s != null) {
+            s.onIdle();
+        }
+    }
+
+    @Override
     public void sessionClosed(IoSession session) {
         MinaByteStream s = stream(session);
         if (s != null) {

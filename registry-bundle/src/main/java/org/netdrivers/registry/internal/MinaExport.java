@@ -5,6 +5,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.mina.core.service.IoAcceptor;
+import org.apache.mina.core.session.ExpiringSessionRecycler;
+import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
@@ -17,11 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A TCP listener that bridges every accepted connection to a new stream of the best driver
- * matching its target, waiting for one (boundedly) while none is registered.
+ * A listener that bridges every accepted connection (TCP) or client session (UDP: one per client
+ * address, datagram boundaries kept) to a new stream of the best driver matching its target,
+ * waiting for one (boundedly) while none is registered. The transport differs; the bridging,
+ * accounting and hot-swap waiting are the same.
  */
-final class TcpExport {
-    private static final Logger LOG = LoggerFactory.getLogger(TcpExport.class);
+final class MinaExport {
+    private static final Logger LOG = LoggerFactory.getLogger(MinaExport.class);
     /** Marks a connection that waits for its driver. */
     private static final Bridge NO_BRIDGE = new Bridge(null, null);
 
@@ -36,14 +41,16 @@ final class TcpExport {
     private final AtomicLong closedBytesIn = new AtomicLong();
     private final AtomicLong closedBytesOut = new AtomicLong();
     private final AtomicLong peakInFlight = new AtomicLong();
-    private volatile NioSocketAcceptor acceptor;
+    private final AtomicLong refusedLogged = new AtomicLong();
+    private final AtomicLong closedDropped = new AtomicLong();
+    private volatile IoAcceptor acceptor;
     private volatile String lastError;
 
     /**
      * @param source who configured the export and which field, for messages: "configuration
      *     org.netdrivers.forward~x, field 'listen'"
      */
-    TcpExport(ListenAddress listen, Target target, String source, ExportContext context) {
+    MinaExport(ListenAddress listen, Target target, String source, ExportContext context) {
         this.listen = listen;
         this.target = target;
         this.source = source;
@@ -64,15 +71,30 @@ final class TcpExport {
 
     /** Binds the listener; on failure logs one line naming the source and returns false. */
     boolean start() {
-        NioSocketAcceptor a = new NioSocketAcceptor(2);
-        a.setReuseAddress(true);
-        a.setBacklog(256);
+        IoAcceptor a;
+        if (listen.isUdp()) {
+            NioDatagramAcceptor udp = new NioDatagramAcceptor();
+            udp.getSessionConfig().setReuseAddress(true);
+            MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds());
+            udp.setSessionRecycler(new ExpiringSessionRecycler(context.udpIdleSeconds(), 1));
+            int max = MinaTransports.udpMax(listen.socketAddress());
+            udp.setHandler(new StreamIoHandler(
+                    session -> MinaTransports.udpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
+                            clientStreamLimit(), max, true),
+                    this::accepted));
+            a = udp;
+        } else {
+            NioSocketAcceptor tcp = new NioSocketAcceptor(2);
+            tcp.setReuseAddress(true);
+            tcp.setBacklog(256);
+            MinaTransports.configure(tcp.getSessionConfig(), true, false);
+            tcp.setHandler(new StreamIoHandler(
+                    session -> MinaTransports.tcpStream(session,
+                            "export " + listen + " client " + session.getRemoteAddress(), clientStreamLimit()),
+                    this::accepted));
+            a = tcp;
+        }
         a.setCloseOnDeactivation(true);
-        MinaTransports.configure(a.getSessionConfig(), true, false);
-        a.setHandler(new StreamIoHandler(
-                session -> MinaTransports.tcpStream(session,
-                        "export " + listen + " client " + session.getRemoteAddress(), clientStreamLimit()),
-                this::accepted));
         try {
             a.bind(listen.socketAddress());
         } catch (IOException | RuntimeException e) {
@@ -100,7 +122,7 @@ final class TcpExport {
 
     /** Stops listening and closes every bridged connection. */
     void stop(String why) {
-        NioSocketAcceptor a = acceptor;
+        IoAcceptor a = acceptor;
         acceptor = null;
         if (a != null) {
             a.unbind();
@@ -112,6 +134,18 @@ final class TcpExport {
     }
 
     private void accepted(MinaByteStream client) {
+        if (listen.isUdp() && open.get() >= context.udpMaxSessions()) {
+            failed.incrementAndGet();
+            long now = System.nanoTime();
+            long last = refusedLogged.get();
+            if ((last == 0 || now - last > 10_000_000_000L) && refusedLogged.compareAndSet(last, now)) {
+                LOG.warn("export {}: session of {} refused: {} sessions are open, the bound (udp_max_sessions); "
+                        + "further refusals within 10 s are counted, not logged", listen, client.session().getRemoteAddress(),
+                        open.get());
+            }
+            client.close();
+            return;
+        }
         total.incrementAndGet();
         open.incrementAndGet();
         live.put(client, NO_BRIDGE);
@@ -120,6 +154,7 @@ final class TcpExport {
             open.decrementAndGet();
             closedBytesIn.addAndGet(client.bytesIn());
             closedBytesOut.addAndGet(client.bytesOut());
+            closedDropped.addAndGet(client.dropped());
             peakInFlight.accumulateAndGet(peak(client, bridge), Math::max);
         });
         context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
@@ -169,17 +204,19 @@ final class TcpExport {
         long in = closedBytesIn.get();
         long out = closedBytesOut.get();
         long peak = peakInFlight.get();
+        long dropped = closedDropped.get();
         for (java.util.Map.Entry<MinaByteStream, Bridge> e : live.entrySet()) {
+            dropped += e.getKey().dropped();
             in += e.getKey().bytesIn();
             out += e.getKey().bytesOut();
             peak = Math.max(peak, peak(e.getKey(), e.getValue()));
         }
         return new ExportSnapshot(listen.toString(), target.toString(), source, acceptor != null, Optional.ofNullable(lastError),
-                open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes());
+                open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes(), dropped);
     }
 
     record ExportSnapshot(String listen, String target, String source, boolean listening, Optional<String> lastError,
             long openConnections, long totalConnections, long failedConnections, long bytesIn, long bytesOut,
-            long maxBytesInFlight, long inFlightLimit) implements StreamRegistry.Export {
+            long maxBytesInFlight, long inFlightLimit, long droppedMessages) implements StreamRegistry.Export {
     }
 }

@@ -1,0 +1,272 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.StreamRegistry;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/** The UDP driver and UDP exports against a UDP echo peer on loopback: boundaries, sessions, bounds. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class UdpIT extends NetdriversTestSupport {
+    private static final int COUNT = 10_000;
+
+    @After
+    public void cleanUp() throws Exception {
+        deleteConfigurations(NetworkConstants.PID_UDP, NetworkConstants.PID_FORWARD);
+        org.osgi.service.cm.Configuration[] registryConfig = configurationAdmin.listConfigurations("(service.pid=" + NetworkConstants.PID_REGISTRY + ")");
+        if (registryConfig != null) {
+            registryConfig[0].delete();
+        }
+    }
+
+    /** Datagram i: its size runs over 1..65,000 bytes, its bytes are pseudo-random from i. */
+    static byte[] datagram(int i) {
+        int size = 1 + (int) ((i * 7919L) % 65_000);
+        byte[] b = new byte[size];
+        Payload.fill(new SplittableRandom(i), b);
+        return b;
+    }
+
+    private void udpDriver(String name, int peerPort, Object... extra) throws Exception {
+        Map<String, Object> props = new java.util.HashMap<>(Map.of(NetworkConstants.NETWORK_NAME, name, "host", "127.0.0.1",
+                "port", peerPort));
+        for (int i = 0; i < extra.length; i += 2) {
+            props.put((String) extra[i], extra[i + 1]);
+        }
+        configure(NetworkConstants.PID_UDP, name, props);
+        awaitDriver(name);
+    }
+
+    @Test
+    public void tenThousandDatagramsThroughTheDriverKeepTheirBoundaries() throws Exception {
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            udpDriver("udp-bulk", peer.port());
+            assertEquals("udp://127.0.0.1:" + peer.port(), registry.endpoint("udp-bulk").get().address());
+            try (ByteStream stream = await(registry.open("udp-bulk"))) {
+                for (int i = 0; i < COUNT; i++) {
+                    byte[] d = datagram(i);
+                    await(stream.send(ByteBuffer.wrap(d)));
+                    Optional<ByteBuffer> back = stream.receive().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    byte[] got = new byte[back.get().remaining()];
+                    back.get().get(got);
+                    assertArrayEquals("datagram " + i + " (" + d.length + " bytes) came back whole and alone", d, got);
+                }
+                System.out.println("udp driver: " + COUNT + " datagrams of 1..65000 bytes, each boundary and byte checked, none lost");
+            }
+        }
+    }
+
+    @Test
+    public void aDatagramTooLargeForUdpFailsItsSendAndTheStreamGoesOn() throws Exception {
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            udpDriver("udp-big", peer.port());
+            try (ByteStream stream = await(registry.open("udp-big"))) {
+                Throwable tooBig = awaitFailure(stream.send(ByteBuffer.allocate(70_000)));
+                assertTrue(tooBig.toString(), tooBig instanceof IOException);
+                assertContains("message", tooBig.getMessage(), "a datagram of 70000 bytes is larger than the 65507 bytes UDP can carry");
+                send(stream, "still usable");
+                assertEquals("still usable", receiveText(stream));
+                await(stream.sendEof()); // UDP has no EOF: nothing is sent
+                assertEquals("only the small datagram reached the peer", 1, peer.received.get());
+            }
+        }
+    }
+
+    @Test
+    public void anIdleStreamEndsWithEndOfStream() throws Exception {
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            udpDriver("udp-idle", peer.port(), "idle_timeout_s", 1);
+            try (ByteStream stream = await(registry.open("udp-idle"))) {
+                send(stream, "x");
+                assertEquals("x", receiveText(stream));
+                long t0 = System.nanoTime();
+                assertEquals("end of stream after the idle timeout", null, receiveText(stream));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue("ended after about a second: " + ms + " ms", ms >= 500);
+            }
+        }
+    }
+
+    @Test
+    public void aUdpExportKeepsBoundariesBothWaysForAPlainDatagramSocket() throws Exception {
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            int port = FreePort.find();
+            udpDriver("udp-exported", peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + port);
+            awaitExport("udp://127.0.0.1:" + port);
+            try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                client.setSoTimeout(5000);
+                client.setReceiveBufferSize(1 << 20);
+                byte[] buf = new byte[65_536];
+                for (int i = 0; i < COUNT; i++) {
+                    byte[] d = datagram(i);
+                    client.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    client.receive(p);
+                    assertEquals("datagram " + i + " size", d.length, p.getLength());
+                    assertArrayEquals("datagram " + i, d, java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                }
+            }
+            StreamRegistry.Export x = export("udp://127.0.0.1:" + port);
+            assertEquals(1, x.totalConnections());
+            assertEquals(0, x.droppedMessages());
+        }
+    }
+
+    @Test
+    public void fiftyConcurrentClientSessionsOnOneExport() throws Exception {
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            int port = FreePort.find();
+            udpDriver("udp-many", peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + port);
+            awaitExport("udp://127.0.0.1:" + port);
+            List<Future<Integer>> clients = new ArrayList<>();
+            for (int c = 0; c < 50; c++) {
+                int client = c;
+                clients.add(Payload.THREADS.submit(() -> pingPong(port, client, 100)));
+            }
+            int lost = 0;
+            for (Future<Integer> f : clients) {
+                lost += f.get(60, TimeUnit.SECONDS);
+            }
+            StreamRegistry.Export x = export("udp://127.0.0.1:" + port);
+            System.out.println("udp export: 50 sessions x 100 datagrams, lost " + lost + ", sessions " + x.totalConnections());
+            assertEquals("datagrams lost on loopback", 0, lost);
+            assertEquals(50, x.totalConnections());
+            assertEquals(50, peer.received.get() / 100);
+        }
+    }
+
+    /** Sends n datagrams from a socket of its own, each awaited; returns how many got no answer. */
+    private static int pingPong(int port, int client, int n) throws IOException {
+        int lost = 0;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            s.setSoTimeout(3000);
+            byte[] buf = new byte[2048];
+            for (int i = 0; i < n; i++) {
+                byte[] d = ("client " + client + " datagram " + i).getBytes(StandardCharsets.UTF_8);
+                s.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(p);
+                    assertEquals(new String(d, StandardCharsets.UTF_8), new String(buf, 0, p.getLength(), StandardCharsets.UTF_8));
+                } catch (SocketTimeoutException e) {
+                    lost++;
+                }
+            }
+        }
+        return lost;
+    }
+
+    @Test
+    public void idleSessionsExpireAndTheSessionBoundHolds() throws Exception {
+        configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?")
+                .update(dict("udp_idle_timeout_s", 2, "udp_max_sessions", 3));
+        try (UdpEchoPeer peer = new UdpEchoPeer(); LogCapture log = new LogCapture(context)) {
+            int port = FreePort.find();
+            udpDriver("udp-bound", peer.port());
+            configure(NetworkConstants.PID_FORWARD, "udp-bound", Map.of("target", "udp-bound", "listen", "udp://127.0.0.1:" + port));
+            awaitExport("udp://127.0.0.1:" + port);
+            List<DatagramSocket> sockets = new ArrayList<>();
+            try {
+                int answered = 0;
+                for (int c = 0; c < 5; c++) {
+                    DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                    sockets.add(s);
+                    s.setSoTimeout(500);
+                    s.send(new DatagramPacket(new byte[] {(byte) c}, 1, InetAddress.getLoopbackAddress(), port));
+                    Thread.sleep(20); // arrive in this order
+                }
+                for (DatagramSocket s : sockets) {
+                    try {
+                        s.receive(new DatagramPacket(new byte[16], 16));
+                        answered++;
+                    } catch (SocketTimeoutException refused) {
+                        // beyond the bound
+                    }
+                }
+                assertEquals("three sessions served", 3, answered);
+                assertEquals("two refused", 2, export("udp://127.0.0.1:" + port).failedConnections());
+                assertEquals("one log line for the refusals: " + log.warnings("udp://127.0.0.1:" + port), 1,
+                        log.warnings("export udp://127.0.0.1:" + port, "refused", "udp_max_sessions").size());
+                awaitCondition("idle sessions expired", () -> export("udp://127.0.0.1:" + port).openConnections() == 0);
+                DatagramSocket again = sockets.get(4);
+                again.setSoTimeout(5000);
+                again.send(new DatagramPacket(new byte[] {9}, 1, InetAddress.getLoopbackAddress(), port));
+                DatagramPacket p = new DatagramPacket(new byte[16], 16);
+                again.receive(p);
+                assertEquals("a client refused before is served once sessions expired", 9, p.getData()[0]);
+            } finally {
+                sockets.forEach(DatagramSocket::close);
+            }
+        }
+    }
+
+    @Test
+    public void aTcpExportOfAUdpDriverForwardsPayloadBytes() throws Exception {
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            int port = FreePort.find();
+            udpDriver("udp-over-tcp", peer.port(), NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port);
+            awaitExport("tcp://127.0.0.1:" + port);
+            try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write("hello over tcp".getBytes(StandardCharsets.UTF_8));
+                byte[] back = new byte[14];
+                int got = 0;
+                while (got < back.length) {
+                    got += s.getInputStream().read(back, got, back.length - got);
+                }
+                assertEquals("hello over tcp", new String(back, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    public void socatTalksToAUdpExport() throws Exception {
+        if (!Tools.installed("socat")) {
+            System.out.println("SKIPPED socatTalksToAUdpExport: socat is not installed (apt-get install socat; CI installs it)");
+            return;
+        }
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            int port = FreePort.find();
+            udpDriver("udp-socat", peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + port);
+            awaitExport("udp://127.0.0.1:" + port);
+            String out = Tools.run(List.of("socat", "-t", "1", "-T", "2", "-", "UDP:127.0.0.1:" + port), "datagram from socat\n");
+            assertEquals("datagram from socat\n", out);
+        }
+    }
+
+    void awaitExport(String listen) throws InterruptedException {
+        awaitCondition("export " + listen + " listening",
+                () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+    }
+
+    StreamRegistry.Export export(String listen) {
+        return registry.exports().stream().filter(x -> x.listen().equals(listen)).findFirst()
+                .orElseThrow(() -> new AssertionError("no export " + listen));
+    }
+}

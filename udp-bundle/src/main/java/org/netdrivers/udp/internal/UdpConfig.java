@@ -1,0 +1,42 @@
+package org.netdrivers.udp.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "netdrivers UDP driver",
+        description = "A UDP port of a device: every stream is a connected UDP socket; one datagram is one chunk.")
+@interface UdpConfig {
+    String HOST = "host";
+    String PORT = "port";
+    String IDLE_TIMEOUT_S = "idle_timeout_s";
+    String BUFFER_BYTES = "buffer_bytes";
+    int DEFAULT_IDLE_TIMEOUT_S = 60;
+    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
+    @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
+    String network_name();
+
+    @AttributeDefinition(name = "Host",
+            description = "Host name or IP address; IPv6 bare or in brackets, a link-local zone as fe80::1%eth0. Resolved once, when configured.")
+    String host();
+
+    @AttributeDefinition(name = "Port", min = "1", max = "65535", description = "UDP port, 1..65535.")
+    int port();
+
+    @AttributeDefinition(name = "Enable address",
+            description = "Whether the endpoint reports its address (network.address); as Jumpstarter's enable_address.")
+    boolean enable__address() default true;
+
+    @AttributeDefinition(name = "Export", required = false,
+            description = "Where the registry exports this endpoint: udp://127.0.0.1:PORT keeps datagram boundaries; "
+                    + "tcp://127.0.0.1:PORT forwards payload bytes as they come (boundaries are lost). Empty for none.")
+    String network_export() default "";
+
+    @AttributeDefinition(name = "Idle timeout (s)", min = "1",
+            description = "A stream with no datagram either way for this long ends with end of stream (UDP has no EOF of its own).")
+    int idle__timeout__s() default DEFAULT_IDLE_TIMEOUT_S;
+
+    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+            description = "Bytes of datagrams a stream holds ahead of its consumer before it stops reading the socket.")
+    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+}
