@@ -116,7 +116,10 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
                 "enable_address", "connect_timeout_ms", "tcp_nodelay", "keepalive", "buffer_bytes");
         assertFields("org.netdrivers.echo", NetworkConstants.PID_ECHO, "network.name", "network.export", "buffer_bytes");
         assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen");
-        assertFields("org.netdrivers.registry", NetworkConstants.PID_REGISTRY, "wait_ms", "buffer_bytes");
+        assertFields("org.netdrivers.registry", NetworkConstants.PID_REGISTRY, "wait_ms", "buffer_bytes",
+                "udp_idle_timeout_s", "udp_max_sessions");
+        assertFields("org.netdrivers.udp", NetworkConstants.PID_UDP, "network.name", "network.export", "host", "port",
+                "enable_address", "idle_timeout_s", "buffer_bytes");
     }
 
     private void assertFields(String bundle, String pid, String... expected) {
