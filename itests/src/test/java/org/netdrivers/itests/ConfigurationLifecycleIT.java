@@ -115,7 +115,8 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         assertFields("org.netdrivers.tcp", NetworkConstants.PID_TCP, "network.name", "network.export", "host", "port",
                 "enable_address", "connect_timeout_ms", "tcp_nodelay", "keepalive", "buffer_bytes");
         assertFields("org.netdrivers.echo", NetworkConstants.PID_ECHO, "network.name", "network.export", "buffer_bytes");
-        assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen");
+        assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen", "mode");
+        assertFields("org.netdrivers.unix", NetworkConstants.PID_UNIX, "network.name", "network.export", "path", "buffer_bytes");
         assertFields("org.netdrivers.registry", NetworkConstants.PID_REGISTRY, "wait_ms", "buffer_bytes",
                 "udp_idle_timeout_s", "udp_max_sessions");
         assertFields("org.netdrivers.udp", NetworkConstants.PID_UDP, "network.name", "network.export", "host", "port",

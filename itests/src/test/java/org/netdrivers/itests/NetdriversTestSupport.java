@@ -85,6 +85,7 @@ public abstract class NetdriversTestSupport {
                 bundle("file:" + bundles + "/echo-bundle.jar"),
                 bundle("file:" + bundles + "/tcp-bundle.jar"),
                 bundle("file:" + bundles + "/udp-bundle.jar"),
+                bundle("file:" + bundles + "/unix-bundle.jar"),
                 junitBundles());
     }
 

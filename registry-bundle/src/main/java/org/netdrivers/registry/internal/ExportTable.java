@@ -27,12 +27,12 @@ final class ExportTable {
     private final Map<ListenAddress, Entry> exports = new HashMap<>();
 
     private static final class Entry {
-        final MinaExport export;
+        final Export export;
         final String driverName; // null for a forward
         final String forwardPid; // null for a driver export
         ScheduledFuture<?> linger;
 
-        Entry(MinaExport export, String driverName, String forwardPid) {
+        Entry(Export export, String driverName, String forwardPid) {
             this.export = export;
             this.driverName = driverName;
             this.forwardPid = forwardPid;
@@ -73,7 +73,7 @@ final class ExportTable {
                     existing.export.source());
             return;
         }
-        MinaExport export = new MinaExport(listen, Target.parse(endpoint.name()), source, context);
+        Export export = new Export(listen, Target.parse(endpoint.name()), source, context);
         exports.put(listen, new Entry(export, endpoint.name(), null));
         export.start();
     }
@@ -133,7 +133,7 @@ final class ExportTable {
             LOG.warn("export {} not started: {}: {}", listen, source, problem);
             return problem;
         }
-        MinaExport export = new MinaExport(listen, target, source, context);
+        Export export = new Export(listen, target, source, context);
         exports.put(listen, new Entry(export, null, pid));
         return export.start() ? null : export.snapshot().lastError().orElse("not listening");
     }

@@ -45,6 +45,14 @@ public final class ForwardComponent {
             } catch (IllegalArgumentException e) {
                 throw config.invalid(NetworkConstants.FORWARD_LISTEN, e.getMessage());
             }
+            String mode = config.optionalString("mode", null);
+            if (mode != null) {
+                try {
+                    listen = listen.withMode(mode);
+                } catch (IllegalArgumentException e) {
+                    throw config.invalid("mode", e.getMessage());
+                }
+            }
             forwards.addForward(pid, listen, target);
             ok = true;
         } catch (InvalidConfigurationException e) {

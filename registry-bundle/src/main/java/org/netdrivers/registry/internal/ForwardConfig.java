@@ -10,6 +10,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "A network.name, or an LDAP filter over driver service properties such as (&(network.type=tcp)(network.name=dut))")
     String target();
 
-    @AttributeDefinition(name = "Listen", description = "Listen address, such as tcp://127.0.0.1:5201 (an IP address or localhost, and a port).")
+    @AttributeDefinition(name = "Listen",
+            description = "Listen address: tcp://127.0.0.1:5201, udp://127.0.0.1:5201 (an IP address or localhost, and a port), unix:/path or unix:@name.")
     String listen();
+
+    @AttributeDefinition(name = "Mode", required = false,
+            description = "For a unix:/path listen address: the socket file's permissions, in octal.")
+    String mode() default "0600";
 }

@@ -5,17 +5,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.mina.core.service.IoAcceptor;
-import org.apache.mina.core.session.ExpiringSessionRecycler;
-import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
-import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.support.Bridge;
 import org.netdrivers.support.ListenAddress;
-import org.netdrivers.support.mina.MinaByteStream;
+import org.netdrivers.support.QueuedStream;
 import org.netdrivers.support.mina.MinaTransports;
-import org.netdrivers.support.mina.StreamIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * waiting for one (boundedly) while none is registered. The transport differs; the bridging,
  * accounting and hot-swap waiting are the same.
  */
-final class MinaExport {
-    private static final Logger LOG = LoggerFactory.getLogger(MinaExport.class);
+final class Export {
+    private static final Logger LOG = LoggerFactory.getLogger(Export.class);
     /** Marks a connection that waits for its driver. */
     private static final Bridge NO_BRIDGE = new Bridge(null, null);
 
@@ -34,7 +29,7 @@ final class MinaExport {
     private final Target target;
     private final String source;
     private final ExportContext context;
-    private final java.util.Map<MinaByteStream, Bridge> live = new ConcurrentHashMap<>();
+    private final java.util.Map<QueuedStream, Bridge> live = new ConcurrentHashMap<>();
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -43,14 +38,14 @@ final class MinaExport {
     private final AtomicLong peakInFlight = new AtomicLong();
     private final AtomicLong refusedLogged = new AtomicLong();
     private final AtomicLong closedDropped = new AtomicLong();
-    private volatile IoAcceptor acceptor;
+    private volatile Listener listener;
     private volatile String lastError;
 
     /**
      * @param source who configured the export and which field, for messages: "configuration
      *     org.netdrivers.forward~x, field 'listen'"
      */
-    MinaExport(ListenAddress listen, Target target, String source, ExportContext context) {
+    Export(ListenAddress listen, Target target, String source, ExportContext context) {
         this.listen = listen;
         this.target = target;
         this.source = source;
@@ -69,41 +64,23 @@ final class MinaExport {
         return source;
     }
 
+    /** Where connections come from: a Mina acceptor (TCP, UDP) or a Unix server socket. */
+    interface Listener {
+        /** Stops accepting and releases the listening socket (and, for Unix, its file). */
+        void close();
+    }
+
     /** Binds the listener; on failure logs one line naming the source and returns false. */
     boolean start() {
-        IoAcceptor a;
-        if (listen.isUdp()) {
-            NioDatagramAcceptor udp = new NioDatagramAcceptor();
-            udp.getSessionConfig().setReuseAddress(true);
-            MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds());
-            udp.setSessionRecycler(new ExpiringSessionRecycler(context.udpIdleSeconds(), 1));
-            int max = MinaTransports.udpMax(listen.socketAddress());
-            udp.setHandler(new StreamIoHandler(
-                    session -> MinaTransports.udpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
-                            clientStreamLimit(), max, true),
-                    this::accepted));
-            a = udp;
-        } else {
-            NioSocketAcceptor tcp = new NioSocketAcceptor(2);
-            tcp.setReuseAddress(true);
-            tcp.setBacklog(256);
-            MinaTransports.configure(tcp.getSessionConfig(), true, false);
-            tcp.setHandler(new StreamIoHandler(
-                    session -> MinaTransports.tcpStream(session,
-                            "export " + listen + " client " + session.getRemoteAddress(), clientStreamLimit()),
-                    this::accepted));
-            a = tcp;
-        }
-        a.setCloseOnDeactivation(true);
         try {
-            a.bind(listen.socketAddress());
+            listener = listen.isUnix()
+                    ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
+                    : MinaListener.bind(listen, context, clientStreamLimit(), this::accepted);
         } catch (IOException | RuntimeException e) {
-            a.dispose(false);
             lastError = "cannot listen on " + listen + ": " + rootMessage(e);
             LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, rootMessage(e));
             return false;
         }
-        acceptor = a;
         lastError = null;
         if (!listen.isLoopback()) {
             LOG.info("export {} listens on a non-loopback address, as configured ({})", listen, source);
@@ -122,25 +99,25 @@ final class MinaExport {
 
     /** Stops listening and closes every bridged connection. */
     void stop(String why) {
-        IoAcceptor a = acceptor;
-        acceptor = null;
-        if (a != null) {
-            a.unbind();
-            a.dispose(false);
+        Listener l = listener;
+        listener = null;
+        if (l != null) {
+            l.close();
             LOG.info("export {} stopped: {}", listen, why);
         }
         StreamClosedException reason = new StreamClosedException("export " + listen + " stopped: " + why);
         live.keySet().forEach(s -> s.close(reason));
     }
 
-    private void accepted(MinaByteStream client) {
+    /** A new connection (TCP, Unix) or client session (UDP); {@code remote} names the client. */
+    private void accepted(QueuedStream client, Object remote) {
         if (listen.isUdp() && open.get() >= context.udpMaxSessions()) {
             failed.incrementAndGet();
             long now = System.nanoTime();
             long last = refusedLogged.get();
             if ((last == 0 || now - last > 10_000_000_000L) && refusedLogged.compareAndSet(last, now)) {
                 LOG.warn("export {}: session of {} refused: {} sessions are open, the bound (udp_max_sessions); "
-                        + "further refusals within 10 s are counted, not logged", listen, client.session().getRemoteAddress(),
+                        + "further refusals within 10 s are counted, not logged", listen, remote,
                         open.get());
             }
             client.close();
@@ -160,7 +137,7 @@ final class MinaExport {
         context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
             if (error != null) {
                 failed.incrementAndGet();
-                LOG.warn("export {}: connection from {} closed: {}", listen, client.session().getRemoteAddress(), rootMessage(error));
+                LOG.warn("export {}: connection from {} closed: {}", listen, remote, rootMessage(error));
                 client.close();
                 return;
             }
@@ -171,15 +148,14 @@ final class MinaExport {
             }
             bridge.start().done().thenAccept(failure -> {
                 if (failure != null) {
-                    LOG.info("export {}: connection from {} ended: {}", listen, client.session().getRemoteAddress(),
-                            rootMessage(failure));
+                    LOG.info("export {}: connection from {} ended: {}", listen, remote, rootMessage(failure));
                 }
             });
         });
     }
 
     /** The message of {@code e} and of its deepest cause, where that says more ("Address already in use"). */
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
@@ -192,7 +168,7 @@ final class MinaExport {
     }
 
     /** Bytes this export held for one connection at most, in either direction. */
-    private static long peak(MinaByteStream client, Bridge bridge) {
+    private static long peak(QueuedStream client, Bridge bridge) {
         long p = client.peakInFlight();
         if (bridge != null && bridge != NO_BRIDGE) {
             p = Math.max(p, Math.max(bridge.peakInFlightAtoB(), bridge.peakInFlightBtoA()));
@@ -205,13 +181,13 @@ final class MinaExport {
         long out = closedBytesOut.get();
         long peak = peakInFlight.get();
         long dropped = closedDropped.get();
-        for (java.util.Map.Entry<MinaByteStream, Bridge> e : live.entrySet()) {
+        for (java.util.Map.Entry<QueuedStream, Bridge> e : live.entrySet()) {
             dropped += e.getKey().dropped();
             in += e.getKey().bytesIn();
             out += e.getKey().bytesOut();
             peak = Math.max(peak, peak(e.getKey(), e.getValue()));
         }
-        return new ExportSnapshot(listen.toString(), target.toString(), source, acceptor != null, Optional.ofNullable(lastError),
+        return new ExportSnapshot(listen.toString(), target.toString(), source, listener != null, Optional.ofNullable(lastError),
                 open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes(), dropped);
     }
 

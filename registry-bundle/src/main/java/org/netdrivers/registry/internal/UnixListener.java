@@ -1,0 +1,115 @@
+package org.netdrivers.registry.internal;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.nio.NioByteStream;
+import org.netdrivers.support.nio.SelectorLoop;
+import org.netdrivers.support.unix.UnixAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Unix-domain socket listener (junixsocket, one selector thread per export). The socket file is
+ * created with the configured mode (0600 unless asked otherwise); a stale file (nobody listening)
+ * is replaced; a live one is left alone and the export fails; the file is removed on close.
+ */
+final class UnixListener implements Export.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(UnixListener.class);
+
+    private final UnixAddress address;
+    private final SelectorLoop loop;
+    private final ServerSocketChannel server;
+    private final AtomicLong accepted = new AtomicLong();
+
+    private UnixListener(UnixAddress address, SelectorLoop loop, ServerSocketChannel server) {
+        this.address = address;
+        this.loop = loop;
+        this.server = server;
+    }
+
+    static UnixListener bind(ListenAddress listen, ExportContext context, long clientLimit, Accepted onAccepted) throws IOException {
+        UnixAddress address = UnixAddress.of(listen.unixPath());
+        if (!address.isAbstract()) {
+            Path file = address.path();
+            if (Files.exists(file) || Files.isSymbolicLink(file)) {
+                if (address.isLive()) {
+                    throw new IOException("someone is listening on " + file + " already; it is left alone");
+                }
+                Files.delete(file);
+                LOG.info("export {}: replaced a stale socket file nobody listened on", listen);
+            }
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        ServerSocketChannel server = address.openServerChannel();
+        SelectorLoop loop = null;
+        try {
+            server.bind(address.socketAddress(), 256);
+            if (!address.isAbstract()) {
+                Files.setPosixFilePermissions(address.path(), PosixFilePermissions.fromString(listen.unixMode()));
+            }
+            loop = new SelectorLoop("netdrivers-export-" + listen, address.selectorProvider());
+            UnixListener l = new UnixListener(address, loop, server);
+            SelectorLoop lp = loop;
+            lp.execute(() -> {
+                try {
+                    lp.register(server, SelectionKey.OP_ACCEPT, key -> l.acceptAll(listen, clientLimit, onAccepted));
+                } catch (IOException e) {
+                    LOG.error("export {}: cannot watch the listening socket", listen, e);
+                }
+            });
+            return l;
+        } catch (IOException | RuntimeException e) {
+            if (loop != null) {
+                loop.close();
+            }
+            server.close();
+            if (!address.isAbstract()) {
+                Files.deleteIfExists(address.path());
+            }
+            throw e;
+        }
+    }
+
+    private void acceptAll(ListenAddress listen, long clientLimit, Accepted onAccepted) {
+        while (true) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (IOException e) {
+                LOG.warn("export {}: accept failed: {}", listen, e.getMessage());
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            String client = "unix client " + accepted.incrementAndGet();
+            NioByteStream stream = new NioByteStream(loop, channel, "export " + listen + " " + client, clientLimit);
+            onAccepted.accept(stream.start(), client);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.debug("closing {}", address, e);
+        }
+        loop.execute(loop::close);
+        if (!address.isAbstract()) {
+            try {
+                Files.deleteIfExists(address.path());
+            } catch (IOException e) {
+                LOG.warn("export {}: cannot remove the socket file: {}", address, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.netdrivers.support.nio;
+
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread and one selector serving many non-blocking channels (of the JDK or of a library that
+ * brings its own {@link SelectorProvider}, such as junixsocket). All I/O and every change of
+ * interest happen on the loop's thread; other threads hand it tasks.
+ */
+public final class SelectorLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SelectorLoop.class);
+
+    /** What a registered channel does when it is ready. */
+    public interface Handler {
+        void ready(SelectionKey key);
+    }
+
+    private static final long SELECT_TIMEOUT_MS = 100;
+
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private volatile boolean running = true;
+
+    public SelectorLoop(String name, SelectorProvider provider) throws IOException {
+        selector = provider.openSelector();
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Runs {@code task} on the loop's thread: now if called there, else soon. */
+    public void execute(Runnable task) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+            return;
+        }
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** Registers a channel; call on the loop's thread (from {@link #execute}). */
+    public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws IOException {
+        channel.configureBlocking(false);
+        return channel.register(selector, ops, handler);
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                // tasks before the select, so that a channel they register is in the select's poll set
+                // (junixsocket's selector builds that set when a select begins); the bound keeps a
+                // task handed in during a select from waiting long on any selector implementation
+                for (Runnable task; (task = tasks.poll()) != null; ) {
+                    runSafely(task);
+                }
+                selector.select(SELECT_TIMEOUT_MS);
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (key.isValid()) {
+                        Handler h = (Handler) key.attachment();
+                        runSafely(() -> h.ready(key));
+                    }
+                }
+            } catch (ClosedSelectorException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("selector loop {} failed; it goes on", thread.getName(), e);
+            }
+        }
+    }
+
+    private void runSafely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.error("selector loop {}: a handler failed", thread.getName(), e);
+        }
+    }
+
+    /** Stops the thread and closes the selector; channels are their owners' to close. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing selector", e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package org.netdrivers.unix.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "netdrivers Unix-domain socket driver",
+        description = "A Unix-domain socket of the device: every stream is a new connection to the socket.")
+@interface UnixConfig {
+    String PATH = "path";
+    String BUFFER_BYTES = "buffer_bytes";
+    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
+    @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
+    String network_name();
+
+    @AttributeDefinition(name = "Path",
+            description = "Absolute path of the socket file, or @name for the Linux abstract namespace; at most 107 bytes.")
+    String path();
+
+    @AttributeDefinition(name = "Export", required = false,
+            description = "Where the registry exports this endpoint: unix:/path, unix:@name or tcp://127.0.0.1:PORT; empty for none.")
+    String network_export() default "";
+
+    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+            description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")
+    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+}

@@ -1,0 +1,49 @@
+package org.netdrivers.unix.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.support.DriverRegistration;
+import org.netdrivers.support.unix.UnixAddress;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** One Unix-domain socket endpoint per {@code org.netdrivers.unix} factory configuration. */
+@Component(configurationPid = NetworkConstants.PID_UNIX, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        immediate = true, service = {})
+@Designate(ocd = UnixConfig.class, factory = true)
+public final class UnixDriver {
+    private final DriverRegistration registration;
+
+    @Activate
+    public UnixDriver(BundleContext context, Map<String, Object> properties) {
+        registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_UNIX,
+                NetworkConstants.CLIENT_NETWORK, (config, common) -> {
+                    UnixAddress address;
+                    try {
+                        address = UnixAddress.of(config.requiredString(UnixConfig.PATH));
+                    } catch (IllegalArgumentException e) {
+                        throw config.invalid(UnixConfig.PATH, e.getMessage());
+                    }
+                    int buffer = config.intInRange(UnixConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UnixConfig.DEFAULT_BUFFER_BYTES);
+                    try {
+                        return new UnixConnector(common, address, buffer);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot open a selector for Unix sockets", e);
+                    }
+                });
+    }
+
+    @Deactivate
+    void deactivate(int reason) {
+        if (registration != null) {
+            registration.deactivate(reason);
+        }
+    }
+}
