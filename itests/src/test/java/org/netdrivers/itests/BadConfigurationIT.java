@@ -107,6 +107,19 @@ public class BadConfigurationIT extends NetdriversTestSupport {
             cases.add(new Case(NetworkConstants.PID_FORWARD, "f5", Map.of("target", "good", "listen", "tcp://127.0.0.1:" + goodPort),
                     "listen", "the address is already used by the export of echo driver 'good'", false));
             cases.add(new Case(NetworkConstants.PID_FORWARD, "f4", Map.of("target", "good"), "listen", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f6", Map.of("target", "good", "listen", "unix:/tmp/nd-f6.sock", "mode", "rw"),
+                    "mode", "\"rw\" is not an octal file mode", false));
+            cases.add(new Case(NetworkConstants.PID_UDP, "udp1", Map.of(NetworkConstants.NETWORK_NAME, "udp1", "host", "127.0.0.1", "port", 70000),
+                    "port", "is 70000, out of range 1..65535", false));
+            cases.add(new Case(NetworkConstants.PID_UDP, "udp2", Map.of(NetworkConstants.NETWORK_NAME, "udp2", "host", "127.0.0.1", "port", 9,
+                    "idle_timeout_s", 0), "idle_timeout_s", "is 0, out of range 1..86400", false));
+            cases.add(new Case(NetworkConstants.PID_UNIX, "unix1", Map.of(NetworkConstants.NETWORK_NAME, "unix1"), "path", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_UNIX, "unix2", Map.of(NetworkConstants.NETWORK_NAME, "unix2", "path", "run/dut.sock"),
+                    "path", "\"run/dut.sock\" is not an absolute path", false));
+            cases.add(new Case(NetworkConstants.PID_UNIX, "unix3", Map.of(NetworkConstants.NETWORK_NAME, "unix3", "path", "/" + "x".repeat(120)),
+                    "path", "is 121 bytes long; a Unix socket address holds at most 107", false));
+            cases.add(new Case(NetworkConstants.PID_UNIX, "unix4", Map.of(NetworkConstants.NETWORK_NAME, "unix4", "path", "/tmp/x.sock",
+                    NetworkConstants.NETWORK_EXPORT, "unix:relative.sock"), "network.export", "is not an absolute path", false));
 
             for (Case c : cases) {
                 String pid = c.factoryPid + "~" + c.name;
