@@ -3,10 +3,18 @@ package org.netdrivers.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +32,10 @@ import org.osgi.framework.launch.Framework;
 
 /**
  * Measures, in one run on loopback: bulk throughput client → TCP export → TCP driver → sink,
- * 64-byte request/response latency, and connections per second through the export; each against
- * the same done directly and through {@code socat -b262144}.
+ * 64-byte request/response latency, and connections per second through the export; the same
+ * throughput and latency through a Unix export of a Unix driver; request/response datagrams per
+ * second (and losses) through a UDP export of a UDP driver. Each against the same done directly
+ * and, for TCP and Unix, through {@code socat -b262144}.
  */
 public final class Bench {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -61,6 +71,22 @@ public final class Bench {
                     + sink.port() + "\nnetwork.export = tcp://127.0.0.1:" + sinkExport + "\n");
             Files.writeString(home.resolve("etc/org.netdrivers.tcp-echo.cfg"), "network.name = echo\nhost = 127.0.0.1\nport = "
                     + echo.port() + "\nnetwork.export = tcp://127.0.0.1:" + echoExport + "\n");
+
+            Path sockets = Files.createTempDirectory("nd-bench");
+            Path unixSink = sockets.resolve("sink.sock");
+            Path unixEcho = sockets.resolve("echo.sock");
+            Path unixSinkExport = sockets.resolve("sink-export.sock");
+            Path unixEchoExport = sockets.resolve("echo-export.sock");
+            UnixServer unixSinkServer = new UnixServer(unixSink, sink);
+            UnixServer unixEchoServer = new UnixServer(unixEcho, echo);
+            Files.writeString(home.resolve("etc/org.netdrivers.unix-sink.cfg"), "network.name = usink\npath = " + unixSink
+                    + "\nnetwork.export = unix:" + unixSinkExport + "\n");
+            Files.writeString(home.resolve("etc/org.netdrivers.unix-echo.cfg"), "network.name = uecho\npath = " + unixEcho
+                    + "\nnetwork.export = unix:" + unixEchoExport + "\n");
+            UdpEcho udpEcho = new UdpEcho();
+            int udpExport = freePort();
+            Files.writeString(home.resolve("etc/org.netdrivers.udp-echo.cfg"), "network.name = decho\nhost = 127.0.0.1\nport = "
+                    + udpEcho.port() + "\nnetwork.export = udp://127.0.0.1:" + udpExport + "\n");
 
             Framework framework = Main.start(dist, home, false);
             List<Process> socats = new ArrayList<>();
@@ -110,8 +136,44 @@ public final class Bench {
                 System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close): direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
                         cDirect, cExport, cExport / cDirect,
                         cSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", cSocat, cExport / cSocat));
+
+                // Unix: client -> unix export -> unix driver -> sink, against direct and socat
+                awaitUnix(unixSinkExport);
+                awaitUnix(unixEchoExport);
+                Path socatUnixSink = null;
+                Path socatUnixEcho = null;
+                if (socatInstalled()) {
+                    socatUnixSink = sockets.resolve("socat-sink.sock");
+                    socatUnixEcho = sockets.resolve("socat-echo.sock");
+                    socats.add(socatUnix(socatUnixSink, unixSink));
+                    socats.add(socatUnix(socatUnixEcho, unixEcho));
+                    awaitUnix(socatUnixSink);
+                    awaitUnix(socatUnixEcho);
+                }
+                unixThroughput(unixSinkExport, 64L << 20);
+                double uDirect = bestUnix(unixSink, bulkBytes);
+                double uExport = bestUnix(unixSinkExport, bulkBytes);
+                Double uSocat = socatUnixSink == null ? null : bestUnix(socatUnixSink, bulkBytes);
+                System.out.printf(Locale.ROOT, "unix throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
+                        uDirect, uExport, uExport / uDirect,
+                        uSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", uSocat, uExport / uSocat));
+                long[] ulDirect = unixLatency(unixEcho, roundTrips);
+                long[] ulExport = unixLatency(unixEchoExport, roundTrips);
+                long[] ulSocat = socatUnixEcho == null ? null : unixLatency(socatUnixEcho, roundTrips);
+                System.out.printf(Locale.ROOT, "unix latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
+                        us(ulDirect), us(ulExport), ulSocat == null ? "-" : us(ulSocat));
+
+                // UDP: request/response datagrams through the UDP export, against direct
+                awaitUdp(udpExport);
+                double[] dDirect = datagrams(udpEcho.port(), connectSeconds);
+                double[] dExport = datagrams(udpExport, connectSeconds);
+                System.out.printf(Locale.ROOT, "udp 512 B request/response per s: direct %.0f (lost %.0f) | export %.0f (lost %.0f, %.2fx direct)%n",
+                        dDirect[0], dDirect[1], dExport[0], dExport[1], dExport[0] / dDirect[0]);
             } finally {
                 socats.forEach(Process::destroy);
+                unixSinkServer.close();
+                unixEchoServer.close();
+                udpEcho.close();
                 Main.stop(framework);
                 try (Stream<Path> files = Files.walk(home)) {
                     files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -248,20 +310,187 @@ public final class Bench {
         }
     }
 
+    private static double bestUnix(Path path, long bytes) throws Exception {
+        return best(3, () -> unixThroughput(path, bytes));
+    }
+
+    static double unixThroughput(Path path, long bytes) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(256 * 1024);
+        long t0 = System.nanoTime();
+        try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            for (long sent = 0; sent < bytes; sent += chunk.capacity()) {
+                chunk.clear();
+                while (chunk.hasRemaining()) {
+                    s.write(chunk);
+                }
+            }
+            s.shutdownOutput();
+            long got = Long.parseLong(new String(Channels.newInputStream(s).readAllBytes()).trim());
+            if (got != bytes) {
+                throw new IOException("sink counted " + got + " of " + bytes + " bytes");
+            }
+        }
+        return bytes / ((System.nanoTime() - t0) / 1e9) / (1 << 20);
+    }
+
+    static long[] unixLatency(Path path, int count) throws IOException {
+        long[] times = new long[count];
+        try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            OutputStream out = Channels.newOutputStream(s);
+            InputStream in = Channels.newInputStream(s);
+            byte[] msg = new byte[64];
+            byte[] back = new byte[64];
+            for (int i = 0; i < count; i++) {
+                long t0 = System.nanoTime();
+                out.write(msg);
+                for (int got = 0; got < 64; ) {
+                    int n = in.read(back, got, 64 - got);
+                    if (n < 0) {
+                        throw new IOException("echo closed");
+                    }
+                    got += n;
+                }
+                times[i] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(times);
+        return times;
+    }
+
+    /** {rate, lost}: 512-byte datagrams sent one at a time, each awaited (100 ms, then counted lost). */
+    static double[] datagrams(int port, long seconds) throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            s.setSoTimeout(100);
+            byte[] msg = new byte[512];
+            byte[] buf = new byte[2048];
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            long t0 = System.nanoTime();
+            int ok = 0;
+            int lost = 0;
+            while (System.nanoTime() < end && ok + lost < 5_000_000) {
+                s.send(new DatagramPacket(msg, msg.length, LOOPBACK, port));
+                try {
+                    s.receive(new DatagramPacket(buf, buf.length));
+                    ok++;
+                } catch (java.net.SocketTimeoutException e) {
+                    lost++;
+                }
+            }
+            return new double[] {ok / ((System.nanoTime() - t0) / 1e9), lost};
+        }
+    }
+
+    private static Process socatUnix(Path listen, Path target) throws IOException {
+        return new ProcessBuilder("socat", "-b262144", "UNIX-LISTEN:" + listen + ",fork", "UNIX-CONNECT:" + target)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static void awaitUnix(Path path) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("nothing listens on " + path + " after 15 s", e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static void awaitUdp(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            s.setSoTimeout(200);
+            while (true) {
+                s.send(new DatagramPacket(new byte[1], 1, LOOPBACK, port));
+                try {
+                    s.receive(new DatagramPacket(new byte[16], 16));
+                    return;
+                } catch (java.net.SocketTimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("no UDP echo through 127.0.0.1:" + port + " after 15 s");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Serves a Unix socket path with the same logic as a TCP server. */
+    private static final class UnixServer implements AutoCloseable {
+        private final ServerSocketChannel server;
+
+        UnixServer(Path path, Server logic) throws IOException {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+            THREADS.execute(() -> {
+                while (server.isOpen()) {
+                    try {
+                        SocketChannel s = server.accept();
+                        THREADS.execute(() -> {
+                            try (s) {
+                                logic.serve(Channels.newInputStream(s), Channels.newOutputStream(s));
+                            } catch (IOException e) {
+                                // the client went away
+                            }
+                        });
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    /** A UDP echo on loopback. */
+    private static final class UdpEcho implements AutoCloseable {
+        private final DatagramSocket socket;
+
+        UdpEcho() throws IOException {
+            socket = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+            THREADS.execute(() -> {
+                byte[] buf = new byte[65_536];
+                while (!socket.isClosed()) {
+                    try {
+                        DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        socket.receive(p);
+                        socket.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
     /** Reads each connection to EOF, answers with the byte count, closes. */
     private static final class Sink extends Server {
         Sink() throws IOException {
         }
 
         @Override
-        void serve(Socket s) throws IOException {
-            InputStream in = s.getInputStream();
+        void serve(InputStream in, OutputStream out) throws IOException {
             byte[] buf = new byte[256 * 1024];
             long total = 0;
             for (int n; (n = in.read(buf)) >= 0; ) {
                 total += n;
             }
-            s.getOutputStream().write(Long.toString(total).getBytes());
+            out.write(Long.toString(total).getBytes());
         }
     }
 
@@ -271,10 +500,7 @@ public final class Bench {
         }
 
         @Override
-        void serve(Socket s) throws IOException {
-            s.setTcpNoDelay(true);
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
+        void serve(InputStream in, OutputStream out) throws IOException {
             byte[] buf = new byte[64 * 1024];
             for (int n; (n = in.read(buf)) >= 0; ) {
                 out.write(buf, 0, n);
@@ -293,7 +519,8 @@ public final class Bench {
                         Socket s = server.accept();
                         THREADS.execute(() -> {
                             try (s) {
-                                serve(s);
+                                s.setTcpNoDelay(true);
+                                serve(s.getInputStream(), s.getOutputStream());
                             } catch (IOException e) {
                                 // the client went away
                             }
@@ -305,7 +532,7 @@ public final class Bench {
             });
         }
 
-        abstract void serve(Socket s) throws IOException;
+        abstract void serve(InputStream in, OutputStream out) throws IOException;
 
         int port() {
             return server.getLocalPort();

@@ -141,7 +141,7 @@ public class HotSwapIT extends NetdriversTestSupport {
             }
             java.util.Map<Long, DatagramSocket> sockets = new java.util.concurrent.ConcurrentHashMap<>();
             try {
-                swapUnderTraffic("dswap", "10 bundle updates of the UDP driver", swaps, seed -> datagramExchange(sockets, port, seed));
+                swapUnderTraffic("dswap", "10 bundle updates of the UDP driver", swaps, seed -> datagramExchange(sockets, port, seed), true);
             } finally {
                 sockets.values().forEach(DatagramSocket::close);
             }
@@ -169,6 +169,16 @@ public class HotSwapIT extends NetdriversTestSupport {
      * only failures are exchanges in progress when their driver was stopped.
      */
     private void swapUnderTraffic(String driver, String what, List<Runnable> swaps, Exchange exchange) throws Exception {
+        swapUnderTraffic(driver, what, swaps, exchange, false);
+    }
+
+    /**
+     * @param datagrams for UDP: a datagram sent while no driver is registered may be lost with the
+     *     session that was bridged to the old driver; such losses are counted and reported, and only
+     *     losses outside the swap windows fail the test
+     */
+    private void swapUnderTraffic(String driver, String what, List<Runnable> swaps, Exchange exchange, boolean datagrams)
+            throws Exception {
             List<long[]> gaps = new CopyOnWriteArrayList<>(); // [down, up] in nanoTime
             long[] current = new long[1];
             ServiceListener listener = event -> {
@@ -225,7 +235,7 @@ public class HotSwapIT extends NetdriversTestSupport {
                     if (startedInGap) {
                         waitedInGap++;
                     }
-                } else if (overlappedStop && !startedInGap) {
+                } else if ((overlappedStop && !startedInGap) || (datagrams && startedInGap)) {
                     cut++;
                 } else {
                     unexplained.add(o);
@@ -233,7 +243,8 @@ public class HotSwapIT extends NetdriversTestSupport {
             }
             System.out.printf("hot swap of '" + driver + "': %d driver restarts (" + what + "), %d exchanges, "
                     + "%d verified, %d started while no driver was registered and succeeded, "
-                    + "%d in mid-exchange closed by a driver stop (by contract), %d failed otherwise%n",
+                    + "%d in mid-exchange closed by a driver stop (by contract)" + (datagrams ? " or lost in a swap" : "")
+                    + ", %d failed otherwise%n",
                     gaps.size(), outcomes.size(), ok, waitedInGap, cut, unexplained.size());
             assertEquals(swaps.size(), gaps.size());
             for (Outcome o : unexplained) {
