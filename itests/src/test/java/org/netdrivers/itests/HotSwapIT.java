@@ -51,7 +51,7 @@ import org.osgi.framework.ServiceListener;
 @ExamReactorStrategy(PerClass.class)
 public class HotSwapIT extends NetdriversTestSupport {
 
-    private static final long LISTENER_SKEW = 1_000_000; // 1 ms
+    private static final long LISTENER_SKEW = 2_000_000; // 2 ms
 
     private record Outcome(long start, long end, boolean ok, String error) {
     }
