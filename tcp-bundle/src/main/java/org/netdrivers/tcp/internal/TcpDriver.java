@@ -25,7 +25,7 @@ public final class TcpDriver {
     public TcpDriver(BundleContext context, Map<String, Object> properties) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_TCP,
                 NetworkConstants.CLIENT_NETWORK,
-                (config, common) -> new TcpConnector(common, TcpSettings.read(config)));
+                (config, common) -> TcpConnector.create(common, TcpSettings.read(config)));
     }
 
     @Deactivate

@@ -25,7 +25,7 @@ public final class UdpDriver {
     public UdpDriver(BundleContext context, Map<String, Object> properties) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_UDP,
                 NetworkConstants.CLIENT_NETWORK,
-                (config, common) -> new UdpConnector(common, UdpSettings.read(config)));
+                (config, common) -> UdpConnector.create(common, UdpSettings.read(config)));
     }
 
     @Deactivate
