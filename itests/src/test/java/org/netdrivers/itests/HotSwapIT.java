@@ -255,7 +255,9 @@ public class HotSwapIT extends NetdriversTestSupport {
                 System.out.println(sb + " ; its end at " + (o.end - o.start) / 1e6 + " ms, local port " + o.error);
             }
             assertEquals("new connections that failed: " + unexplained, 0, unexplained.size());
-            assertTrue("traffic ran throughout: " + outcomes.size(), outcomes.size() >= 100);
+            // TCP and Unix exchanges take a millisecond or so; a lost datagram waits out its timeout
+            int least = datagrams ? 20 : 100;
+            assertTrue("traffic ran throughout: " + outcomes.size(), outcomes.size() >= least);
     }
 
     /** One Unix connection through the export: 8 KiB out, half-close, the same 8 KiB back. */
@@ -283,7 +285,7 @@ public class HotSwapIT extends NetdriversTestSupport {
             DatagramSocket s = sockets.computeIfAbsent(seed / 1_000_000L, c -> {
                 try {
                     DatagramSocket d = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                    d.setSoTimeout(2000);
+                    d.setSoTimeout(500);
                     return d;
                 } catch (java.net.SocketException e) {
                     throw new IllegalStateException(e);
