@@ -84,6 +84,9 @@ public final class Main {
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.log.level", "3");
         props.put("felix.fileinstall.bundles.new.start", "true");
+        // no write-back of configurations into etc/: FileInstall's own poll can read a file while it
+        // rewrites it, and then applies a configuration with fields missing (seen in RuntimeIT)
+        props.put("felix.fileinstall.enableConfigSave", "false");
         props.put("org.ops4j.pax.logging.property.file", home.resolve("etc/org.ops4j.pax.logging.cfg").toString());
         props.put("org.ops4j.pax.logging.DefaultServiceLog.level", "WARN");
         props.put("ds.loglevel", "warn");
@@ -134,6 +137,7 @@ public final class Main {
             watcher.put("felix.fileinstall.poll", "1000");
             watcher.put("felix.fileinstall.noInitialDelay", "true");
             watcher.put("felix.fileinstall.log.level", "3");
+            watcher.put("felix.fileinstall.enableConfigSave", "false");
             configuration.getClass().getMethod("update", java.util.Dictionary.class).invoke(configuration, watcher);
         } catch (ReflectiveOperationException e) {
             throw new IOException("cannot configure the FileInstall watcher of " + etc, e);
