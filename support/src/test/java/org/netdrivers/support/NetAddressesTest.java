@@ -56,6 +56,30 @@ public class NetAddressesTest {
     }
 
     @Test
+    public void unixListenAddressesAndModes() {
+        ListenAddress a = ListenAddress.parse("unix:/run/netdrivers/dut.sock");
+        assertTrue(a.isUnix());
+        assertTrue(a.isLoopback());
+        assertEquals("unix:/run/netdrivers/dut.sock", a.toString());
+        assertEquals("rw-------", a.unixMode());
+        assertEquals("rw-rw----", a.withMode("0660").unixMode());
+        assertEquals("rwxr-x---", a.withMode("750").unixMode());
+        assertEquals("unix:@dut", ListenAddress.parse("unix:@dut").toString());
+        assertEquals(ListenAddress.parse("unix:///tmp/x.sock"), ListenAddress.parse("unix:/tmp/x.sock"));
+        try {
+            a.withMode("0800");
+            fail("0800 is not octal");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("not an octal file mode"));
+        }
+        rejects("unix:relative.sock", "is not an absolute path");
+        rejects("unix:/" + "x".repeat(110), "a Unix socket address holds at most 107");
+        rejects("unix:@", "names no socket");
+        rejects("udp://127.0.0.1:0", "needs a fixed port");
+        assertTrue(ListenAddress.parse("udp://[::1]:5353").isUdp());
+    }
+
+    @Test
     public void badListenAddressesSayWhatIsWrong() {
         rejects("tcp://127.0.0.1", "has no port");
         rejects("tcp://[::1]", "has no port");
