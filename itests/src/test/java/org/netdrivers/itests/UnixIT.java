@@ -223,7 +223,8 @@ public class UnixIT extends NetdriversTestSupport {
             // mode from the forward configuration
             Path shared = dir.resolve("shared.sock");
             configure(NetworkConstants.PID_FORWARD, "shared", Map.of("target", "unix-exported", "listen", "unix:" + shared, "mode", "0660"));
-            awaitCondition("shared export", () -> Files.exists(shared));
+            awaitCondition("shared export", () -> registry.exports().stream()
+                    .anyMatch(x -> x.listen().equals("unix:" + shared) && x.listening()));
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)));
 
             // stopping removes the files

@@ -71,12 +71,16 @@ public final class DriverRegistration {
     /** Unregisters the service and closes its streams; {@code reason} is a DS deactivation reason code. */
     public void deactivate(int reason) {
         String why = reasonText(reason);
+        StreamClosedException gone = new StreamClosedException(settings.describe() + " (" + settings.pid() + ") went away: " + why);
+        // first refuse new streams: whoever still holds this service (the registry hears of the
+        // unregistration a moment later) fails fast and turns to the replacement
+        driver.refuseNewStreams(gone);
         try {
             registration.unregister();
         } catch (IllegalStateException alreadyGone) {
             // the framework unregistered it while stopping the bundle
         }
-        driver.dispose(new StreamClosedException(settings.describe() + " (" + settings.pid() + ") went away: " + why));
+        driver.dispose(gone);
         LOG.info("{} down: {} ({})", settings.describe(), why, settings.pid());
     }
 

@@ -20,6 +20,12 @@ public interface ManagedDriver extends NetworkInterface {
         return NetworkConstants.CLIENT_NETWORK;
     }
 
+    /**
+     * The driver is about to go away: new connects fail at once with {@code reason}, so that a
+     * caller (the registry) turns to the replacement, while open streams go on until {@link #dispose}.
+     */
+    void refuseNewStreams(StreamClosedException reason);
+
     /** Closes every stream with {@code reason} and releases the transport. Called once. */
     void dispose(StreamClosedException reason);
 }

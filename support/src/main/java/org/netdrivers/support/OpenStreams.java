@@ -24,7 +24,17 @@ public final class OpenStreams {
         return stream;
     }
 
-    /** @return the reason given to {@link #closeAll}, or null while open */
+    /**
+     * Refuses new streams from now on (their connect fails with {@code reason}; one that was
+     * connecting is closed when it arrives), while the open ones go on until {@link #closeAll}.
+     */
+    public void refuseNew(StreamClosedException reason) {
+        if (shutdown == null) {
+            shutdown = reason;
+        }
+    }
+
+    /** @return the reason given to {@link #refuseNew} or {@link #closeAll}, or null while open */
     public StreamClosedException shutdownReason() {
         return shutdown;
     }

@@ -67,6 +67,11 @@ public final class EchoDriver {
         }
 
         @Override
+        public void refuseNewStreams(StreamClosedException reason) {
+            streams.refuseNew(reason);
+        }
+
+        @Override
         public void dispose(StreamClosedException reason) {
             streams.closeAll(reason);
         }

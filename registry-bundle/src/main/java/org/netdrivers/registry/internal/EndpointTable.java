@@ -87,7 +87,8 @@ final class EndpointTable {
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                     if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0) {
-                        attempt(target, deadline, waitMs, timer, result);
+                        // the driver is going away; the registry may not have heard yet: try again shortly
+                        timer.schedule(() -> attempt(target, deadline, waitMs, timer, result), 2, TimeUnit.MILLISECONDS);
                     } else if (cause instanceof TimeoutException) {
                         result.completeExceptionally(new NoSuchElementException(waitMs == 0
                                 ? "no driver matches '" + target + "'"

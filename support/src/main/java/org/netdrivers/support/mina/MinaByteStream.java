@@ -77,13 +77,15 @@ public final class MinaByteStream extends QueuedStream {
     /**
      * Mina changes the selection key's interest set without waking its selector; since JDK 11 a
      * change made from another thread then waits for the next select, up to Mina's 1 s timeout.
-     * A flush request wakes the selector (and is a no-op with nothing queued to write).
+     * So the selector is woken here: through the owning processor's wakeup() where it can be
+     * found (a flush request wakes it too, but not when a flush is already scheduled), else
+     * through a flush request.
      */
     @Override
     @SuppressWarnings("unchecked")
     protected void resumeReading() {
         session.resumeRead();
-        if (session instanceof AbstractIoSession) {
+        if (!ProcessorWakeup.wake(session) && session instanceof AbstractIoSession) {
             ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
         }
     }

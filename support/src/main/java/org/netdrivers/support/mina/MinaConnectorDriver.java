@@ -55,7 +55,13 @@ public final class MinaConnectorDriver implements ManagedDriver {
         future.addListener(f -> {
             ConnectFuture cf = (ConnectFuture) f;
             if (cf.isConnected()) {
-                result.complete(streams.track(StreamIoHandler.stream(cf.getSession())));
+                MinaByteStream stream = streams.track(StreamIoHandler.stream(cf.getSession()));
+                StreamClosedException stopping = streams.shutdownReason();
+                if (stopping != null) {
+                    result.completeExceptionally(stopping); // the driver began to go away while connecting
+                } else {
+                    result.complete(stream);
+                }
             } else {
                 result.completeExceptionally(connectFailure(cf.getException()));
             }
@@ -84,6 +90,11 @@ public final class MinaConnectorDriver implements ManagedDriver {
     @Override
     public Optional<String> address() {
         return enableAddress ? Optional.of(describeTarget) : Optional.empty();
+    }
+
+    @Override
+    public void refuseNewStreams(StreamClosedException reason) {
+        streams.refuseNew(reason);
     }
 
     @Override

@@ -148,6 +148,16 @@ public class MinaByteStreamTest {
     }
 
     @Test
+    public void theProcessorOfASessionCanBeWoken() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            MinaByteStream stream = connect(server.getLocalPort());
+            assertTrue("Mina's processor found and woken (else resumes fall back to a flush request)",
+                    ProcessorWakeup.wake(stream.session()));
+            stream.close();
+        }
+    }
+
+    @Test
     public void secondPendingReceiveIsRefused() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             ByteStream stream = connect(server.getLocalPort());

@@ -70,8 +70,13 @@ final class UnixConnector implements ManagedDriver {
     }
 
     private void connected(SocketChannel channel, CompletableFuture<ByteStream> result) {
-        NioByteStream stream = new NioByteStream(loop, channel, common.describe() + " to " + address, bufferBytes);
-        result.complete(streams.track(stream.start()));
+        NioByteStream stream = streams.track(new NioByteStream(loop, channel, common.describe() + " to " + address, bufferBytes).start());
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            result.completeExceptionally(gone); // the driver began to go away while connecting
+        } else {
+            result.complete(stream);
+        }
     }
 
     private IOException failure(Exception cause) {
@@ -98,6 +103,11 @@ final class UnixConnector implements ManagedDriver {
     @Override
     public Optional<String> address() {
         return Optional.of(address.toString());
+    }
+
+    @Override
+    public void refuseNewStreams(StreamClosedException reason) {
+        streams.refuseNew(reason);
     }
 
     @Override
