@@ -75,11 +75,9 @@ public final class MinaByteStream extends QueuedStream {
     }
 
     /**
-     * Mina changes the selection key's interest set without waking its selector; since JDK 11 a
-     * change made from another thread then waits for the next select, up to Mina's 1 s timeout.
-     * So the selector is woken here: through the owning processor's wakeup() where it can be
-     * found (a flush request wakes it too, but not when a flush is already scheduled), else
-     * through a flush request.
+     * Resumes reading: sets the session's flag, then has its processor re-apply the interest on
+     * its own thread and wake up (see {@link ProcessorWakeup}); a flush request, which also wakes
+     * it, is the fallback where the processor cannot be found.
      */
     @Override
     @SuppressWarnings("unchecked")

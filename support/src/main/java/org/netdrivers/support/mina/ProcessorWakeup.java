@@ -1,37 +1,27 @@
 package org.netdrivers.support.mina;
 
-import java.lang.reflect.Method;
-
 import org.apache.mina.core.polling.AbstractPollingIoProcessor;
 import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IoSession;
 
 /**
- * Wakes the selector of the Mina processor that serves a session. Mina offers no public way:
- * {@code AbstractPollingIoProcessor.wakeup()} is protected, and the processor of a pooled session
- * is kept in a session attribute. Both are reached by reflection, once; where that fails the
- * caller falls back to a flush request.
+ * Has the Mina processor that serves a session re-apply the session's read/write interest on
+ * its own thread, and wakes it.
+ *
+ * <p>Why: {@code IoSession.resumeRead()} called from another thread changes the selection key's
+ * interest set with a read-modify-write that races with the processor's own changes for writing
+ * (a lost update leaves the session never reading again: a rare hang under bulk traffic both
+ * ways), and it does not wake the selector (since JDK 11 the change then waits for Mina's 1 s
+ * select timeout). {@code AbstractPollingIoProcessor.updateTrafficMask} queues the update for the
+ * processor's thread and wakes it. The processor of a pooled session is kept in a session
+ * attribute, where it is looked up.
  */
 final class ProcessorWakeup {
-    private static final Method WAKEUP = find();
-
     private ProcessorWakeup() {}
 
-    private static Method find() {
-        try {
-            Method m = AbstractPollingIoProcessor.class.getDeclaredMethod("wakeup");
-            m.setAccessible(true);
-            return m;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** @return whether the session's processor was woken */
+    /** @return whether the session's processor was found and asked */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     static boolean wake(IoSession session) {
-        if (WAKEUP == null) {
-            return false;
-        }
         Object processor = session instanceof AbstractIoSession ? ((AbstractIoSession) session).getProcessor() : null;
         if (!(processor instanceof AbstractPollingIoProcessor)) {
             processor = null;
@@ -46,11 +36,7 @@ final class ProcessorWakeup {
         if (processor == null) {
             return false;
         }
-        try {
-            WAKEUP.invoke(processor);
-            return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return false;
-        }
+        ((AbstractPollingIoProcessor) processor).updateTrafficMask((AbstractIoSession) session);
+        return true;
     }
 }
