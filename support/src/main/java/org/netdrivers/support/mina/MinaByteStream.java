@@ -75,16 +75,17 @@ public final class MinaByteStream extends QueuedStream {
     }
 
     /**
-     * Resumes reading: sets the session's flag, then has its processor re-apply the interest on
-     * its own thread and wake up (see {@link ProcessorWakeup}); a flush request, which also wakes
-     * it, is the fallback where the processor cannot be found.
+     * Resumes reading on the session's processor thread (see {@link ProcessorWakeup}); where that
+     * is not possible, Mina's resumeRead() and a flush request, which wakes the processor.
      */
     @Override
     @SuppressWarnings("unchecked")
     protected void resumeReading() {
-        session.resumeRead();
-        if (!ProcessorWakeup.wake(session) && session instanceof AbstractIoSession) {
-            ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
+        if (!ProcessorWakeup.resume(session)) {
+            session.resumeRead();
+            if (session instanceof AbstractIoSession) {
+                ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
+            }
         }
     }
 

@@ -1,42 +1,73 @@
 package org.netdrivers.support.mina;
 
+import java.lang.reflect.Field;
+
 import org.apache.mina.core.polling.AbstractPollingIoProcessor;
 import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IoSession;
 
 /**
- * Has the Mina processor that serves a session re-apply the session's read/write interest on
- * its own thread, and wakes it.
+ * Resumes reading a Mina session from a thread that is not its processor's.
  *
- * <p>Why: {@code IoSession.resumeRead()} called from another thread changes the selection key's
- * interest set with a read-modify-write that races with the processor's own changes for writing
- * (a lost update leaves the session never reading again: a rare hang under bulk traffic both
- * ways), and it does not wake the selector (since JDK 11 the change then waits for Mina's 1 s
- * select timeout). {@code AbstractPollingIoProcessor.updateTrafficMask} queues the update for the
- * processor's thread and wakes it. The processor of a pooled session is kept in a session
- * attribute, where it is looked up.
+ * <p>{@code IoSession.resumeRead()} called from another thread rewrites the selection key's
+ * interest set there, read and write interest both, racing with the processor's own changes: a
+ * lost update can leave a session never reading again, or never writing again (rare hangs of a
+ * bulk transfer both ways). It also does not wake the selector (since JDK 11 the change then waits
+ * for Mina's 1 s select timeout). So the session's flag is cleared here and the processor is asked
+ * ({@code AbstractPollingIoProcessor.updateTrafficMask}) to apply the interest on its own thread;
+ * that call wakes it. Mina offers no public way to clear the flag alone, hence one reflective
+ * field write; the processor of a pooled session is kept in a session attribute.
  */
 final class ProcessorWakeup {
+    private static final Field READ_SUSPENDED = find();
+
     private ProcessorWakeup() {}
 
-    /** @return whether the session's processor was found and asked */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    static boolean wake(IoSession session) {
-        Object processor = session instanceof AbstractIoSession ? ((AbstractIoSession) session).getProcessor() : null;
-        if (!(processor instanceof AbstractPollingIoProcessor)) {
-            processor = null;
-            for (Object key : session.getAttributeKeys()) {
-                Object value = session.getAttribute(key);
-                if (value instanceof AbstractPollingIoProcessor) {
-                    processor = value;
-                    break;
-                }
-            }
+    private static Field find() {
+        try {
+            Field f = AbstractIoSession.class.getDeclaredField("readSuspended");
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
         }
+    }
+
+    /**
+     * Clears the session's read suspension and has its processor apply it.
+     *
+     * @return false where that is not possible (the caller then uses {@code resumeRead()})
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static boolean resume(IoSession session) {
+        if (READ_SUSPENDED == null || !(session instanceof AbstractIoSession)) {
+            return false;
+        }
+        AbstractPollingIoProcessor processor = processorOf(session);
         if (processor == null) {
             return false;
         }
-        ((AbstractPollingIoProcessor) processor).updateTrafficMask((AbstractIoSession) session);
+        try {
+            READ_SUSPENDED.setBoolean(session, false);
+        } catch (IllegalAccessException | RuntimeException e) {
+            return false;
+        }
+        processor.updateTrafficMask((AbstractIoSession) session);
         return true;
+    }
+
+    @SuppressWarnings("rawtypes")
+    static AbstractPollingIoProcessor processorOf(IoSession session) {
+        Object processor = ((AbstractIoSession) session).getProcessor();
+        if (processor instanceof AbstractPollingIoProcessor) {
+            return (AbstractPollingIoProcessor) processor;
+        }
+        for (Object key : session.getAttributeKeys()) {
+            Object value = session.getAttribute(key);
+            if (value instanceof AbstractPollingIoProcessor) {
+                return (AbstractPollingIoProcessor) value;
+            }
+        }
+        return null;
     }
 }

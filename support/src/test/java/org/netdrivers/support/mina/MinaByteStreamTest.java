@@ -151,8 +151,11 @@ public class MinaByteStreamTest {
     public void theProcessorOfASessionCanBeWoken() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             MinaByteStream stream = connect(server.getLocalPort());
-            assertTrue("Mina's processor found and woken (else resumes fall back to a flush request)",
-                    ProcessorWakeup.wake(stream.session()));
+            assertTrue("Mina's processor found (else resumes fall back to resumeRead from this thread)",
+                    ProcessorWakeup.processorOf(stream.session()) != null);
+            stream.session().suspendRead();
+            assertTrue(ProcessorWakeup.resume(stream.session()));
+            assertTrue("the flag is cleared", !stream.session().isReadSuspended());
             stream.close();
         }
     }
