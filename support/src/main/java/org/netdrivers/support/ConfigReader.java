@@ -94,6 +94,23 @@ public final class ConfigReader {
         return intInRange(field, 1, 65535, null);
     }
 
+    /**
+     * A host (name or IP literal, syntax checked before any lookup, then resolved once) and a port
+     * 1..65535, as a socket address.
+     */
+    public java.net.InetSocketAddress hostAndPort(String hostField, String portField) throws InvalidConfigurationException {
+        String host = requiredString(hostField);
+        if (!NetAddresses.isValidHost(host)) {
+            throw invalid(hostField, "\"" + host + "\" is not a host name or an IP address");
+        }
+        int port = port(portField);
+        try {
+            return new java.net.InetSocketAddress(NetAddresses.resolve(host), port);
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            throw invalid(hostField, "\"" + host + "\" does not resolve: " + e.getMessage());
+        }
+    }
+
     /** A boolean written {@code true} or {@code false} (any case); the default when missing. */
     public boolean bool(String field, boolean defaultValue) throws InvalidConfigurationException {
         Object v = raw(field);

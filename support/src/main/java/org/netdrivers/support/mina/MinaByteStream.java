@@ -43,6 +43,8 @@ public final class MinaByteStream extends QueuedStream {
     private final Mode mode;
     private final int maxMessage;
     private WriteFuture lastWrite; // guarded by this
+    @SuppressWarnings("rawtypes")
+    private org.apache.mina.core.polling.AbstractPollingIoProcessor processor; // guarded by this; found on first resume
 
     /** A TCP stream. */
     public MinaByteStream(IoSession session, String label, long limit, int maxChunk, HalfCloser halfCloser) {
@@ -81,7 +83,10 @@ public final class MinaByteStream extends QueuedStream {
     @Override
     @SuppressWarnings("unchecked")
     protected void resumeReading() {
-        if (!ProcessorWakeup.resume(session)) {
+        if (processor == null) {
+            processor = ProcessorWakeup.processorOf(session);
+        }
+        if (!ProcessorWakeup.resume(session, processor)) {
             session.resumeRead();
             if (session instanceof AbstractIoSession) {
                 ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);

@@ -34,16 +34,16 @@ final class ProcessorWakeup {
     }
 
     /**
-     * Clears the session's read suspension and has its processor apply it.
+     * Clears the session's read suspension and has {@code processor} (from {@link #processorOf})
+     * apply it.
      *
      * @return false where that is not possible (the caller then uses {@code resumeRead()})
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static boolean resume(IoSession session) {
+    static boolean resume(IoSession session, AbstractPollingIoProcessor processor) {
         if (READ_SUSPENDED == null || !(session instanceof AbstractIoSession)) {
             return false;
         }
-        AbstractPollingIoProcessor processor = processorOf(session);
         if (processor == null) {
             return false;
         }
@@ -56,8 +56,12 @@ final class ProcessorWakeup {
         return true;
     }
 
+    /** @return the processor that serves {@code session}, or null; it does not change for a session */
     @SuppressWarnings("rawtypes")
     static AbstractPollingIoProcessor processorOf(IoSession session) {
+        if (!(session instanceof AbstractIoSession)) {
+            return null;
+        }
         Object processor = ((AbstractIoSession) session).getProcessor();
         if (processor instanceof AbstractPollingIoProcessor) {
             return (AbstractPollingIoProcessor) processor;

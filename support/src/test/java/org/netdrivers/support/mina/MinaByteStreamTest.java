@@ -154,7 +154,7 @@ public class MinaByteStreamTest {
             assertTrue("Mina's processor found (else resumes fall back to resumeRead from this thread)",
                     ProcessorWakeup.processorOf(stream.session()) != null);
             stream.session().suspendRead();
-            assertTrue(ProcessorWakeup.resume(stream.session()));
+            assertTrue(ProcessorWakeup.resume(stream.session(), ProcessorWakeup.processorOf(stream.session())));
             assertTrue("the flag is cleared", !stream.session().isReadSuspended());
             stream.close();
         }

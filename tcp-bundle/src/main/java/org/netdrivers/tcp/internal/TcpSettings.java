@@ -1,8 +1,8 @@
 package org.netdrivers.tcp.internal;
 
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
+import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.ConfigReader;
 import org.netdrivers.support.InvalidConfigurationException;
 import org.netdrivers.support.NetAddresses;
@@ -12,19 +12,9 @@ record TcpSettings(InetSocketAddress target, boolean enableAddress, int connectT
         boolean keepAlive, int bufferBytes) {
 
     static TcpSettings read(ConfigReader config) throws InvalidConfigurationException {
-        String host = config.requiredString(TcpConfig.HOST);
-        if (!NetAddresses.isValidHost(host)) {
-            throw config.invalid(TcpConfig.HOST, "\"" + host + "\" is not a host name or an IP address");
-        }
-        int port = config.port(TcpConfig.PORT);
-        InetSocketAddress target;
-        try {
-            target = new InetSocketAddress(NetAddresses.resolve(host), port);
-        } catch (UnknownHostException | SecurityException e) {
-            throw config.invalid(TcpConfig.HOST, "\"" + host + "\" does not resolve: " + e.getMessage());
-        }
+        InetSocketAddress target = config.hostAndPort(TcpConfig.HOST, TcpConfig.PORT);
         return new TcpSettings(target,
-                config.bool("enable_address", true),
+                config.bool(NetworkConstants.ENABLE_ADDRESS, true),
                 config.intInRange(TcpConfig.CONNECT_TIMEOUT_MS, 1, 3_600_000, TcpConfig.DEFAULT_CONNECT_TIMEOUT_MS),
                 config.bool(TcpConfig.TCP_NODELAY, true),
                 config.bool(TcpConfig.KEEPALIVE, false),
