@@ -84,8 +84,10 @@ public class TcpDriverIT extends NetdriversTestSupport {
             ByteStream stream = await(driver(name).connect());
             CompletableFuture<String> sent = Payload.send(stream, 1, SIZE);
             CompletableFuture<String> received = Payload.receive(stream);
+            // our own side first: a send that failed says why, instead of the peer waiting for bytes
+            String sentSha = sent.get(60, java.util.concurrent.TimeUnit.SECONDS);
             String[] atPeer = peer.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals("client -> server: count and SHA-256", sent.get(60, java.util.concurrent.TimeUnit.SECONDS), atPeer[0]);
+            assertEquals("client -> server: count and SHA-256", sentSha, atPeer[0]);
             assertEquals("server -> client: count and SHA-256", atPeer[1], received.get(60, java.util.concurrent.TimeUnit.SECONDS));
             assertEquals(Payload.expected(1, SIZE), atPeer[0]);
             stream.close();
