@@ -71,27 +71,40 @@ public final class MinaByteStream extends QueuedStream {
         return session;
     }
 
+    /**
+     * Stops reading, then schedules a flush. Mina's suspendRead() and resumeRead() recompute the
+     * write interest from the write queue alone, and the queue is empty while the processor writes
+     * its last request: the interest in writing the rest of a partly written chunk is dropped and
+     * the session never writes again (a rare stall of a bulk send while reads pause). A scheduled
+     * flush continues that request and sets the interest again.
+     */
     @Override
     protected void suspendReading() {
         session.suspendRead();
+        flushLater();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void flushLater() {
+        if (session instanceof AbstractIoSession) {
+            ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
+        }
     }
 
     /**
      * Resumes reading on the session's processor thread (see {@link ProcessorWakeup}); where that
-     * is not possible, Mina's resumeRead() and a flush request, which wakes the processor.
+     * is not possible, Mina's resumeRead(). Then a flush, as in {@link #suspendReading()}; it also
+     * wakes the processor.
      */
     @Override
-    @SuppressWarnings("unchecked")
     protected void resumeReading() {
         if (processor == null) {
             processor = ProcessorWakeup.processorOf(session);
         }
         if (!ProcessorWakeup.resume(session, processor)) {
             session.resumeRead();
-            if (session instanceof AbstractIoSession) {
-                ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
-            }
         }
+        flushLater(); // after the traffic update, in the processor's loop: see suspendReading()
     }
 
     @Override
