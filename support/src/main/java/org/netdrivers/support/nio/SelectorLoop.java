@@ -23,6 +23,10 @@ public final class SelectorLoop implements AutoCloseable {
     /** What a registered channel does when it is ready. */
     public interface Handler {
         void ready(SelectionKey key);
+
+        /** The loop closed while this channel was still registered (a connect in progress): give up. */
+        default void loopClosed() {
+        }
     }
 
     private static final long SELECT_TIMEOUT_MS = 100;
@@ -90,7 +94,10 @@ public final class SelectorLoop implements AutoCloseable {
         }
     }
 
-    /** Stops the thread and closes the selector; channels are their owners' to close. */
+    /**
+     * Stops the thread and closes the selector. Streams are their owners' to close (before this);
+     * a channel still registered now (a connect in progress) is closed and its handler told.
+     */
     @Override
     public void close() {
         running = false;
@@ -103,8 +110,18 @@ public final class SelectorLoop implements AutoCloseable {
             }
         }
         try {
+            for (SelectionKey key : selector.keys()) {
+                try {
+                    key.channel().close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                if (key.attachment() instanceof Handler) {
+                    runSafely(((Handler) key.attachment())::loopClosed);
+                }
+            }
             selector.close();
-        } catch (IOException e) {
+        } catch (IOException | java.nio.channels.ClosedSelectorException e) {
             LOG.debug("closing selector", e);
         }
     }

@@ -33,7 +33,7 @@ public final class UnixDriver {
                     }
                     int buffer = config.intInRange(UnixConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UnixConfig.DEFAULT_BUFFER_BYTES);
                     try {
-                        return new UnixConnector(common, address, buffer);
+                        return UnixConnector.create(common, address, buffer);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open a selector for Unix sockets", e);
                     }

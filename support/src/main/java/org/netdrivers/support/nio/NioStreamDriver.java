@@ -1,0 +1,119 @@
+package org.netdrivers.support.nio;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.ManagedDriver;
+import org.netdrivers.support.OpenStreams;
+
+/**
+ * A driver whose streams are non-blocking socket channels on {@link SelectorLoop}s (Unix sockets,
+ * D-Bus): {@link #connect()} tries its targets in order until one connects, and names every
+ * target with its failure when none does. No thread per stream: one loop thread per selector
+ * implementation the driver uses.
+ */
+public abstract class NioStreamDriver implements ManagedDriver {
+    /** Where a stream may connect: its label (for messages and the address), how and where. */
+    public record Target(String label, SelectorLoop loop, NioConnect.ChannelOpener opener, SocketAddress address,
+            long timeoutMs) {
+    }
+
+    protected final DriverSettings common;
+    private final int bufferBytes;
+    private final List<SelectorLoop> loops;
+    private final OpenStreams streams = new OpenStreams();
+
+    /** @param loops the loops the targets use; closed when the driver goes away */
+    protected NioStreamDriver(DriverSettings common, int bufferBytes, List<SelectorLoop> loops) {
+        this.common = common;
+        this.bufferBytes = bufferBytes;
+        this.loops = List.copyOf(loops);
+    }
+
+    /** The targets to try, in order; resolved at each connect (an address may be recomputed). */
+    protected abstract List<Target> targets() throws IOException;
+
+    /** A stream reached {@code target} (after the earlier ones failed). */
+    protected void reached(Target target) {
+    }
+
+    @Override
+    public CompletionStage<ByteStream> connect() {
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            return CompletableFuture.failedFuture(gone);
+        }
+        CompletableFuture<ByteStream> result = new CompletableFuture<>();
+        List<Target> targets;
+        try {
+            targets = targets();
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(List.of(NioConnect.describe(e)), e));
+        }
+        attempt(targets, 0, new ArrayList<>(), result);
+        return result;
+    }
+
+    private void attempt(List<Target> targets, int index, List<String> failures, CompletableFuture<ByteStream> result) {
+        Target t = targets.get(index);
+        NioConnect.connect(t.loop(), t.opener(), t.address(), t.timeoutMs()).whenComplete((channel, error) -> {
+            if (error == null) {
+                connected(t, channel, result);
+                return;
+            }
+            failures.add(targets.size() == 1 ? t.label() + ": " + NioConnect.describe(error)
+                    : t.label() + " (" + NioConnect.describe(error) + ")");
+            if (index + 1 < targets.size() && streams.shutdownReason() == null) {
+                attempt(targets, index + 1, failures, result);
+            } else {
+                result.completeExceptionally(failure(failures, error));
+            }
+        });
+    }
+
+    private void connected(Target target, SocketChannel channel, CompletableFuture<ByteStream> result) {
+        NioByteStream stream = streams.track(
+                new NioByteStream(target.loop(), channel, common.describe() + " to " + target.label(), bufferBytes).start());
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            result.completeExceptionally(gone); // the driver began to go away while connecting
+        } else {
+            reached(target);
+            result.complete(stream);
+        }
+    }
+
+    private IOException failure(List<String> failures, Throwable cause) {
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            return gone;
+        }
+        String text = failures.size() == 1 ? "cannot connect to " + failures.get(0)
+                : "cannot connect to any of its " + failures.size() + " addresses: " + String.join("; ", failures);
+        ConnectException e = new ConnectException(common.describe() + ": " + text);
+        e.initCause(cause);
+        return e;
+    }
+
+    @Override
+    public void refuseNewStreams(StreamClosedException reason) {
+        streams.refuseNew(reason);
+    }
+
+    @Override
+    public void dispose(StreamClosedException reason) {
+        streams.closeAll(reason);
+        for (SelectorLoop loop : loops) {
+            loop.execute(loop::close);
+        }
+    }
+}
