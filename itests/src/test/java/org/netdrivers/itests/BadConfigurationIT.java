@@ -49,7 +49,8 @@ public class BadConfigurationIT extends NetdriversTestSupport {
 
     @After
     public void cleanUp() throws Exception {
-        deleteConfigurations(NetworkConstants.PID_TCP, NetworkConstants.PID_ECHO, NetworkConstants.PID_FORWARD);
+        deleteConfigurations(NetworkConstants.PID_TCP, NetworkConstants.PID_ECHO, NetworkConstants.PID_FORWARD,
+                NetworkConstants.PID_UDP, NetworkConstants.PID_UNIX, NetworkConstants.PID_DBUS, NetworkConstants.PID_WEBSOCKET);
     }
 
     private static Map<String, Object> tcp(String name, Object... extra) {
@@ -120,6 +121,31 @@ public class BadConfigurationIT extends NetdriversTestSupport {
                     "path", "is 121 bytes long; a Unix socket address holds at most 107", false));
             cases.add(new Case(NetworkConstants.PID_UNIX, "unix4", Map.of(NetworkConstants.NETWORK_NAME, "unix4", "path", "/tmp/x.sock",
                     NetworkConstants.NETWORK_EXPORT, "unix:relative.sock"), "network.export", "is not an absolute path", false));
+            cases.add(new Case(NetworkConstants.PID_DBUS, "dbus1", Map.of(NetworkConstants.NETWORK_NAME, "dbus1", "kind", "user"),
+                    "kind", "'user' is not a bus kind (system or session)", false));
+            cases.add(new Case(NetworkConstants.PID_DBUS, "dbus2", Map.of(NetworkConstants.NETWORK_NAME, "dbus2"), "kind", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_DBUS, "dbus3", Map.of(NetworkConstants.NETWORK_NAME, "dbus3", "kind", "system",
+                    "address", "unix:path=/run/bus,path=/run/other"), "address", "key 'path' is given twice", false));
+            cases.add(new Case(NetworkConstants.PID_DBUS, "dbus4", Map.of(NetworkConstants.NETWORK_NAME, "dbus4", "kind", "system",
+                    "address", "nonce-tcp:host=127.0.0.1,port=1,noncefile=/tmp/n"), "address", "the nonce-tcp transport is not supported", false));
+            cases.add(new Case(NetworkConstants.PID_DBUS, "dbus5", Map.of(NetworkConstants.NETWORK_NAME, "dbus5", "kind", "session",
+                    "address", "unix:tmpdir=/tmp"), "address", "unix:tmpdir= is for listening", false));
+            cases.add(new Case(NetworkConstants.PID_DBUS, "dbus6", Map.of(NetworkConstants.NETWORK_NAME, "dbus6", "kind", "session",
+                    "address", "/run/dbus/system_bus_socket"), "address", "is not a D-Bus address", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws1", Map.of(NetworkConstants.NETWORK_NAME, "ws1", "url", "http://127.0.0.1:8080/"),
+                    "url", "must start with ws:// or wss://, not http://", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws2", Map.of(NetworkConstants.NETWORK_NAME, "ws2", "url", "ws://127.0.0.1:8080/ a"),
+                    "url", "is not a URL", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws3", Map.of(NetworkConstants.NETWORK_NAME, "ws3", "url", "ws://127.0.0.1:8080/",
+                    "headers", new String[] {"Authorization Bearer x"}), "headers", "'Authorization Bearer x' is not 'Name: value'", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws4", Map.of(NetworkConstants.NETWORK_NAME, "ws4", "url", "ws://127.0.0.1:8080/",
+                    "headers", new String[] {"Sec-WebSocket-Key: abc"}), "headers", "'Sec-WebSocket-Key' cannot be set", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws5", Map.of(NetworkConstants.NETWORK_NAME, "ws5", "url", "wss://127.0.0.1:8443/",
+                    "trust_store", "/nonexistent/trust.p12"), "trust_store", "'/nonexistent/trust.p12' does not exist or is not a file", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws6", Map.of(NetworkConstants.NETWORK_NAME, "ws6", "url", "ws://127.0.0.1:8080/",
+                    "subprotocols", new String[] {"chat v1"}), "subprotocols", "'chat v1' is not a valid subprotocol name", false));
+            cases.add(new Case(NetworkConstants.PID_WEBSOCKET, "ws7", Map.of(NetworkConstants.NETWORK_NAME, "ws7", "url", "ws://user:pw@127.0.0.1:8080/"),
+                    "url", "holds user information", false));
 
             for (Case c : cases) {
                 String pid = c.factoryPid + "~" + c.name;

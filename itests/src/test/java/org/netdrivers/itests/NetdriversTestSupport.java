@@ -86,6 +86,8 @@ public abstract class NetdriversTestSupport {
                 bundle("file:" + bundles + "/tcp-bundle.jar"),
                 bundle("file:" + bundles + "/udp-bundle.jar"),
                 bundle("file:" + bundles + "/unix-bundle.jar"),
+                bundle("file:" + bundles + "/dbus-bundle.jar"),
+                bundle("file:" + bundles + "/websocket-bundle.jar"),
                 junitBundles());
     }
 

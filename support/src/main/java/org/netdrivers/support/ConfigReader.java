@@ -132,4 +132,32 @@ public final class ConfigReader {
         }
         throw invalid(field, "is \"" + s + "\", not true or false");
     }
+
+    /**
+     * A list of strings: a {@code String[]} or collection (a {@code .config} file, Karaf's
+     * config:property-append), or one string split at {@code separator} (a {@code .cfg} file);
+     * entries trimmed, blank ones dropped; empty when missing.
+     */
+    public java.util.List<String> stringList(String field, String separator) {
+        Object v = properties.get(field);
+        java.util.List<String> raw = new java.util.ArrayList<>();
+        if (v instanceof Object[]) {
+            for (Object o : (Object[]) v) {
+                raw.add(String.valueOf(o));
+            }
+        } else if (v instanceof java.util.Collection) {
+            for (Object o : (java.util.Collection<?>) v) {
+                raw.add(String.valueOf(o));
+            }
+        } else if (v != null) {
+            raw.addAll(java.util.Arrays.asList(v.toString().split(separator)));
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String s : raw) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
 }

@@ -63,9 +63,30 @@ public final class DriverRegistration {
         driver.address().ifPresent(a -> props.put(NetworkConstants.NETWORK_ADDRESS, a));
         props.putAll(driver.extraProperties());
         ServiceRegistration<NetworkInterface> reg = context.registerService(NetworkInterface.class, driver, props);
+        driver.onAddressChange(() -> updateAddress(reg, props, driver));
         LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
                 settings.export().map(e -> ", export " + e).orElse(""), settings.pid());
         return new DriverRegistration(settings, driver, reg);
+    }
+
+    private static void updateAddress(ServiceRegistration<NetworkInterface> reg, Hashtable<String, Object> props, ManagedDriver driver) {
+        synchronized (props) {
+            Object before = props.get(NetworkConstants.NETWORK_ADDRESS);
+            String now = driver.address().orElse(null);
+            if (now == null ? before == null : now.equals(before)) {
+                return;
+            }
+            if (now == null) {
+                props.remove(NetworkConstants.NETWORK_ADDRESS);
+            } else {
+                props.put(NetworkConstants.NETWORK_ADDRESS, now);
+            }
+            try {
+                reg.setProperties(props);
+            } catch (IllegalStateException gone) {
+                // unregistered meanwhile
+            }
+        }
     }
 
     /** Unregisters the service and closes its streams; {@code reason} is a DS deactivation reason code. */

@@ -21,6 +21,14 @@ public interface ManagedDriver extends NetworkInterface {
     }
 
     /**
+     * Tells {@code listener} whenever {@link #address()} changes after registration (the D-Bus
+     * driver reports the entry of its address list it last reached), so that the service property
+     * follows.
+     */
+    default void onAddressChange(Runnable listener) {
+    }
+
+    /**
      * The driver is about to go away: new connects fail at once with {@code reason}, so that a
      * caller (the registry) turns to the replacement, while open streams go on until {@link #dispose}.
      */

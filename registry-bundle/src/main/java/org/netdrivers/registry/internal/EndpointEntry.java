@@ -25,13 +25,27 @@ final class EndpointEntry {
     /** Set when the service is being unregistered: streams it opens now are not handed out. */
     volatile boolean gone;
 
+    /** Name and export as they were when the registry took the service up (see Registry.updatedNetwork). */
+    private final String name;
+    private final Optional<String> export;
+
     EndpointEntry(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
         this.ref = ref;
         this.service = service;
+        this.name = String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME));
+        Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
+        this.export = e == null ? Optional.empty() : Optional.of(e.toString());
     }
 
     String name() {
-        return String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME));
+        return name;
+    }
+
+    /** Whether the service's name or export changed since it was taken up. */
+    boolean identityChanged() {
+        Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
+        return !name.equals(String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME)))
+                || !export.equals(e == null ? Optional.empty() : Optional.of(e.toString()));
     }
 
     String type() {
@@ -39,8 +53,7 @@ final class EndpointEntry {
     }
 
     Optional<String> export() {
-        Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
-        return e == null ? Optional.empty() : Optional.of(e.toString());
+        return export;
     }
 
     String pid() {

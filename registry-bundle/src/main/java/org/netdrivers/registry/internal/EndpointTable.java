@@ -29,6 +29,17 @@ final class EndpointTable {
     EndpointEntry add(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
         EndpointEntry entry = new EndpointEntry(ref, service);
         entries.put(ref, entry);
+        wake(entry);
+        return entry;
+    }
+
+    /** The entry's service properties changed: a waiter whose filter matches now gets a driver. */
+    void propertiesChanged(EndpointEntry entry) {
+        wake(entry);
+    }
+
+    private void wake(EndpointEntry entry) {
+        ServiceReference<NetworkInterface> ref = entry.ref;
         List<Waiter> ready = new ArrayList<>();
         synchronized (waiters) {
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
@@ -45,7 +56,10 @@ final class EndpointTable {
         for (Waiter w : ready) {
             w.future.complete(best(w.target).orElse(entry));
         }
-        return entry;
+    }
+
+    EndpointEntry get(ServiceReference<NetworkInterface> ref) {
+        return entries.get(ref);
     }
 
     EndpointEntry remove(ServiceReference<NetworkInterface> ref) {

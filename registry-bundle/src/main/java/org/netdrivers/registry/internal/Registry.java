@@ -99,7 +99,17 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
         }
     }
 
+    /**
+     * A driver's properties changed. Only a changed name or export makes it a different endpoint
+     * (taken down and up again); any other change (the D-Bus driver's network.address follows the
+     * bus address it reached) keeps the endpoint, its statistics and its export as they are.
+     */
     void updatedNetwork(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
+        EndpointEntry entry = endpoints.get(ref);
+        if (entry != null && !entry.identityChanged()) {
+            endpoints.propertiesChanged(entry);
+            return;
+        }
         unbindNetwork(ref, service);
         bindNetwork(ref, service);
     }

@@ -1,0 +1,147 @@
+package org.netdrivers.websocket.internal;
+
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.ManagedDriver;
+import org.netdrivers.support.OpenStreams;
+
+/**
+ * The WebSocket driver's service object: one JDK {@link HttpClient} (its selector thread and a
+ * small pool for listener calls) serves every stream of the driver; no thread per stream.
+ */
+final class WebSocketConnector implements ManagedDriver {
+    private final DriverSettings common;
+    private final WebSocketSettings settings;
+    private final ExecutorService executor;
+    private final HttpClient client;
+    private final OpenStreams streams = new OpenStreams();
+
+    WebSocketConnector(DriverSettings common, WebSocketSettings settings) {
+        this.common = common;
+        this.settings = settings;
+        AtomicInteger count = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "netdrivers-websocket-" + common.name() + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.executor = new java.util.concurrent.ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), threads);
+        HttpClient.Builder builder = HttpClient.newBuilder().executor(executor)
+                .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()));
+        if (settings.sslContext() != null) {
+            builder.sslContext(settings.sslContext());
+        }
+        this.client = builder.build();
+    }
+
+    private String url() {
+        return settings.url().toString();
+    }
+
+    @Override
+    public CompletionStage<ByteStream> connect() {
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            return CompletableFuture.failedFuture(gone);
+        }
+        WebSocketStream stream = new WebSocketStream(common.describe() + " to " + url(), settings.bufferBytes(),
+                settings.maxMessageBytes(), executor);
+        WebSocket.Builder builder = client.newWebSocketBuilder().connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()));
+        for (String[] h : settings.headers()) {
+            builder.header(h[0], h[1]);
+        }
+        if (!settings.subprotocols().isEmpty()) {
+            builder.subprotocols(settings.subprotocols().get(0),
+                    settings.subprotocols().subList(1, settings.subprotocols().size()).toArray(new String[0]));
+        }
+        CompletableFuture<ByteStream> result = new CompletableFuture<>();
+        CompletableFuture<WebSocket> opening;
+        try {
+            opening = builder.buildAsync(settings.url(), stream);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(failure(e));
+        }
+        opening.whenComplete((ws, error) -> {
+            if (error != null) {
+                result.completeExceptionally(failure(error));
+                return;
+            }
+            streams.track(stream);
+            StreamClosedException goneNow = streams.shutdownReason();
+            if (goneNow != null) {
+                result.completeExceptionally(goneNow); // the driver began to go away while connecting
+            } else {
+                result.complete(stream);
+            }
+        });
+        return result;
+    }
+
+    private Exception failure(Throwable error) {
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            return gone;
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        String why;
+        if (cause instanceof WebSocketHandshakeException) {
+            why = "the server refused the WebSocket handshake with HTTP "
+                    + ((WebSocketHandshakeException) cause).getResponse().statusCode();
+        } else if (cause instanceof HttpTimeoutException) {
+            why = "timed out after " + settings.connectTimeoutMs() + " ms (connect_timeout_ms)";
+        } else {
+            Throwable root = cause;
+            while (root.getCause() != null && root.getMessage() == null) {
+                root = root.getCause();
+            }
+            why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        }
+        ConnectException e = new ConnectException(common.describe() + ": cannot connect to " + url() + ": " + why);
+        e.initCause(cause);
+        return e;
+    }
+
+    @Override
+    public Optional<String> address() {
+        return settings.enableAddress() ? Optional.of(url()) : Optional.empty();
+    }
+
+    @Override
+    public void refuseNewStreams(StreamClosedException reason) {
+        streams.refuseNew(reason);
+    }
+
+    @Override
+    public void dispose(StreamClosedException reason) {
+        streams.closeAll(reason);
+        // the streams' Close frames and their answers need the pool a moment longer
+        CompletableFuture.delayedExecutor(WebSocketStream.CLOSE_WAIT_MS + 500, TimeUnit.MILLISECONDS).execute(() -> {
+            executor.shutdown();
+            if (client instanceof AutoCloseable) { // Java 21+: stops the client's selector thread now
+                try {
+                    ((AutoCloseable) client).close();
+                } catch (Exception ignored) {
+                    // going away anyway
+                }
+            }
+        });
+    }
+}
