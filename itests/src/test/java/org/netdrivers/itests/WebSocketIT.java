@@ -149,6 +149,7 @@ public class WebSocketIT extends NetdriversTestSupport {
             ByteStream first = await(driver("wsc").connect());
             sendText(first, "cmd:close");
             assertEquals("the server's Close is the end of the stream", Optional.empty(), await(first.receive()));
+            first.close();
             await(first.closed());
 
             ByteStream second = await(driver("wsc").connect());
@@ -205,6 +206,43 @@ public class WebSocketIT extends NetdriversTestSupport {
                 s.shutdownOutput(); // -> a Close frame; the server echoes what it got, then closes
                 assertArrayEquals(payload, s.getInputStream().readAllBytes());
             }
+        }
+    }
+
+    @Test
+    public void manyShortConnectionsThroughTheExportFromFourClients() throws Exception {
+        try (Peer server = server()) {
+            int exportPort = FreePort.find();
+            wsDriver("wsm", "ws://127.0.0.1:" + port(server) + "/echo", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + exportPort);
+            awaitCondition("the export", () -> registry.exports().stream()
+                    .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + exportPort) && x.listening()));
+            List<java.util.concurrent.Future<List<String>>> clients = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                int client = c;
+                clients.add(Payload.THREADS.submit(() -> {
+                    List<String> failures = new ArrayList<>();
+                    for (int i = 0; i < 50; i++) {
+                        byte[] payload = new byte[8 * 1024];
+                        Payload.fill(new SplittableRandom(client * 1000 + i), payload);
+                        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), exportPort)) {
+                            s.setSoTimeout((int) WAIT_MS);
+                            s.getOutputStream().write(payload);
+                            s.shutdownOutput();
+                            byte[] back = s.getInputStream().readAllBytes();
+                            if (!java.util.Arrays.equals(payload, back)) {
+                                failures.add("client " + client + " exchange " + i + ": got " + back.length + " of " + payload.length + " bytes");
+                            }
+                        }
+                    }
+                    return failures;
+                }));
+            }
+            List<String> failures = new ArrayList<>();
+            for (java.util.concurrent.Future<List<String>> f : clients) {
+                failures.addAll(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals("200 exchanges of 8 KiB through the export: " + failures.size() + " failed, the first: "
+                    + failures.subList(0, Math.min(5, failures.size())), 0, failures.size());
         }
     }
 

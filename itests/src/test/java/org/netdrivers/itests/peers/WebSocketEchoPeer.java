@@ -81,8 +81,13 @@ public final class WebSocketEchoPeer {
         @Override
         public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
             ByteBuffer copy = ByteBuffer.allocate(payload.remaining()).put(payload).flip();
-            callback.succeed(); // the copy is ours; the next message may come
             String command = copy.remaining() < 64 ? java.nio.charset.StandardCharsets.UTF_8.decode(copy.duplicate()).toString() : "";
+            if (!command.startsWith("cmd:")) {
+                // the next frame (maybe the client's Close) only once this echo is written: echoes keep their order
+                session.sendBinary(copy, Callback.from(callback::succeed, callback::fail));
+                return;
+            }
+            callback.succeed();
             if (command.equals("cmd:describe")) {
                 session.sendText(description, Callback.NOOP);
             } else if (command.startsWith("cmd:text:")) {
@@ -98,8 +103,6 @@ public final class WebSocketEchoPeer {
                 flood.start();
             } else if (command.equals("cmd:close")) {
                 session.close(1000, "closed by the server", Callback.NOOP);
-            } else {
-                session.sendBinary(copy, Callback.NOOP);
             }
         }
 

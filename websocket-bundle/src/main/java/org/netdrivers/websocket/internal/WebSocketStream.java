@@ -107,8 +107,10 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        endOfInput(); // the JDK answers with its own Close once this returns
-        transportClosed(true);
+        // end of stream once the messages before it are received; the JDK answers with its own
+        // Close once this returns and then releases the connection. The stream itself stays open
+        // until its owner closes it (a bridge closes it once both directions ended).
+        endOfInput();
         return null;
     }
 
