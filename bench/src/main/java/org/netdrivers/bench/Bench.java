@@ -88,6 +88,21 @@ public final class Bench {
             Files.writeString(home.resolve("etc/org.netdrivers.udp-echo.cfg"), "network.name = decho\nhost = 127.0.0.1\nport = "
                     + udpEcho.port() + "\nnetwork.export = udp://127.0.0.1:" + udpExport + "\n");
 
+            // WebSocket: a Jetty echo server, reached by the WebSocket driver through a TCP export
+            Protocols.WsEcho wsEcho = new Protocols.WsEcho();
+            int wsExport = freePort();
+            Files.writeString(home.resolve("etc/org.netdrivers.websocket-echo.cfg"), "network.name = wecho\nurl = ws://127.0.0.1:"
+                    + wsEcho.port() + "/echo\nnetwork.export = tcp://127.0.0.1:" + wsExport + "\n");
+            // D-Bus: a dbus-daemon, reached by the D-Bus driver through a Unix export
+            Process dbus = null;
+            Path bus = sockets.resolve("bus.sock");
+            Path busExport = sockets.resolve("bus-export.sock");
+            if (Protocols.dbusInstalled()) {
+                dbus = Protocols.dbusDaemon(sockets, bus);
+                Files.writeString(home.resolve("etc/org.netdrivers.dbus-bus.cfg"), "network.name = bus\nkind = session\naddress = unix:path="
+                        + bus + "\nnetwork.export = unix:" + busExport + "\n");
+            }
+
             Framework framework = Main.start(dist, home, false);
             List<Process> socats = new ArrayList<>();
             try {
@@ -169,7 +184,36 @@ public final class Bench {
                 double[] dExport = datagrams(udpExport, connectSeconds);
                 System.out.printf(Locale.ROOT, "udp 512 B request/response per s: direct %.0f (lost %.0f) | export %.0f (lost %.0f, %.2fx direct)%n",
                         dDirect[0], dDirect[1], dExport[0], dExport[1], dExport[0] / dDirect[0]);
+
+                // WebSocket: 64 B messages, round trips and rate, through the driver (TCP export) and straight (JDK client)
+                awaitListening(wsExport);
+                latency(wsExport, 2000);
+                Protocols.wsDirectLatency(wsEcho.port(), 2000);
+                long[] wDirect = Protocols.wsDirectLatency(wsEcho.port(), roundTrips);
+                long[] wExport = latency(wsExport, roundTrips);
+                System.out.printf(Locale.ROOT, "websocket 64 B message round trip, us p50/p99: direct client %s | through the driver %s (added %s)%n",
+                        us(wDirect), us(wExport), added(wExport, wDirect));
+                double wrDirect = Protocols.wsDirectRate(wsEcho.port(), connectSeconds);
+                double wrExport = Protocols.tcpRate(wsExport, connectSeconds);
+                System.out.printf(Locale.ROOT, "websocket 64 B messages/s, 16 in flight: direct client %.0f | through the driver %.0f (%.2fx direct)%n",
+                        wrDirect, wrExport, wrExport / wrDirect);
+
+                // D-Bus: Peer.Ping round trips with dbus-java, through the driver (Unix export) and straight to the daemon
+                if (dbus != null) {
+                    awaitUnix(busExport);
+                    int pings = quick ? 2_000 : 10_000;
+                    long[] pDirect = Protocols.pings("unix:path=" + bus, pings);
+                    long[] pExport = Protocols.pings("unix:path=" + busExport, pings);
+                    System.out.printf(Locale.ROOT, "d-bus Ping round trip (dbus-java), us p50/p99: direct %s | through the driver %s (added %s)%n",
+                            us(pDirect), us(pExport), added(pExport, pDirect));
+                } else {
+                    System.out.println("dbus-daemon is not installed: the D-Bus part is left out (apt-get install dbus-daemon)");
+                }
             } finally {
+                wsEcho.close();
+                if (dbus != null) {
+                    dbus.destroy();
+                }
                 socats.forEach(Process::destroy);
                 unixSinkServer.close();
                 unixEchoServer.close();
