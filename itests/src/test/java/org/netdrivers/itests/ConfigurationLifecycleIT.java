@@ -121,6 +121,11 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
                 "udp_idle_timeout_s", "udp_max_sessions");
         assertFields("org.netdrivers.udp", NetworkConstants.PID_UDP, "network.name", "network.export", "host", "port",
                 "enable_address", "idle_timeout_s", "buffer_bytes");
+        assertFields("org.netdrivers.dbus", NetworkConstants.PID_DBUS, "network.name", "network.export", "kind", "address",
+                "enable_address", "connect_timeout_ms", "buffer_bytes");
+        assertFields("org.netdrivers.websocket", NetworkConstants.PID_WEBSOCKET, "network.name", "network.export", "url",
+                "enable_address", "headers", "subprotocols", "connect_timeout_ms", "trust_store", "trust_store_password",
+                "trust_store_type", "max_message_bytes", "buffer_bytes");
     }
 
     private void assertFields(String bundle, String pid, String... expected) {
