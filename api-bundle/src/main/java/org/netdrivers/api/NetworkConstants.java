@@ -19,6 +19,24 @@ public final class NetworkConstants {
     /** Service property and configuration field: a listen address where the registry exports the endpoint (String). */
     public static final String NETWORK_EXPORT = "network.export";
 
+    /**
+     * Service property: how the endpoint's connects fare, one of the {@code STATUS_*} values
+     * (String). It changes only when the state does, not on every connect.
+     */
+    public static final String NETWORK_STATUS = "network.status";
+
+    /** Service property while {@link #NETWORK_STATUS} is {@link #STATUS_FAILING}: the last connect's error (String). */
+    public static final String NETWORK_LAST_ERROR = "network.last_error";
+
+    /** {@link #NETWORK_STATUS}: no stream was opened yet. */
+    public static final String STATUS_IDLE = "idle";
+    /** {@link #NETWORK_STATUS}: a connect is under way and none has succeeded since the last failure. */
+    public static final String STATUS_CONNECTING = "connecting";
+    /** {@link #NETWORK_STATUS}: the last connect succeeded. */
+    public static final String STATUS_UP = "up";
+    /** {@link #NETWORK_STATUS}: the last connect failed; {@link #NETWORK_LAST_ERROR} says why. */
+    public static final String STATUS_FAILING = "failing";
+
     /** Service property of D-Bus endpoints: {@code system} or {@code session} (String). */
     public static final String DBUS_KIND = "dbus.kind";
 

@@ -87,6 +87,8 @@ public final class Main {
         // no write-back of configurations into etc/: FileInstall's own poll can read a file while it
         // rewrites it, and then applies a configuration with fields missing (seen in RuntimeIT)
         props.put("felix.fileinstall.enableConfigSave", "false");
+        // where shell commands that create configurations (network:forward) write their files
+        props.put("netdrivers.etc", home.resolve("etc").toString());
         props.put("org.ops4j.pax.logging.property.file", home.resolve("etc/org.ops4j.pax.logging.cfg").toString());
         props.put("org.ops4j.pax.logging.DefaultServiceLog.level", "WARN");
         props.put("ds.loglevel", "warn");

@@ -61,31 +61,64 @@ public final class DriverRegistration {
         props.remove(NetworkConstants.NETWORK_EXPORT);
         settings.export().ifPresent(e -> props.put(NetworkConstants.NETWORK_EXPORT, e));
         driver.address().ifPresent(a -> props.put(NetworkConstants.NETWORK_ADDRESS, a));
+        props.put(NetworkConstants.NETWORK_STATUS, NetworkConstants.STATUS_IDLE);
         props.putAll(driver.extraProperties());
-        ServiceRegistration<NetworkInterface> reg = context.registerService(NetworkInterface.class, driver, props);
-        driver.onAddressChange(() -> updateAddress(reg, props, driver));
+        Published published = new Published(props, driver);
+        StatusTracker tracker = new StatusTracker(driver, published::update);
+        published.tracker = tracker;
+        ServiceRegistration<NetworkInterface> reg = context.registerService(NetworkInterface.class, tracker, props);
+        published.registration = reg;
+        driver.onAddressChange(published::update);
         LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
                 settings.export().map(e -> ", export " + e).orElse(""), settings.pid());
         return new DriverRegistration(settings, driver, reg);
     }
 
-    private static void updateAddress(ServiceRegistration<NetworkInterface> reg, Hashtable<String, Object> props, ManagedDriver driver) {
-        synchronized (props) {
-            Object before = props.get(NetworkConstants.NETWORK_ADDRESS);
-            String now = driver.address().orElse(null);
-            if (now == null ? before == null : now.equals(before)) {
-                return;
+    /**
+     * The service properties that change while the driver is up: its address (the D-Bus driver's
+     * follows the entry it reached) and its status; set again only when one of them changed.
+     */
+    private static final class Published {
+        private final Hashtable<String, Object> props;
+        private final ManagedDriver driver;
+        volatile StatusTracker tracker;
+        volatile ServiceRegistration<NetworkInterface> registration;
+
+        Published(Hashtable<String, Object> props, ManagedDriver driver) {
+            this.props = props;
+            this.driver = driver;
+        }
+
+        void update() {
+            ServiceRegistration<NetworkInterface> reg = registration;
+            if (reg == null) {
+                return; // a change before registration is in the initial properties
             }
-            if (now == null) {
-                props.remove(NetworkConstants.NETWORK_ADDRESS);
+            synchronized (props) {
+                boolean changed = put(NetworkConstants.NETWORK_ADDRESS, driver.address().orElse(null));
+                changed |= put(NetworkConstants.NETWORK_STATUS, tracker.status());
+                changed |= put(NetworkConstants.NETWORK_LAST_ERROR, tracker.lastError());
+                if (changed) {
+                    try {
+                        reg.setProperties(props);
+                    } catch (IllegalStateException gone) {
+                        // unregistered meanwhile
+                    }
+                }
+            }
+        }
+
+        private boolean put(String key, Object value) {
+            Object before = props.get(key);
+            if (java.util.Objects.equals(before, value)) {
+                return false;
+            }
+            if (value == null) {
+                props.remove(key);
             } else {
-                props.put(NetworkConstants.NETWORK_ADDRESS, now);
+                props.put(key, value);
             }
-            try {
-                reg.setProperties(props);
-            } catch (IllegalStateException gone) {
-                // unregistered meanwhile
-            }
+            return true;
         }
     }
 

@@ -22,6 +22,7 @@ final class EndpointEntry {
     final AtomicLong total = new AtomicLong();
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
     /** Set when the service is being unregistered: streams it opens now are not handed out. */
     volatile boolean gone;
 
@@ -67,7 +68,11 @@ final class EndpointEntry {
 
     /** Connects and wraps the stream so that it is counted here. */
     CompletionStage<ByteStream> open() {
-        return service.connect().thenApply(stream -> {
+        return service.connect().whenComplete((stream, error) -> {
+            if (error != null) {
+                failures.incrementAndGet();
+            }
+        }).thenApply(stream -> {
             open.incrementAndGet();
             total.incrementAndGet();
             stream.closed().whenComplete((v, e) -> open.decrementAndGet());

@@ -25,6 +25,7 @@ final class ExportTable {
 
     private final ExportContext context;
     private final Map<ListenAddress, Entry> exports = new HashMap<>();
+    private final Jmx jmx;
 
     private static final class Entry {
         final Export export;
@@ -39,8 +40,18 @@ final class ExportTable {
         }
     }
 
-    ExportTable(ExportContext context) {
+    ExportTable(ExportContext context, Jmx jmx) {
         this.context = context;
+        this.jmx = jmx;
+    }
+
+    private void put(ListenAddress listen, Entry entry) {
+        exports.put(listen, entry);
+        jmx.exportAdded(listen.toString(), entry.export::snapshot);
+    }
+
+    private void removed(ListenAddress listen) {
+        jmx.exportRemoved(listen.toString());
     }
 
     /** A driver with {@code network.export} appeared: start its export or keep the existing one. */
@@ -74,7 +85,7 @@ final class ExportTable {
             return;
         }
         Export export = new Export(listen, Target.parse(endpoint.name()), source, context);
-        exports.put(listen, new Entry(export, endpoint.name(), null));
+        put(listen, new Entry(export, endpoint.name(), null));
         export.start();
     }
 
@@ -109,6 +120,7 @@ final class ExportTable {
             return;
         }
         exports.remove(listen);
+        removed(listen);
         entry.export.stop("no driver '" + entry.driverName + "' asks for it any more");
     }
 
@@ -134,7 +146,7 @@ final class ExportTable {
             return problem;
         }
         Export export = new Export(listen, target, source, context);
-        exports.put(listen, new Entry(export, null, pid));
+        put(listen, new Entry(export, null, pid));
         return export.start() ? null : export.snapshot().lastError().orElse("not listening");
     }
 
@@ -142,6 +154,7 @@ final class ExportTable {
         exports.entrySet().removeIf(e -> {
             if (pid.equals(e.getValue().forwardPid)) {
                 e.getValue().export.stop(why);
+                removed(e.getKey());
                 return true;
             }
             return false;
@@ -164,6 +177,7 @@ final class ExportTable {
             }
             e.export.stop(why);
         }
+        exports.keySet().forEach(this::removed);
         exports.clear();
     }
 }

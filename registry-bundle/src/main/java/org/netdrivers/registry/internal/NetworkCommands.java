@@ -1,62 +1,259 @@
 package org.netdrivers.registry.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
+import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.support.ListenAddress;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-/** Gogo commands of scope {@code network}; they need nothing of Gogo but these properties. */
+/**
+ * Gogo commands of scope {@code network} (plain Felix and the Karaf shell); they need nothing of
+ * Gogo but these properties. A failing command throws with a message that says what is wrong.
+ */
 @Component(service = NetworkCommands.class, property = {
         "osgi.command.scope=network",
         "osgi.command.function=list",
         "osgi.command.function=address",
-        "osgi.command.function=stats"})
+        "osgi.command.function=stats",
+        "osgi.command.function=forward",
+        "osgi.command.function=unforward"})
 public final class NetworkCommands {
+    /** Framework property the launcher sets: the folder whose .cfg files are the runtime's configuration. */
+    static final String ETC_PROPERTY = "netdrivers.etc";
+    private static final long FORWARD_WAIT_MS = 5000;
+
     private final StreamRegistry registry;
+    private final BundleContext context;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile ConfigurationAdmin configurationAdmin;
 
     @Activate
-    public NetworkCommands(@Reference StreamRegistry registry) {
+    public NetworkCommands(@Reference StreamRegistry registry, BundleContext context) {
         this.registry = registry;
+        this.context = context;
     }
 
-    /** network:list — every endpoint with its address, export, streams and bytes. */
+    /** network:list — every endpoint with its status, address, export, streams and bytes. */
     public String list() {
         List<StreamRegistry.Endpoint> endpoints = registry.endpoints();
         if (endpoints.isEmpty()) {
             return "no network endpoints";
         }
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-20s %-9s %-32s %-26s %7s %12s %12s%n",
-                "NAME", "TYPE", "ADDRESS", "EXPORT", "STREAMS", "BYTES IN", "BYTES OUT"));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-20s %-9s %-10s %-32s %-26s %7s %12s %12s%n",
+                "NAME", "TYPE", "STATUS", "ADDRESS", "EXPORT", "STREAMS", "BYTES IN", "BYTES OUT"));
+        StringBuilder errors = new StringBuilder();
         for (StreamRegistry.Endpoint e : endpoints) {
-            sb.append(String.format(Locale.ROOT, "%-20s %-9s %-32s %-26s %7d %12d %12d%n", e.name(), e.type(), e.address(),
-                    e.export().orElse("-"), e.openStreams(), e.bytesIn(), e.bytesOut()));
+            sb.append(String.format(Locale.ROOT, "%-20s %-9s %-10s %-32s %-26s %7d %12d %12d%n", e.name(), e.type(), status(e),
+                    e.address(), e.export().orElse("-"), e.openStreams(), e.bytesIn(), e.bytesOut()));
+            Object error = e.properties().get(NetworkConstants.NETWORK_LAST_ERROR);
+            if (error != null) {
+                errors.append(e.name()).append(": ").append(error).append('\n');
+            }
+        }
+        if (errors.length() > 0) {
+            sb.append("\nfailing:\n").append(errors);
         }
         return sb.toString().stripTrailing();
     }
 
+    private static String status(StreamRegistry.Endpoint e) {
+        Object s = e.properties().get(NetworkConstants.NETWORK_STATUS);
+        return s == null ? "-" : s.toString();
+    }
+
     /** network:address NAME — the address of one endpoint. */
     public String address(String name) {
-        return registry.endpoint(name).map(StreamRegistry.Endpoint::address)
-                .orElseThrow(() -> new IllegalArgumentException("no network endpoint named '" + name + "'"));
+        return endpoint(name).address();
+    }
+
+    private StreamRegistry.Endpoint endpoint(String name) {
+        return registry.endpoint(name).orElseThrow(() -> new IllegalArgumentException("no network endpoint named '" + name
+                + "'" + (registry.endpoints().isEmpty() ? "" : "; known: " + String.join(", ",
+                        registry.endpoints().stream().map(StreamRegistry.Endpoint::name).distinct().toList()))));
     }
 
     /** network:stats — traffic per endpoint and per export. */
     public String stats() {
         StringBuilder sb = new StringBuilder();
         for (StreamRegistry.Endpoint e : registry.endpoints()) {
-            sb.append(String.format(Locale.ROOT, "endpoint %s: streams open %d, total %d, bytes in %d, out %d%n", e.name(),
-                    e.openStreams(), e.totalStreams(), e.bytesIn(), e.bytesOut()));
+            sb.append(endpointStats(e)).append('\n');
         }
         for (StreamRegistry.Export x : registry.exports()) {
-            sb.append(String.format(Locale.ROOT,
-                    "export %s -> %s: %s, connections open %d, total %d, failed %d, bytes in %d, out %d, max in flight %d of %d%s%n",
-                    x.listen(), x.target(), x.listening() ? "listening" : "not listening", x.openConnections(),
-                    x.totalConnections(), x.failedConnections(), x.bytesIn(), x.bytesOut(), x.maxBytesInFlight(),
-                    x.inFlightLimit(), x.lastError().map(err -> ", last error: " + err).orElse("")));
+            sb.append(exportStats(x)).append('\n');
         }
         return sb.length() == 0 ? "no endpoints and no exports" : sb.toString().stripTrailing();
+    }
+
+    /** network:stats NAME — traffic of one endpoint and of the exports that serve it. */
+    public String stats(String name) {
+        StreamRegistry.Endpoint e = endpoint(name);
+        StringBuilder sb = new StringBuilder(endpointStats(e)).append('\n');
+        for (StreamRegistry.Export x : registry.exports()) {
+            if (x.target().equals(name) || e.export().map(x.listen()::equals).orElse(false)) {
+                sb.append(exportStats(x)).append('\n');
+            }
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static String endpointStats(StreamRegistry.Endpoint e) {
+        Object error = e.properties().get(NetworkConstants.NETWORK_LAST_ERROR);
+        return String.format(Locale.ROOT, "endpoint %s: %s, streams open %d, total %d, bytes in %d, out %d%s", e.name(), status(e),
+                e.openStreams(), e.totalStreams(), e.bytesIn(), e.bytesOut(), error == null ? "" : ", last error: " + error);
+    }
+
+    private static String exportStats(StreamRegistry.Export x) {
+        return String.format(Locale.ROOT,
+                "export %s -> %s: %s, connections open %d, total %d, failed %d, bytes in %d, out %d, max in flight %d of %d%s%s",
+                x.listen(), x.target(), x.listening() ? "listening" : "not listening", x.openConnections(),
+                x.totalConnections(), x.failedConnections(), x.bytesIn(), x.bytesOut(), x.maxBytesInFlight(),
+                x.inFlightLimit(), x.droppedMessages() > 0 ? ", datagrams dropped " + x.droppedMessages() : "",
+                x.lastError().map(err -> ", last error: " + err).orElse(""));
+    }
+
+    /**
+     * network:forward TARGET LISTEN — exports TARGET (a network.name or an LDAP filter) on LISTEN
+     * through a forward configuration, so that it survives a restart: in the netdrivers runtime a
+     * file in its etc/ folder, elsewhere (Karaf) a configuration through Config Admin, which Karaf
+     * keeps. Waits up to 5 s for the listener and says how it went.
+     */
+    public String forward(String target, String listen) throws Exception {
+        Target.parse(target); // says what is wrong with a filter
+        ListenAddress address;
+        try {
+            address = ListenAddress.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + listen + "': " + e.getMessage());
+        }
+        Optional<StreamRegistry.Export> taken = export(address);
+        if (taken.isPresent()) {
+            throw new IllegalArgumentException(address + " is already used by the export of " + taken.get().source());
+        }
+        String name = configName(address);
+        String etc = context.getProperty(ETC_PROPERTY);
+        String where;
+        if (etc != null) {
+            Path file = Path.of(etc, NetworkConstants.PID_FORWARD + "-" + name + ".cfg");
+            Path temp = Files.createTempFile(Path.of(etc), ".forward-", ".tmp");
+            Files.writeString(temp, "# created by network:forward\n" + NetworkConstants.FORWARD_TARGET + " = " + escape(target) + "\n"
+                    + NetworkConstants.FORWARD_LISTEN + " = " + escape(address.toString()) + "\n", StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            where = "file " + file;
+        } else {
+            Configuration c = admin().getFactoryConfiguration(NetworkConstants.PID_FORWARD, name, "?");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(NetworkConstants.FORWARD_TARGET, target);
+            props.put(NetworkConstants.FORWARD_LISTEN, address.toString());
+            c.update(props);
+            where = "configuration " + c.getPid();
+        }
+        long deadline = System.currentTimeMillis() + FORWARD_WAIT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            Optional<StreamRegistry.Export> x = export(address);
+            if (x.isPresent() && x.get().listening()) {
+                return "forward " + address + " -> " + target + ": listening (" + where + ")";
+            }
+            if (x.isPresent() && x.get().lastError().isPresent()) {
+                throw new IllegalStateException("forward " + address + " -> " + target + " does not listen: " + x.get().lastError().get()
+                        + " (" + where + "; network:unforward " + address + " removes it)");
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("forward " + address + " -> " + target + " is not listening after " + FORWARD_WAIT_MS
+                + " ms (" + where + "); see the log");
+    }
+
+    /** network:unforward LISTEN — removes the forward listening on LISTEN (its file or configuration). */
+    public String unforward(String listen) throws Exception {
+        ListenAddress address;
+        try {
+            address = ListenAddress.parse(listen);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + listen + "': " + e.getMessage());
+        }
+        Configuration[] forwards = admin().listConfigurations("(service.factoryPid=" + NetworkConstants.PID_FORWARD + ")");
+        int removed = 0;
+        StringBuilder what = new StringBuilder();
+        for (Configuration c : forwards == null ? new Configuration[0] : forwards) {
+            Object l = c.getProperties() == null ? null : c.getProperties().get(NetworkConstants.FORWARD_LISTEN);
+            if (l == null || !sameListen(l.toString(), address)) {
+                continue;
+            }
+            Object file = c.getProperties().get("felix.fileinstall.filename");
+            if (file != null) {
+                Path path = file.toString().startsWith("file:") ? Path.of(java.net.URI.create(file.toString())) : Path.of(file.toString());
+                Files.deleteIfExists(path);
+                what.append(" file ").append(path);
+            } else {
+                what.append(" configuration ").append(c.getPid());
+            }
+            c.delete();
+            removed++;
+        }
+        if (removed == 0) {
+            Optional<StreamRegistry.Export> x = export(address);
+            if (x.isPresent()) {
+                throw new IllegalArgumentException(address + " is not a forward: it is the export of " + x.get().source()
+                        + "; change that configuration");
+            }
+            throw new IllegalArgumentException("no forward listens on " + address);
+        }
+        return "forward " + address + " removed (" + what.toString().trim() + ")";
+    }
+
+    private ConfigurationAdmin admin() {
+        ConfigurationAdmin admin = configurationAdmin;
+        if (admin == null) {
+            throw new IllegalStateException("no Config Admin service: forwards are configurations");
+        }
+        return admin;
+    }
+
+    private Optional<StreamRegistry.Export> export(ListenAddress address) {
+        return registry.exports().stream().filter(x -> sameListen(x.listen(), address)).findFirst();
+    }
+
+    private static boolean sameListen(String text, ListenAddress address) {
+        try {
+            return ListenAddress.parse(text).equals(address);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A configuration name from a listen address: tcp://127.0.0.1:5201 -> tcp-127.0.0.1-5201. */
+    static String configName(ListenAddress address) {
+        return address.toString().replaceAll("[^A-Za-z0-9._]+", "-").replaceAll("^-|-$", "");
+    }
+
+    /** A value for a .cfg (java.util.Properties) file. */
+    private static String escape(String value) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : value.toCharArray()) {
+            if (c == '\\' || c == '=' || c == ':' || c == '#' || c == '!') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 }

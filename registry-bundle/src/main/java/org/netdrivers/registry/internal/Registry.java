@@ -39,7 +39,8 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
 
     private final EndpointTable endpoints = new EndpointTable();
     private final ScheduledThreadPoolExecutor timer;
-    private final ExportTable exports = new ExportTable(this);
+    private final Jmx jmx = new Jmx();
+    private final ExportTable exports = new ExportTable(this, jmx);
     private volatile long waitMs = RegistryConfig.DEFAULT_WAIT_MS;
     private volatile int bufferBytes = RegistryConfig.DEFAULT_BUFFER_BYTES;
     private volatile int udpIdleSeconds = RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S;
@@ -87,6 +88,7 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindNetwork(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
         EndpointEntry entry = endpoints.add(ref, service);
+        jmx.endpointAdded(entry);
         if (active) {
             exports.driverAppeared(entry);
         }
@@ -94,6 +96,9 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
 
     void unbindNetwork(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
         EndpointEntry entry = endpoints.remove(ref);
+        if (entry != null) {
+            jmx.endpointRemoved(entry);
+        }
         if (entry != null && active) {
             exports.driverGone(entry);
         }
