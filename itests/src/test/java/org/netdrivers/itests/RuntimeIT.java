@@ -45,8 +45,13 @@ public class RuntimeIT {
     }
 
     private void start(Path home) throws IOException {
+        start(home, "--no-shell");
+    }
+
+    private void start(Path home, String shellOption) throws IOException {
+        output.clear();
         process = new ProcessBuilder("java", "-jar", dist.resolve("lib/netdrivers-launcher.jar").toString(), "--home",
-                home.toString(), "--no-shell").redirectErrorStream(true).start();
+                home.toString(), shellOption).redirectErrorStream(true).start();
         reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
@@ -188,5 +193,39 @@ public class RuntimeIT {
         // deleting the file removes the driver
         Files.delete(cfg);
         awaitLine("echo driver 'live' down: configuration deleted");
+    }
+
+    /** A shell command through the runtime's stdin (--shell: commands from a pipe). */
+    private void command(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    @Test
+    public void aForwardMadeInTheShellIsAFileInEtcAndSurvivesARestart() throws Exception {
+        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-shell");
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        Files.writeString(home.resolve("etc/org.netdrivers.echo-target.cfg"), "network.name = target\n");
+        int port = freePort();
+        String listen = "tcp://127.0.0.1:" + port;
+        start(home, "--shell");
+        awaitLine("netdrivers runtime started");
+        command("network:forward target " + listen); // the export listens whether or not 'target' is up yet
+        awaitLine("forward " + listen + " -> target: listening (file ");
+        assertEquals("through the forward", "fwd", echo(port, "fwd"));
+        Path file = home.resolve("etc/org.netdrivers.forward-tcp-127.0.0.1-" + port + ".cfg");
+        assertTrue("the forward is a file in etc/: " + file, Files.exists(file));
+
+        process.toHandle().destroy();
+        assertTrue(process.waitFor(15, TimeUnit.SECONDS));
+        start(home, "--shell");
+        awaitLine("export " + listen + " listening for 'target'");
+        assertEquals("after the restart", "again", echo(port, "again"));
+
+        command("network:unforward " + listen);
+        awaitLine("forward " + listen + " removed (file " + file + ")");
+        awaitLine("export " + listen + " stopped");
+        assertTrue("the file is gone", !Files.exists(file));
     }
 }

@@ -32,7 +32,7 @@ import org.osgi.framework.launch.FrameworkFactory;
  * configurations.
  *
  * <pre>
- * java -jar lib/netdrivers-launcher.jar [--home DIR] [--no-shell]
+ * java -jar lib/netdrivers-launcher.jar [--home DIR] [--no-shell | --shell]
  * </pre>
  *
  * On first start HOME gets the distribution's {@code etc/} (the demo configuration) and {@code
@@ -51,8 +51,9 @@ public final class Main {
             switch (args[i]) {
                 case "--home" -> home = Path.of(args[++i]);
                 case "--no-shell" -> shell = false;
+                case "--shell" -> shell = true; // commands from stdin even when it is not a terminal (a pipe, a script)
                 case "--help", "-h" -> {
-                    System.out.println("usage: netdrivers [--home DIR] [--no-shell]");
+                    System.out.println("usage: netdrivers [--home DIR] [--no-shell | --shell]");
                     return;
                 }
                 default -> {

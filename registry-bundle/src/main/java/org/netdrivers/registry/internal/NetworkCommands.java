@@ -245,15 +245,8 @@ public final class NetworkCommands {
         return address.toString().replaceAll("[^A-Za-z0-9._]+", "-").replaceAll("^-|-$", "");
     }
 
-    /** A value for a .cfg (java.util.Properties) file. */
+    /** A value for a .cfg (properties) file: only a backslash needs escaping after the separator. */
     private static String escape(String value) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : value.toCharArray()) {
-            if (c == '\\' || c == '=' || c == ':' || c == '#' || c == '!') {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
+        return value.replace("\\", "\\\\");
     }
 }
