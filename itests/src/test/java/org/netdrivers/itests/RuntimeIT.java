@@ -228,4 +228,61 @@ public class RuntimeIT {
         awaitLine("export " + listen + " stopped");
         assertTrue("the file is gone", !Files.exists(file));
     }
+
+    @Test
+    public void aJumpstarterExporterFileInEtcBecomesDriversAndFollowsEdits() throws Exception {
+        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-jumpstarter");
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        int port = freePort();
+        Path yaml = home.resolve("etc/exporter.yaml");
+        String exporter = String.join("\n",
+                "apiVersion: jumpstarter.dev/v1alpha1",
+                "kind: ExporterConfig",
+                "metadata:",
+                "  namespace: default",
+                "  name: bench-dut",
+                "endpoint: grpc.jumpstarter.example.com:443",
+                "token: xxxxx",
+                "export:",
+                "  power:",
+                "    type: jumpstarter_driver_yepkit.driver.Ykush",
+                "    config:",
+                "      serial: YK25838",
+                "  loop:",
+                "    type: jumpstarter_driver_network.driver.EchoNetwork",
+                "  dut:",
+                "    children:",
+                "      ssh:",
+                "        type: jumpstarter_driver_network.driver.TcpNetwork",
+                "        config:",
+                "          host: 127.0.0.1",
+                "          port: " + port,
+                "  console:",
+                "    ref: dut.ssh",
+                "");
+        Files.writeString(yaml, exporter);
+        start(home);
+        awaitLine("jumpstarter import " + yaml + ": 'power' (jumpstarter_driver_yepkit.driver.Ykush) skipped: not a network driver");
+        awaitLine("jumpstarter import " + yaml + ": 3 network driver(s): loop (echo), dut.ssh (tcp), console (tcp); 1 entry skipped; 0 configuration(s) removed");
+        awaitLine("echo driver 'loop' up: echo:loop");
+        awaitLine("tcp driver 'dut.ssh' up: tcp://127.0.0.1:" + port);
+        awaitLine("tcp driver 'console' up: tcp://127.0.0.1:" + port);
+
+        // an edit: the ref goes, the echo stays as it was (not re-created)
+        Files.writeString(yaml, exporter.replace("  console:\n    ref: dut.ssh\n", ""));
+        awaitLine("tcp driver 'console' down: configuration deleted");
+        awaitLine("2 network driver(s): loop (echo), dut.ssh (tcp); 1 entry skipped; 1 configuration(s) removed");
+        assertEquals("the unchanged echo driver was not re-created", 1, countLines("echo driver 'loop' up"));
+
+        // a broken file changes nothing and says why
+        Files.writeString(yaml, exporter + "  broken: [\n");
+        awaitLine("jumpstarter import " + yaml + ": not valid YAML");
+        assertEquals(0, countLines("echo driver 'loop' down"));
+
+        Files.delete(yaml);
+        awaitLine("jumpstarter import " + yaml + ": file removed, 2 configuration(s) deleted");
+        awaitLine("echo driver 'loop' down: configuration deleted");
+        awaitLine("tcp driver 'dut.ssh' down: configuration deleted");
+    }
 }

@@ -136,7 +136,11 @@ public final class Main {
                     .invoke(admin, "org.apache.felix.fileinstall", "etc", "?");
             Hashtable<String, Object> watcher = new Hashtable<>();
             watcher.put("felix.fileinstall.dir", etc.toString());
-            watcher.put("felix.fileinstall.filter", ".*\\.(cfg|config)");
+            // .cfg/.config: configurations; .yaml/.yml: Jumpstarter exporter files (jumpstarter-bundle).
+            // Not the logging configuration: Pax Logging reads it at start (org.ops4j.pax.logging.property.file),
+            // and applying it again through Config Admin restarts the appenders while the first drivers
+            // log their start: those lines were lost (seen in RuntimeIT). Edits to it apply at the next start.
+            watcher.put("felix.fileinstall.filter", "(?!org\\.ops4j\\.pax\\.logging\\.cfg$).*\\.(cfg|config|yaml|yml)");
             watcher.put("felix.fileinstall.poll", "1000");
             watcher.put("felix.fileinstall.noInitialDelay", "true");
             watcher.put("felix.fileinstall.log.level", "3");
