@@ -273,15 +273,39 @@ public class HotSwapIT extends NetdriversTestSupport {
             AtomicBoolean running = new AtomicBoolean(true);
             List<Outcome> outcomes = new CopyOnWriteArrayList<>();
             List<Future<?>> clients = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicLongArray exchangeStart = new java.util.concurrent.atomic.AtomicLongArray(4);
             for (int c = 0; c < 4; c++) {
                 int client = c;
                 clients.add(Payload.THREADS.submit(() -> {
                     for (int i = 0; running.get() && i < 100_000; i++) {
+                        exchangeStart.set(client, System.nanoTime());
                         outcomes.add(exchange.run(client * 1_000_000L + i));
+                        exchangeStart.set(client, 0);
                     }
                     return null;
                 }));
             }
+            // diagnosis: an exchange that stalls for seconds gets the framework's threads printed, once
+            Future<?> watchdog = Payload.THREADS.submit(() -> {
+                while (running.get()) {
+                    for (int c = 0; c < 4; c++) {
+                        long t = exchangeStart.get(c);
+                        if (t != 0 && System.nanoTime() - t > 3_000_000_000L) {
+                            StringBuilder dump = new StringBuilder("client " + c + ": an exchange has run for 3 s; threads:\n");
+                            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                                dump.append("  ").append(thread.getName()).append(" ").append(thread.getState()).append('\n');
+                                for (StackTraceElement e : stack) {
+                                    dump.append("      at ").append(e).append('\n');
+                                }
+                            });
+                            System.out.println(dump);
+                            return null;
+                        }
+                    }
+                    Thread.sleep(200);
+                }
+                return null;
+            });
             try {
                 for (int i = 0; i < swaps.size(); i++) {
                     int before = gaps.size();
@@ -295,6 +319,7 @@ public class HotSwapIT extends NetdriversTestSupport {
                 for (Future<?> f : clients) {
                     f.get(60, TimeUnit.SECONDS);
                 }
+                watchdog.get(10, TimeUnit.SECONDS);
                 context.removeServiceListener(listener);
             }
 

@@ -64,11 +64,11 @@ public final class DriverRegistration {
         props.put(NetworkConstants.NETWORK_STATUS, NetworkConstants.STATUS_IDLE);
         props.putAll(driver.extraProperties());
         Published published = new Published(props, driver);
-        StatusTracker tracker = new StatusTracker(driver, published::update);
+        StatusTracker tracker = new StatusTracker(driver, published::updateLater);
         published.tracker = tracker;
         ServiceRegistration<NetworkInterface> reg = context.registerService(NetworkInterface.class, tracker, props);
         published.registration = reg;
-        driver.onAddressChange(published::update);
+        driver.onAddressChange(published::updateLater);
         LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
                 settings.export().map(e -> ", export " + e).orElse(""), settings.pid());
         return new DriverRegistration(settings, driver, reg);
@@ -84,9 +84,26 @@ public final class DriverRegistration {
         volatile StatusTracker tracker;
         volatile ServiceRegistration<NetworkInterface> registration;
 
+        private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+
         Published(Hashtable<String, Object> props, ManagedDriver driver) {
             this.props = props;
             this.driver = driver;
+        }
+
+        /**
+         * Publishes the change from another thread: the caller is often a transport's I/O thread
+         * (a connect completing), and setProperties delivers service events synchronously to
+         * whoever listens (the registry, SCR), which must never hold up I/O. Changes that come
+         * while one is scheduled are covered by it: update() reads the state when it runs.
+         */
+        void updateLater() {
+            if (scheduled.compareAndSet(false, true)) {
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    scheduled.set(false);
+                    update();
+                });
+            }
         }
 
         void update() {
