@@ -264,6 +264,33 @@ public class KarafFeaturesIT {
         String list = shell("network:list");
         assertTrue(list, list.contains("karaf-echo") && list.contains("tcp://127.0.0.1:" + port));
 
+        // the README's config:edit line: a TCP device endpoint exported on a local port
+        try (ServerSocket device = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread deviceThread = new Thread(() -> {
+                while (!device.isClosed()) {
+                    try (Socket s = device.accept()) {
+                        s.getOutputStream().write(s.getInputStream().readAllBytes());
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "device");
+            deviceThread.setDaemon(true);
+            deviceThread.start();
+            int tcpExport = freePort();
+            shell("config:edit --factory --alias dut-ssh org.netdrivers.tcp; config:property-set network.name dut-ssh;"
+                    + " config:property-set host 127.0.0.1; config:property-set port " + device.getLocalPort() + ";"
+                    + " config:property-set network.export tcp://127.0.0.1:" + tcpExport + "; config:update");
+            await("driver dut-ssh", () -> driverUp("dut-ssh"));
+            await("its export", () -> {
+                try {
+                    return echo(tcpExport, "through config:edit").equals("through config:edit");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        }
+
         // bundle:update of the driver under traffic: no new connection fails
         List<long[]> gaps = new CopyOnWriteArrayList<>();
         long[] down = new long[1];
