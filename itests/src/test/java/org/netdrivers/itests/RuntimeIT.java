@@ -96,6 +96,14 @@ public class RuntimeIT {
         }
     }
 
+    /** A runtime home without the demo configuration (etc/ marked as initialized). */
+    private static Path emptyHome(String prefix) throws IOException {
+        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), prefix);
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        return home;
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -158,9 +166,7 @@ public class RuntimeIT {
 
     @Test
     public void driverJarsAndConfigurationFilesAreFollowedLive() throws Exception {
-        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-live");
-        Files.createDirectories(home.resolve("etc"));
-        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        Path home = emptyHome("runtime-live");
         int first = freePort();
         Path cfg = home.resolve("etc/org.netdrivers.echo-live.cfg");
         Files.writeString(cfg, "network.name = live\nnetwork.export = tcp://127.0.0.1:" + first + "\n");
@@ -203,9 +209,7 @@ public class RuntimeIT {
 
     @Test
     public void aForwardMadeInTheShellIsAFileInEtcAndSurvivesARestart() throws Exception {
-        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-shell");
-        Files.createDirectories(home.resolve("etc"));
-        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        Path home = emptyHome("runtime-shell");
         Files.writeString(home.resolve("etc/org.netdrivers.echo-target.cfg"), "network.name = target\n");
         int port = freePort();
         String listen = "tcp://127.0.0.1:" + port;
@@ -231,9 +235,7 @@ public class RuntimeIT {
 
     @Test
     public void aJumpstarterExporterFileInEtcBecomesDriversAndFollowsEdits() throws Exception {
-        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-jumpstarter");
-        Files.createDirectories(home.resolve("etc"));
-        Files.writeString(home.resolve("etc/.initialized"), "test\n");
+        Path home = emptyHome("runtime-jumpstarter");
         int port = freePort();
         Path yaml = home.resolve("etc/exporter.yaml");
         String exporter = String.join("\n",

@@ -7,11 +7,9 @@ import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.support.DriverRegistration;
 import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.ManagedDriver;
-import org.netdrivers.support.OpenStreams;
+import org.netdrivers.support.TrackingDriver;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -42,10 +40,9 @@ public final class EchoDriver {
     }
 
     /** The service object: every connect() is a new in-memory echo stream. */
-    static final class Echo implements ManagedDriver {
+    static final class Echo extends TrackingDriver {
         private final DriverSettings settings;
         private final long limit;
-        private final OpenStreams streams = new OpenStreams();
 
         Echo(DriverSettings settings, long limit) {
             this.settings = settings;
@@ -54,11 +51,12 @@ public final class EchoDriver {
 
         @Override
         public CompletionStage<ByteStream> connect() {
-            StreamClosedException gone = streams.shutdownReason();
-            if (gone != null) {
-                return CompletableFuture.failedFuture(gone);
+            CompletableFuture<ByteStream> result = refusedIfGoing();
+            if (result == null) {
+                result = new CompletableFuture<>();
+                handOut(new EchoStream(settings.describe(), limit), result);
             }
-            return CompletableFuture.completedFuture(streams.track(new EchoStream(settings.describe(), limit)));
+            return result;
         }
 
         @Override
@@ -66,14 +64,5 @@ public final class EchoDriver {
             return Optional.of("echo:" + settings.name());
         }
 
-        @Override
-        public void refuseNewStreams(StreamClosedException reason) {
-            streams.refuseNew(reason);
-        }
-
-        @Override
-        public void dispose(StreamClosedException reason) {
-            streams.closeAll(reason);
-        }
     }
 }

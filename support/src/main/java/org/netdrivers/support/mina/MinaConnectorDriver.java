@@ -1,6 +1,5 @@
 package org.netdrivers.support.mina;
 
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -10,23 +9,20 @@ import java.util.concurrent.CompletionStage;
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoConnector;
 import org.netdrivers.api.ByteStream;
-import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.ManagedDriver;
-import org.netdrivers.support.OpenStreams;
+import org.netdrivers.support.TrackingDriver;
 
 /**
  * A driver whose every stream is a new session of one Mina connector (TCP, UDP): connects,
  * tracks the streams, closes them all and disposes of the connector when the driver goes away.
  * The connector comes configured, with a {@link StreamIoHandler}.
  */
-public final class MinaConnectorDriver implements ManagedDriver {
+public final class MinaConnectorDriver extends TrackingDriver {
     private final DriverSettings common;
     private final IoConnector connector;
     private final InetSocketAddress target;
     private final String describeTarget;
     private final boolean enableAddress;
-    private final OpenStreams streams = new OpenStreams();
 
     public MinaConnectorDriver(DriverSettings common, IoConnector connector, InetSocketAddress target, String describeTarget,
             boolean enableAddress) {
@@ -39,9 +35,9 @@ public final class MinaConnectorDriver implements ManagedDriver {
 
     @Override
     public CompletionStage<ByteStream> connect() {
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            return CompletableFuture.failedFuture(gone);
+        CompletableFuture<ByteStream> refused = refusedIfGoing();
+        if (refused != null) {
+            return refused;
         }
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
         ConnectFuture future;
@@ -49,19 +45,12 @@ public final class MinaConnectorDriver implements ManagedDriver {
             future = connector.connect(target);
         } catch (RuntimeException e) {
             // the connector was disposed between the check above and here
-            StreamClosedException reason = streams.shutdownReason();
-            return CompletableFuture.failedFuture(reason != null ? reason : e);
+            return CompletableFuture.failedFuture(orGoingAway(e));
         }
         future.addListener(f -> {
             ConnectFuture cf = (ConnectFuture) f;
             if (cf.isConnected()) {
-                MinaByteStream stream = streams.track(StreamIoHandler.stream(cf.getSession()));
-                StreamClosedException stopping = streams.shutdownReason();
-                if (stopping != null) {
-                    result.completeExceptionally(stopping); // the driver began to go away while connecting
-                } else {
-                    result.complete(stream);
-                }
+                handOut(StreamIoHandler.stream(cf.getSession()), result);
             } else {
                 result.completeExceptionally(connectFailure(cf.getException()));
             }
@@ -69,11 +58,7 @@ public final class MinaConnectorDriver implements ManagedDriver {
         return result;
     }
 
-    private IOException connectFailure(Throwable cause) {
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            return gone;
-        }
+    private Exception connectFailure(Throwable cause) {
         String why = cause == null ? "not connected"
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (why.contains("timed out") || cause instanceof java.net.SocketTimeoutException) {
@@ -84,7 +69,7 @@ public final class MinaConnectorDriver implements ManagedDriver {
         if (cause != null) {
             e.initCause(cause);
         }
-        return e;
+        return orGoingAway(e);
     }
 
     @Override
@@ -93,13 +78,7 @@ public final class MinaConnectorDriver implements ManagedDriver {
     }
 
     @Override
-    public void refuseNewStreams(StreamClosedException reason) {
-        streams.refuseNew(reason);
-    }
-
-    @Override
-    public void dispose(StreamClosedException reason) {
-        streams.closeAll(reason);
+    protected void releaseTransport() {
         connector.dispose(false);
     }
 }

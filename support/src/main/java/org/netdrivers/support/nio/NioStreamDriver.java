@@ -10,10 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.api.ByteStream;
-import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.ManagedDriver;
-import org.netdrivers.support.OpenStreams;
+import org.netdrivers.support.TrackingDriver;
 
 /**
  * A driver whose streams are non-blocking socket channels on {@link SelectorLoop}s (Unix sockets,
@@ -21,7 +19,7 @@ import org.netdrivers.support.OpenStreams;
  * target with its failure when none does. No thread per stream: one loop thread per selector
  * implementation the driver uses.
  */
-public abstract class NioStreamDriver implements ManagedDriver {
+public abstract class NioStreamDriver extends TrackingDriver {
     /** Where a stream may connect: its label (for messages and the address), how and where. */
     public record Target(String label, SelectorLoop loop, NioConnect.ChannelOpener opener, SocketAddress address,
             long timeoutMs) {
@@ -30,7 +28,6 @@ public abstract class NioStreamDriver implements ManagedDriver {
     protected final DriverSettings common;
     private final int bufferBytes;
     private final List<SelectorLoop> loops;
-    private final OpenStreams streams = new OpenStreams();
 
     /** @param loops the loops the targets use; closed when the driver goes away */
     protected NioStreamDriver(DriverSettings common, int bufferBytes, List<SelectorLoop> loops) {
@@ -48,9 +45,9 @@ public abstract class NioStreamDriver implements ManagedDriver {
 
     @Override
     public CompletionStage<ByteStream> connect() {
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            return CompletableFuture.failedFuture(gone);
+        CompletableFuture<ByteStream> refused = refusedIfGoing();
+        if (refused != null) {
+            return refused;
         }
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
         List<Target> targets;
@@ -81,37 +78,22 @@ public abstract class NioStreamDriver implements ManagedDriver {
     }
 
     private void connected(Target target, SocketChannel channel, CompletableFuture<ByteStream> result) {
-        NioByteStream stream = streams.track(
-                new NioByteStream(target.loop(), channel, common.describe() + " to " + target.label(), bufferBytes).start());
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            result.completeExceptionally(gone); // the driver began to go away while connecting
-        } else {
+        handOut(new NioByteStream(target.loop(), channel, common.describe() + " to " + target.label(), bufferBytes).start(), result);
+        if (!result.isCompletedExceptionally()) {
             reached(target);
-            result.complete(stream);
         }
     }
 
-    private IOException failure(List<String> failures, Throwable cause) {
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            return gone;
-        }
+    private Exception failure(List<String> failures, Throwable cause) {
         String text = failures.size() == 1 ? "cannot connect to " + failures.get(0)
                 : "cannot connect to any of its " + failures.size() + " addresses: " + String.join("; ", failures);
         ConnectException e = new ConnectException(common.describe() + ": " + text);
         e.initCause(cause);
-        return e;
+        return orGoingAway(e);
     }
 
     @Override
-    public void refuseNewStreams(StreamClosedException reason) {
-        streams.refuseNew(reason);
-    }
-
-    @Override
-    public void dispose(StreamClosedException reason) {
-        streams.closeAll(reason);
+    protected void releaseTransport() {
         for (SelectorLoop loop : loops) {
             loop.execute(loop::close);
         }

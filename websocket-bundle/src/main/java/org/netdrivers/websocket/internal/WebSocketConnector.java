@@ -17,21 +17,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.netdrivers.api.ByteStream;
-import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.ManagedDriver;
-import org.netdrivers.support.OpenStreams;
+import org.netdrivers.support.TrackingDriver;
 
 /**
  * The WebSocket driver's service object: one JDK {@link HttpClient} (its selector thread and a
  * small pool for listener calls) serves every stream of the driver; no thread per stream.
  */
-final class WebSocketConnector implements ManagedDriver {
+final class WebSocketConnector extends TrackingDriver {
     private final DriverSettings common;
     private final WebSocketSettings settings;
     private final ExecutorService executor;
     private final HttpClient client;
-    private final OpenStreams streams = new OpenStreams();
 
     WebSocketConnector(DriverSettings common, WebSocketSettings settings) {
         this.common = common;
@@ -58,9 +55,9 @@ final class WebSocketConnector implements ManagedDriver {
 
     @Override
     public CompletionStage<ByteStream> connect() {
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            return CompletableFuture.failedFuture(gone);
+        CompletableFuture<ByteStream> refused = refusedIfGoing();
+        if (refused != null) {
+            return refused;
         }
         WebSocketStream stream = new WebSocketStream(common.describe() + " to " + url(), settings.bufferBytes(),
                 settings.maxMessageBytes(), executor);
@@ -84,22 +81,12 @@ final class WebSocketConnector implements ManagedDriver {
                 result.completeExceptionally(failure(error));
                 return;
             }
-            streams.track(stream);
-            StreamClosedException goneNow = streams.shutdownReason();
-            if (goneNow != null) {
-                result.completeExceptionally(goneNow); // the driver began to go away while connecting
-            } else {
-                result.complete(stream);
-            }
+            handOut(stream, result);
         });
         return result;
     }
 
     private Exception failure(Throwable error) {
-        StreamClosedException gone = streams.shutdownReason();
-        if (gone != null) {
-            return gone;
-        }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         String why;
         if (cause instanceof WebSocketHandshakeException) {
@@ -116,7 +103,7 @@ final class WebSocketConnector implements ManagedDriver {
         }
         ConnectException e = new ConnectException(common.describe() + ": cannot connect to " + url() + ": " + why);
         e.initCause(cause);
-        return e;
+        return orGoingAway(e);
     }
 
     @Override
@@ -125,13 +112,7 @@ final class WebSocketConnector implements ManagedDriver {
     }
 
     @Override
-    public void refuseNewStreams(StreamClosedException reason) {
-        streams.refuseNew(reason);
-    }
-
-    @Override
-    public void dispose(StreamClosedException reason) {
-        streams.closeAll(reason);
+    protected void releaseTransport() {
         // the streams' Close frames and their answers need the pool a moment longer
         CompletableFuture.delayedExecutor(WebSocketStream.CLOSE_WAIT_MS + 500, TimeUnit.MILLISECONDS).execute(() -> {
             executor.shutdown();

@@ -1,0 +1,56 @@
+package org.netdrivers.support;
+
+import java.util.concurrent.CompletableFuture;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.StreamClosedException;
+
+/**
+ * What every driver does with its streams: it tracks them, refuses new ones once it is going away
+ * (so that the registry turns to the replacement), and closes them all with the reason when it
+ * goes; a subclass then releases its transport ({@link #releaseTransport()}).
+ */
+public abstract class TrackingDriver implements ManagedDriver {
+    protected final OpenStreams streams = new OpenStreams();
+
+    /** @return a failed stage when the driver is going away, else null: connect() begins with it */
+    protected final CompletableFuture<ByteStream> refusedIfGoing() {
+        StreamClosedException gone = streams.shutdownReason();
+        return gone == null ? null : CompletableFuture.failedFuture(gone);
+    }
+
+    /**
+     * Hands a new stream to the caller, tracked; fails the caller instead (and closes the stream)
+     * when the driver began to go away while it was connecting.
+     */
+    protected final <S extends ByteStream & ReasonClosable> void handOut(S stream, CompletableFuture<ByteStream> result) {
+        streams.track(stream);
+        StreamClosedException gone = streams.shutdownReason();
+        if (gone != null) {
+            result.completeExceptionally(gone);
+        } else {
+            result.complete(stream);
+        }
+    }
+
+    /** The driver's going-away reason when it has one: a connect failure then reports that instead. */
+    protected final Exception orGoingAway(Exception failure) {
+        StreamClosedException gone = streams.shutdownReason();
+        return gone != null ? gone : failure;
+    }
+
+    @Override
+    public final void refuseNewStreams(StreamClosedException reason) {
+        streams.refuseNew(reason);
+    }
+
+    @Override
+    public final void dispose(StreamClosedException reason) {
+        streams.closeAll(reason);
+        releaseTransport();
+    }
+
+    /** Called once, after every stream was closed: release the selector, connector or client. */
+    protected void releaseTransport() {
+    }
+}
