@@ -264,6 +264,16 @@ public class KarafFeaturesIT {
         String list = shell("network:list");
         assertTrue(list, list.contains("karaf-echo") && list.contains("tcp://127.0.0.1:" + port));
 
+        // the shell's forward, unforward and connect work in Karaf's shell too
+        int forwardPort = freePort();
+        String forwarded = shell("network:forward karaf-echo tcp://127.0.0.1:" + forwardPort);
+        assertTrue(forwarded, forwarded.contains("listening (configuration org.netdrivers.forward~"));
+        assertEquals("through the forward", "forwarded", echo(forwardPort, "forwarded"));
+        String removed = shell("network:unforward tcp://127.0.0.1:" + forwardPort);
+        assertTrue(removed, removed.contains("removed (configuration org.netdrivers.forward~"));
+        String connected = shell("network:connect karaf-echo"); // the session's input is empty: nothing to send, the end
+        assertTrue(connected, connected.contains("connection to 'karaf-echo' ended: 0 bytes sent, 0 received"));
+
         // the README's config:edit line: a TCP device endpoint exported on a local port
         try (ServerSocket device = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread deviceThread = new Thread(() -> {
