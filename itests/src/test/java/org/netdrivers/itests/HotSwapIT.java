@@ -337,7 +337,9 @@ public class HotSwapIT extends NetdriversTestSupport {
                     if (startedInGap) {
                         waitedInGap++;
                     }
-                } else if ((overlappedStop && !startedInGap) || (datagrams && startedInGap)) {
+                } else if (overlappedStop || (datagrams && startedInGap)) {
+                    // cut by a stop that came after it began: also one that began in a gap, got the new
+                    // driver and was then cut by the next stop (a slow WebSocket handshake, seen once)
                     cut++;
                 } else {
                     unexplained.add(o);
