@@ -26,6 +26,7 @@ public final class DriverRegistration {
     private final DriverSettings settings;
     private final ManagedDriver driver;
     private final ServiceRegistration<NetworkInterface> registration;
+    private Published published;
 
     private DriverRegistration(DriverSettings settings, ManagedDriver driver, ServiceRegistration<NetworkInterface> registration) {
         this.settings = settings;
@@ -71,7 +72,9 @@ public final class DriverRegistration {
         driver.onAddressChange(published::updateLater);
         LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
                 settings.export().map(e -> ", export " + e).orElse(""), settings.pid());
-        return new DriverRegistration(settings, driver, reg);
+        DriverRegistration result = new DriverRegistration(settings, driver, reg);
+        result.published = published;
+        return result;
     }
 
     /**
@@ -106,12 +109,24 @@ public final class DriverRegistration {
             }
         }
 
+        private boolean stopped; // guarded by props
+
+        /** No update after this returns (one under way finishes first). */
+        void stop() {
+            synchronized (props) {
+                stopped = true;
+            }
+        }
+
         void update() {
             ServiceRegistration<NetworkInterface> reg = registration;
             if (reg == null) {
                 return; // a change before registration is in the initial properties
             }
             synchronized (props) {
+                if (stopped) {
+                    return;
+                }
                 boolean changed = put(NetworkConstants.NETWORK_ADDRESS, driver.address().orElse(null));
                 changed |= put(NetworkConstants.NETWORK_STATUS, tracker.status());
                 changed |= put(NetworkConstants.NETWORK_LAST_ERROR, tracker.lastError());
@@ -146,6 +161,9 @@ public final class DriverRegistration {
         // first refuse new streams: whoever still holds this service (the registry hears of the
         // unregistration a moment later) fails fast and turns to the replacement
         driver.refuseNewStreams(gone);
+        // no property change from here on: a MODIFIED event racing with the unregistration made
+        // listeners (SCR's reference tracking) take the service up again after they had let it go
+        published.stop();
         try {
             registration.unregister();
         } catch (IllegalStateException alreadyGone) {

@@ -46,8 +46,27 @@ public abstract class TrackingDriver implements ManagedDriver {
 
     @Override
     public final void dispose(StreamClosedException reason) {
+        long drain = stopDrainMillis();
+        if (drain > 0 && streams.size() > 0) {
+            // new streams are refused already, and the registry has moved its UDP sessions to the
+            // replacement; the open streams go on a moment, so that answers in flight arrive
+            try {
+                Thread.sleep(drain);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         streams.closeAll(reason);
         releaseTransport();
+    }
+
+    /**
+     * How long open streams go on once the driver is going away, before they are closed: 0 for
+     * byte streams (their peers see the close); a datagram driver gives the answers on their way
+     * to its sockets the time to arrive, since a datagram to a closed socket is lost.
+     */
+    protected long stopDrainMillis() {
+        return 0;
     }
 
     /** Called once, after every stream was closed: release the selector, connector or client. */

@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.netdrivers.support.nio.SelectorLoop;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
@@ -46,14 +47,14 @@ final class DbusConnector extends NioStreamDriver {
                 if (junix == null) {
                     junix = new SelectorLoop("netdrivers-dbus-" + common.name() + "-abstract", AFUNIXSelectorProvider.provider());
                 }
-                targets.add(new Target(a.toString(), junix, a.unix()::openChannel, a.unix().socketAddress(), 0));
+                targets.add(new Target(a.toString(), junix, a.unix()::openChannel, a.unix().socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
             } else {
                 if (jdk == null) {
                     jdk = new SelectorLoop("netdrivers-dbus-" + common.name(), SelectorProvider.provider());
                 }
                 if (a.unix() != null) {
                     targets.add(new Target(a.toString(), jdk, () -> SocketChannel.open(StandardProtocolFamily.UNIX),
-                            a.unix().socketAddress(), 0));
+                            a.unix().socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
                 } else {
                     targets.add(new Target(a.toString(), jdk, SocketChannel::open, a.tcp(), timeoutMs));
                 }

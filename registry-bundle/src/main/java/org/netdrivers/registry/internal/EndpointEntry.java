@@ -93,12 +93,21 @@ final class EndpointEntry {
             long openStreams, long totalStreams, long bytesIn, long bytesOut) implements StreamRegistry.Endpoint {
     }
 
+    /** The entry whose driver opened {@code stream} (a stream this registry handed out), or null. */
+    static EndpointEntry ownerOf(ByteStream stream) {
+        return stream instanceof Counted ? ((Counted) stream).owner() : null;
+    }
+
     /** Counts bytes through a driver's stream. */
     private final class Counted implements ByteStream {
         private final ByteStream inner;
 
         Counted(ByteStream inner) {
             this.inner = inner;
+        }
+
+        EndpointEntry owner() {
+            return EndpointEntry.this;
         }
 
         @Override

@@ -29,7 +29,9 @@ final class Export {
     private final Target target;
     private final String source;
     private final ExportContext context;
-    private final java.util.Map<QueuedStream, Bridge> live = new ConcurrentHashMap<>();
+    /** Every connection: NO_BRIDGE while it waits for its driver, then its Bridge (TCP, Unix) or DatagramSession (UDP). */
+    private final java.util.Map<QueuedStream, Object> live = new ConcurrentHashMap<>();
+    private final AtomicLong waitingDropped = new AtomicLong();
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -127,7 +129,7 @@ final class Export {
         open.incrementAndGet();
         live.put(client, NO_BRIDGE);
         client.closed().whenComplete((v, e) -> {
-            Bridge bridge = live.remove(client);
+            Object bridge = live.remove(client);
             open.decrementAndGet();
             closedBytesIn.addAndGet(client.bytesIn());
             closedBytesOut.addAndGet(client.bytesOut());
@@ -139,6 +141,17 @@ final class Export {
                 failed.incrementAndGet();
                 LOG.warn("export {}: connection from {} closed: {}", listen, remote, rootMessage(error));
                 client.close();
+                return;
+            }
+            if (listen.isUdp()) {
+                DatagramSession session = new DatagramSession(client,
+                        () -> context.endpointTable().open(target, context.waitMs(), context.timer()),
+                        why -> LOG.warn("export {}: session of {} closed: {}", listen, remote, why), waitingDropped);
+                if (!live.replace(client, NO_BRIDGE, session)) {
+                    driverStream.close(); // the client went away while it waited
+                    return;
+                }
+                session.start(driverStream);
                 return;
             }
             Bridge bridge = new Bridge(client, driverStream, Bridge.DEFAULT_WINDOW, client::inFlight, () -> 0);
@@ -168,20 +181,33 @@ final class Export {
     }
 
     /** Bytes this export held for one connection at most, in either direction. */
-    private static long peak(QueuedStream client, Bridge bridge) {
+    private static long peak(QueuedStream client, Object bridge) {
         long p = client.peakInFlight();
-        if (bridge != null && bridge != NO_BRIDGE) {
-            p = Math.max(p, Math.max(bridge.peakInFlightAtoB(), bridge.peakInFlightBtoA()));
+        if (bridge instanceof Bridge && bridge != NO_BRIDGE) {
+            Bridge b = (Bridge) bridge;
+            p = Math.max(p, Math.max(b.peakInFlightAtoB(), b.peakInFlightBtoA()));
         }
         return p;
+    }
+
+    /**
+     * {@code entry}'s driver is going away (the registry hears it before the driver closes its
+     * streams): the UDP client sessions on it send their next datagrams to the replacement.
+     */
+    void driverGoing(EndpointEntry entry) {
+        for (Object connection : live.values()) {
+            if (connection instanceof DatagramSession) {
+                ((DatagramSession) connection).driverGoing(entry);
+            }
+        }
     }
 
     StreamRegistry.Export snapshot() {
         long in = closedBytesIn.get();
         long out = closedBytesOut.get();
         long peak = peakInFlight.get();
-        long dropped = closedDropped.get();
-        for (java.util.Map.Entry<QueuedStream, Bridge> e : live.entrySet()) {
+        long dropped = closedDropped.get() + waitingDropped.get();
+        for (java.util.Map.Entry<QueuedStream, Object> e : live.entrySet()) {
             dropped += e.getKey().dropped();
             in += e.getKey().bytesIn();
             out += e.getKey().bytesOut();

@@ -89,6 +89,13 @@ final class ExportTable {
         export.start();
     }
 
+    /** A driver is going away: every export moves its UDP sessions off it (see Export.driverGoing). */
+    synchronized void driverGoing(EndpointEntry endpoint) {
+        for (Entry e : exports.values()) {
+            e.export.driverGoing(endpoint);
+        }
+    }
+
     /** A driver went away: its export lingers for a replacement, then stops. */
     synchronized void driverGone(EndpointEntry endpoint) {
         Optional<String> text = endpoint.export();

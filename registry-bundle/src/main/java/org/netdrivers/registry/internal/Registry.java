@@ -87,6 +87,11 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindNetwork(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
+        if (ref.getBundle() == null) {
+            // unregistered already: a late MODIFIED event can make a service tracker take a service up
+            // again after it let it go; such an entry would win every open and refuse it
+            return;
+        }
         EndpointEntry entry = endpoints.add(ref, service);
         jmx.endpointAdded(entry);
         if (active) {
@@ -100,6 +105,7 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
             jmx.endpointRemoved(entry);
         }
         if (entry != null && active) {
+            exports.driverGoing(entry);
             exports.driverGone(entry);
         }
     }

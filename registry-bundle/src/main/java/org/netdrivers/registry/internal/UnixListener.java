@@ -51,10 +51,7 @@ final class UnixListener implements Export.Listener {
         ServerSocketChannel server = address.openServerChannel();
         SelectorLoop loop = null;
         try {
-            server.bind(address.socketAddress(), 256);
-            if (!address.isAbstract()) {
-                Files.setPosixFilePermissions(address.path(), PosixFilePermissions.fromString(listen.unixMode()));
-            }
+            bindInPlace(server, address, listen.unixMode());
             loop = new SelectorLoop("netdrivers-export-" + listen, address.selectorProvider());
             UnixListener l = new UnixListener(address, loop, server);
             SelectorLoop lp = loop;
@@ -74,6 +71,37 @@ final class UnixListener implements Export.Listener {
             if (!address.isAbstract()) {
                 Files.deleteIfExists(address.path());
             }
+            throw e;
+        }
+    }
+
+    /**
+     * Binds and listens. A file path is bound under a temporary name beside it, given its mode,
+     * and only then renamed into place: the file appears when the socket listens and with its
+     * mode, never before (a client that waits for the file was refused for a moment, and the file
+     * was briefly open to the umask's permissions).
+     */
+    private static void bindInPlace(ServerSocketChannel server, UnixAddress address, String mode) throws IOException {
+        if (address.isAbstract()) {
+            server.bind(address.socketAddress(), 256);
+            return;
+        }
+        Path file = address.path();
+        Path temp = file.resolveSibling("." + Long.toHexString(System.nanoTime()) + ".bind");
+        if (temp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > org.netdrivers.support.UnixPaths.MAX_BYTES) {
+            temp = null; // no room for a temporary name: bind in place
+        }
+        if (temp == null) {
+            server.bind(address.socketAddress(), 256);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+            return;
+        }
+        try {
+            server.bind(java.net.UnixDomainSocketAddress.of(temp), 256);
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(mode));
+            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
             throw e;
         }
     }

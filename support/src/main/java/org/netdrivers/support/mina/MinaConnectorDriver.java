@@ -23,9 +23,17 @@ public final class MinaConnectorDriver extends TrackingDriver {
     private final InetSocketAddress target;
     private final String describeTarget;
     private final boolean enableAddress;
+    private final long stopDrainMs;
 
     public MinaConnectorDriver(DriverSettings common, IoConnector connector, InetSocketAddress target, String describeTarget,
             boolean enableAddress) {
+        this(common, connector, target, describeTarget, enableAddress, 0);
+    }
+
+    /** @param stopDrainMs see {@link TrackingDriver#stopDrainMillis()} */
+    public MinaConnectorDriver(DriverSettings common, IoConnector connector, InetSocketAddress target, String describeTarget,
+            boolean enableAddress, long stopDrainMs) {
+        this.stopDrainMs = stopDrainMs;
         this.common = common;
         this.connector = connector;
         this.target = target;
@@ -75,6 +83,11 @@ public final class MinaConnectorDriver extends TrackingDriver {
     @Override
     public Optional<String> address() {
         return enableAddress ? Optional.of(describeTarget) : Optional.empty();
+    }
+
+    @Override
+    protected long stopDrainMillis() {
+        return stopDrainMs;
     }
 
     @Override

@@ -14,6 +14,12 @@ import java.util.concurrent.TimeoutException;
  * failure or timeout, closed on the loop's thread; no thread waits for the peer.
  */
 public final class NioConnect {
+    /**
+     * Bound of a Unix-socket connect: it completes at once or fails, except when the server's
+     * backlog is full; then it must not wait for ever.
+     */
+    public static final long UNIX_TIMEOUT_MS = 10_000;
+
     private NioConnect() {}
 
     /** Opens a new unconnected channel (a JDK channel, or junixsocket's). */

@@ -35,6 +35,7 @@ public final class SelectorLoop implements AutoCloseable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    private volatile boolean closed;
 
     public SelectorLoop(String name, SelectorProvider provider) throws IOException {
         selector = provider.openSelector();
@@ -43,7 +44,12 @@ public final class SelectorLoop implements AutoCloseable {
         thread.start();
     }
 
-    /** Runs {@code task} on the loop's thread: now if called there, else soon. */
+    /**
+     * Runs {@code task} on the loop's thread: now if called there, else soon. Once the loop has
+     * closed, the task runs on the caller's thread instead (it then meets a closed selector and
+     * fails as it should): a task handed in while the loop closes is never lost, so that a
+     * connect racing with its driver's going away completes (it once hung an export connection).
+     */
     public void execute(Runnable task) {
         if (Thread.currentThread() == thread) {
             task.run();
@@ -51,6 +57,15 @@ public final class SelectorLoop implements AutoCloseable {
         }
         tasks.add(task);
         selector.wakeup();
+        if (closed) {
+            runLeftOverTasks();
+        }
+    }
+
+    private void runLeftOverTasks() {
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+            runSafely(task);
+        }
     }
 
     /** Registers a channel; call on the loop's thread (from {@link #execute}). */
@@ -124,5 +139,7 @@ public final class SelectorLoop implements AutoCloseable {
         } catch (IOException | java.nio.channels.ClosedSelectorException e) {
             LOG.debug("closing selector", e);
         }
+        closed = true;
+        runLeftOverTasks();
     }
 }

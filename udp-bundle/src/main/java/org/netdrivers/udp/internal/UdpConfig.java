@@ -11,6 +11,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String IDLE_TIMEOUT_S = "idle_timeout_s";
     String BUFFER_BYTES = "buffer_bytes";
     int DEFAULT_IDLE_TIMEOUT_S = 60;
+    String STOP_DRAIN_MS = "stop_drain_ms";
+    int DEFAULT_STOP_DRAIN_MS = 50;
     int DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
@@ -39,4 +41,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Buffer bytes", min = "262144",
             description = "Bytes of datagrams a stream holds ahead of its consumer before it stops reading the socket.")
     int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+
+    @AttributeDefinition(name = "Stop drain (ms)", min = "0", max = "10000",
+            description = "When the driver stops (bundle update, configuration change), its open streams go on this long"
+                    + " before they close, so that answers already on their way still arrive; new datagrams of a UDP export"
+                    + " go to the replacement meanwhile. 0: close at once.")
+    int stop__drain__ms() default DEFAULT_STOP_DRAIN_MS;
 }

@@ -19,6 +19,6 @@ final class UdpConnector {
         connector.setHandler(new StreamIoHandler(
                 session -> MinaTransports.udpStream(session, common.describe() + " to " + target, settings.bufferBytes(), max, false),
                 stream -> { }));
-        return new MinaConnectorDriver(common, connector, settings.target(), target, settings.enableAddress());
+        return new MinaConnectorDriver(common, connector, settings.target(), target, settings.enableAddress(), settings.stopDrainMs());
     }
 }

@@ -8,14 +8,15 @@ import org.netdrivers.support.InvalidConfigurationException;
 import org.netdrivers.support.NetAddresses;
 
 /** A validated UDP driver configuration. */
-record UdpSettings(InetSocketAddress target, boolean enableAddress, int idleTimeoutSeconds, int bufferBytes) {
+record UdpSettings(InetSocketAddress target, boolean enableAddress, int idleTimeoutSeconds, int bufferBytes, int stopDrainMs) {
 
     static UdpSettings read(ConfigReader config) throws InvalidConfigurationException {
         InetSocketAddress target = config.hostAndPort(UdpConfig.HOST, UdpConfig.PORT);
         return new UdpSettings(target,
                 config.bool(NetworkConstants.ENABLE_ADDRESS, true),
                 config.intInRange(UdpConfig.IDLE_TIMEOUT_S, 1, 86_400, UdpConfig.DEFAULT_IDLE_TIMEOUT_S),
-                config.intInRange(UdpConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UdpConfig.DEFAULT_BUFFER_BYTES));
+                config.intInRange(UdpConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UdpConfig.DEFAULT_BUFFER_BYTES),
+                config.intInRange(UdpConfig.STOP_DRAIN_MS, 0, 10_000, UdpConfig.DEFAULT_STOP_DRAIN_MS));
     }
 
     String address() {

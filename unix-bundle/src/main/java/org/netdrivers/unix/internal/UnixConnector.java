@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.netdrivers.support.nio.SelectorLoop;
 import org.netdrivers.support.unix.UnixAddress;
@@ -27,7 +28,7 @@ final class UnixConnector extends NioStreamDriver {
 
     @Override
     protected List<Target> targets() throws IOException {
-        return List.of(new Target(address.toString(), loop, address::openChannel, address.socketAddress(), 0));
+        return List.of(new Target(address.toString(), loop, address::openChannel, address.socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
     }
 
     @Override

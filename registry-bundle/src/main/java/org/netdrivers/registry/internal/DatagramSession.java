@@ -1,0 +1,211 @@
+package org.netdrivers.registry.internal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.support.QueuedStream;
+
+/**
+ * One client of a UDP export, bridged datagram by datagram to a stream of its driver, and kept
+ * across a hot swap: when the registry hears that the driver goes away, the client's next
+ * datagrams wait (at most {@link #MAX_PENDING}) for the replacement, while answers still arriving
+ * on the old stream (the driver lets its streams drain a moment before it closes them) are
+ * delivered; then the waiting datagrams go to the new stream, in order. A TCP or Unix connection
+ * cannot be carried over like this (its bytes belong to one connection); a datagram can.
+ */
+final class DatagramSession {
+    static final int MAX_PENDING = 256;
+
+    private final QueuedStream client;
+    private final Supplier<CompletableFuture<ByteStream>> opener;
+    private final Consumer<String> onEnd;
+    private final AtomicLong dropped;
+
+    // guarded by this
+    private ByteStream current; // null while waiting for a driver
+    private boolean opening;
+    private boolean closed;
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+
+    /**
+     * @param opener opens a stream of the best driver, waiting (boundedly) for one
+     * @param onEnd told once why the session ended, when it was not the client's going away
+     * @param dropped counts datagrams dropped because too many waited for a driver
+     */
+    DatagramSession(QueuedStream client, Supplier<CompletableFuture<ByteStream>> opener, Consumer<String> onEnd, AtomicLong dropped) {
+        this.client = client;
+        this.opener = opener;
+        this.onEnd = onEnd;
+        this.dropped = dropped;
+    }
+
+    void start(ByteStream first) {
+        synchronized (this) {
+            current = first;
+        }
+        fromDriver(first);
+        fromClient();
+    }
+
+    /** The registry heard that {@code entry}'s driver is going away: new datagrams wait for the replacement. */
+    void driverGoing(EndpointEntry entry) {
+        synchronized (this) {
+            if (closed || current == null || EndpointEntry.ownerOf(current) != entry) {
+                return;
+            }
+            current = null; // the old stream stays open for the answers on their way, until its driver closes it
+        }
+        openReplacement();
+    }
+
+    private void fromClient() {
+        client.receive().whenComplete((chunk, error) -> {
+            if (error != null || chunk.isEmpty()) {
+                end(null); // the client's session ended (idle timeout, export stopped)
+                return;
+            }
+            ByteBuffer datagram = chunk.get();
+            ByteStream target;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                target = current;
+                if (target == null) {
+                    hold(datagram);
+                }
+            }
+            if (target == null) {
+                fromClient();
+                return;
+            }
+            target.send(datagram.duplicate()).whenComplete((v, e) -> {
+                if (e != null) {
+                    // the driver went away before the registry heard of it: this datagram (still ours until
+                    // the next receive) waits for the replacement
+                    synchronized (this) {
+                        hold(datagram);
+                    }
+                    lost(target);
+                }
+                fromClient();
+            });
+        });
+    }
+
+    private void fromDriver(ByteStream driver) {
+        driver.receive().whenComplete((chunk, error) -> {
+            if (error != null || chunk.isEmpty()) {
+                lost(driver);
+                return;
+            }
+            client.send(chunk.get()).whenComplete((v, e) -> {
+                if (e != null) {
+                    end(null);
+                } else {
+                    fromDriver(driver);
+                }
+            });
+        });
+    }
+
+    /** A driver stream ended: if it was the current one, the next datagrams wait for a replacement. */
+    private void lost(ByteStream driver) {
+        boolean wasCurrent;
+        synchronized (this) {
+            wasCurrent = driver == current;
+            if (wasCurrent) {
+                current = null;
+            }
+        }
+        driver.close();
+        if (wasCurrent) {
+            openReplacement();
+        }
+    }
+
+    private void openReplacement() {
+        synchronized (this) {
+            if (opening || closed) {
+                return;
+            }
+            opening = true;
+        }
+        opener.get().whenComplete((stream, error) -> {
+            if (error != null) {
+                end("no driver for the waiting datagrams: " + Export.rootMessage(error));
+                return;
+            }
+            synchronized (this) {
+                if (closed) {
+                    stream.close();
+                    return;
+                }
+            }
+            fromDriver(stream);
+            flush(stream);
+        });
+    }
+
+    /** Sends the waiting datagrams in order, then makes {@code stream} current. */
+    private void flush(ByteStream stream) {
+        ByteBuffer next;
+        synchronized (this) {
+            next = pending.poll();
+            if (next == null) {
+                current = stream;
+                opening = false;
+                return;
+            }
+        }
+        stream.send(next).whenComplete((v, e) -> {
+            if (e != null) {
+                synchronized (this) {
+                    opening = false;
+                }
+                lost(stream);
+            } else {
+                flush(stream);
+            }
+        });
+    }
+
+    /** Called with this lock held. */
+    private void hold(ByteBuffer datagram) {
+        if (pending.size() < MAX_PENDING) {
+            pending.add(copyOf(datagram));
+        } else {
+            dropped.incrementAndGet();
+        }
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer b) {
+        return ByteBuffer.allocate(b.remaining()).put(b.duplicate()).flip();
+    }
+
+    /** Ends the session: closes the client and every driver stream it holds. */
+    private void end(String why) {
+        ByteStream c;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            c = current;
+            current = null;
+            pending.clear();
+        }
+        if (c != null) {
+            c.close();
+        }
+        client.close();
+        if (why != null) {
+            onEnd.accept(why);
+        }
+    }
+}
