@@ -267,27 +267,26 @@ public final class Bench {
     /** Round-trip times in ns of 64-byte messages on one connection, sorted. */
     static long[] latency(int port, int count) throws IOException {
         long[] times = new long[count];
-        byte[] msg = new byte[64];
-        byte[] back = new byte[64];
         try (Socket s = new Socket(LOOPBACK, port)) {
             s.setTcpNoDelay(true);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            for (int i = 0; i < count; i++) {
-                long t0 = System.nanoTime();
-                out.write(msg);
-                for (int got = 0; got < 64; ) {
-                    int n = in.read(back, got, 64 - got);
-                    if (n < 0) {
-                        throw new IOException("echo closed");
-                    }
-                    got += n;
-                }
-                times[i] = System.nanoTime() - t0;
-            }
+            roundTrips(s.getInputStream(), s.getOutputStream(), times);
         }
         Arrays.sort(times);
         return times;
+    }
+
+    /** Fills {@code times} with 64-byte round trips (ns) to the echo behind {@code in}/{@code out}. */
+    private static void roundTrips(InputStream in, OutputStream out, long[] times) throws IOException {
+        byte[] msg = new byte[64];
+        byte[] back = new byte[64];
+        for (int i = 0; i < times.length; i++) {
+            long t0 = System.nanoTime();
+            out.write(msg);
+            if (in.readNBytes(back, 0, 64) < 64) {
+                throw new IOException("echo closed");
+            }
+            times[i] = System.nanoTime() - t0;
+        }
     }
 
     /** Connections per second, each: connect, 1 byte out, 1 byte back, close. */
@@ -380,22 +379,7 @@ public final class Bench {
     static long[] unixLatency(Path path, int count) throws IOException {
         long[] times = new long[count];
         try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            OutputStream out = Channels.newOutputStream(s);
-            InputStream in = Channels.newInputStream(s);
-            byte[] msg = new byte[64];
-            byte[] back = new byte[64];
-            for (int i = 0; i < count; i++) {
-                long t0 = System.nanoTime();
-                out.write(msg);
-                for (int got = 0; got < 64; ) {
-                    int n = in.read(back, got, 64 - got);
-                    if (n < 0) {
-                        throw new IOException("echo closed");
-                    }
-                    got += n;
-                }
-                times[i] = System.nanoTime() - t0;
-            }
+            roundTrips(Channels.newInputStream(s), Channels.newOutputStream(s), times);
         }
         Arrays.sort(times);
         return times;

@@ -40,7 +40,7 @@ public class BackpressureIT extends NetdriversTestSupport {
             String listen = "tcp://127.0.0.1:" + port;
             configure(NetworkConstants.PID_TCP, "slow", Map.of(NetworkConstants.NETWORK_NAME, "slow",
                     "host", "127.0.0.1", "port", peer.getLocalPort(), NetworkConstants.NETWORK_EXPORT, listen));
-            awaitCondition("export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+            awaitExport(listen);
 
             AtomicLong written = new AtomicLong();
             Future<String> reader = Payload.THREADS.submit(() -> {
@@ -94,9 +94,5 @@ public class BackpressureIT extends NetdriversTestSupport {
             assertTrue("the client was held back while the peer did not read: " + writtenWhilePaused + " bytes",
                     writtenWhilePaused < 64L * 1024 * 1024);
         }
-    }
-
-    private StreamRegistry.Export export(String listen) {
-        return registry.exports().stream().filter(e -> e.listen().equals(listen)).findFirst().orElseThrow();
     }
 }

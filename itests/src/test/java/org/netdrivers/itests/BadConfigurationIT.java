@@ -43,8 +43,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         configure(NetworkConstants.PID_ECHO, "good", Map.of(NetworkConstants.NETWORK_NAME, "good",
                 NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + goodPort));
         awaitDriver("good");
-        awaitCondition("good export", () -> registry.exports().stream()
-                .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + goodPort) && x.listening()));
+        awaitExport("tcp://127.0.0.1:" + goodPort);
     }
 
     @After

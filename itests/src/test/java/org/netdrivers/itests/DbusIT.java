@@ -89,8 +89,7 @@ public class DbusIT extends NetdriversTestSupport {
             ServiceReference<NetworkInterface> ref = awaitDriver("abus");
             assertEquals("system", ref.getProperty(NetworkConstants.DBUS_KIND));
             assertEquals("before any stream: the first entry", "unix:path=" + dead, ref.getProperty(NetworkConstants.NETWORK_ADDRESS));
-            awaitCondition("the TCP export", () -> registry.exports().stream()
-                    .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + port) && x.listening()));
+            awaitExport("tcp://127.0.0.1:" + port);
             String tcp = "tcp:host=127.0.0.1,port=" + port;
             busctlLists(tcp);
             dbusJavaPingsAndLists(tcp);

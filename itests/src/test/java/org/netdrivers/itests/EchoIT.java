@@ -52,8 +52,7 @@ public class EchoIT extends NetdriversTestSupport {
         configure(NetworkConstants.PID_ECHO, "exported", Map.of(NetworkConstants.NETWORK_NAME, "echo-exported",
                 NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
         awaitDriver("echo-exported");
-        awaitCondition("export listening", () -> registry.exports().stream()
-                .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + port) && x.listening()));
+        awaitExport("tcp://127.0.0.1:" + port);
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout((int) WAIT_MS);
             OutputStream out = socket.getOutputStream();

@@ -70,7 +70,7 @@ public class HotSwapIT extends NetdriversTestSupport {
                     NetworkConstants.NETWORK_NAME, "swap", "host", "127.0.0.1", "port", server.port(),
                     NetworkConstants.NETWORK_EXPORT, listen));
             awaitDriver("swap");
-            awaitCondition("export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+            awaitExport(listen);
 
             List<Runnable> swaps = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -117,8 +117,7 @@ public class HotSwapIT extends NetdriversTestSupport {
                     NetworkConstants.NETWORK_EXPORT, "unix:" + exported));
             awaitDriver("uswap");
             // the listener, not the file: the file appears when the socket is bound, a moment before it listens
-            awaitCondition("export", () -> registry.exports().stream()
-                    .anyMatch(x -> x.listen().equals("unix:" + exported) && x.listening()));
+            awaitExport("unix:" + exported);
             List<Runnable> swaps = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 swaps.add(() -> update("org.netdrivers.unix"));
@@ -136,7 +135,7 @@ public class HotSwapIT extends NetdriversTestSupport {
             configure(NetworkConstants.PID_UDP, "dswap", Map.of(NetworkConstants.NETWORK_NAME, "dswap", "host", "127.0.0.1",
                     "port", peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + port));
             awaitDriver("dswap");
-            awaitCondition("export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals("udp://127.0.0.1:" + port) && x.listening()));
+            awaitExport("udp://127.0.0.1:" + port);
             List<Runnable> swaps = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 swaps.add(() -> update("org.netdrivers.udp"));
@@ -160,7 +159,7 @@ public class HotSwapIT extends NetdriversTestSupport {
             configure(NetworkConstants.PID_DBUS, "bswap", Map.of(NetworkConstants.NETWORK_NAME, "bswap", "kind", "session",
                     "address", daemon.address(), NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
             awaitDriver("bswap");
-            awaitCondition("export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + port) && x.listening()));
+            awaitExport("tcp://127.0.0.1:" + port);
             String uid = hex(currentUid());
             List<Runnable> swaps = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -180,7 +179,7 @@ public class HotSwapIT extends NetdriversTestSupport {
             configure(NetworkConstants.PID_WEBSOCKET, "wswap", Map.of(NetworkConstants.NETWORK_NAME, "wswap", "url", url,
                     NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
             awaitDriver("wswap");
-            awaitCondition("export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + port) && x.listening()));
+            awaitExport("tcp://127.0.0.1:" + port);
             List<Runnable> swaps = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 swaps.add(() -> update("org.netdrivers.websocket"));

@@ -46,7 +46,7 @@ public class JmxIT extends NetdriversTestSupport {
         int port = FreePort.find();
         String listen = "tcp://127.0.0.1:" + port;
         configure(NetworkConstants.PID_FORWARD, "jmxfwd", Map.of("target", "jmx-echo", "listen", listen));
-        awaitCondition("forward", () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+        awaitExport(listen);
         assertEquals("hello", roundTrip(port, "hello"));
         awaitFailure(registry.open("jmx-down"));
 

@@ -100,6 +100,21 @@ public abstract class NetdriversTestSupport {
         return c;
     }
 
+    /**
+     * Configures the driver {@code name} of {@code factoryPid} with {@code fields} and further
+     * key/value pairs ({@code network.name} is {@code name}), and waits for it.
+     */
+    protected ServiceReference<NetworkInterface> configureDriver(String factoryPid, String name, Map<String, ?> fields,
+            Object... extra) throws Exception {
+        Map<String, Object> props = new java.util.HashMap<>(fields);
+        props.put(NetworkConstants.NETWORK_NAME, name);
+        for (int i = 0; i < extra.length; i += 2) {
+            props.put((String) extra[i], extra[i + 1]);
+        }
+        configure(factoryPid, name, props);
+        return awaitDriver(name);
+    }
+
     /** Deletes every configuration of these factory PIDs. */
     protected void deleteConfigurations(String... factoryPids) throws IOException, InvalidSyntaxException {
         for (String pid : factoryPids) {
@@ -113,6 +128,18 @@ public abstract class NetdriversTestSupport {
     }
 
     // ---- services
+
+    /** Waits until the registry's export on {@code listen} listens. */
+    protected void awaitExport(String listen) throws InterruptedException {
+        awaitCondition("export " + listen + " listening",
+                () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
+    }
+
+    /** The registry's export on {@code listen}. */
+    protected StreamRegistry.Export export(String listen) {
+        return registry.exports().stream().filter(x -> x.listen().equals(listen)).findFirst()
+                .orElseThrow(() -> new AssertionError("no export " + listen));
+    }
 
     /**
      * Waits for a driver service named {@code name}, and for the registry to know it (the registry

@@ -117,15 +117,4 @@ public class TcpExportIT extends NetdriversTestSupport {
             registryConfig.delete();
         }
     }
-
-
-    void awaitExport(String listen) throws InterruptedException {
-        awaitCondition("export " + listen + " listening",
-                () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
-    }
-
-    StreamRegistry.Export export(String listen) {
-        return registry.exports().stream().filter(x -> x.listen().equals(listen)).findFirst()
-                .orElseThrow(() -> new AssertionError("no export " + listen));
-    }
 }

@@ -54,13 +54,7 @@ public class UdpIT extends NetdriversTestSupport {
     }
 
     private void udpDriver(String name, int peerPort, Object... extra) throws Exception {
-        Map<String, Object> props = new java.util.HashMap<>(Map.of(NetworkConstants.NETWORK_NAME, name, "host", "127.0.0.1",
-                "port", peerPort));
-        for (int i = 0; i < extra.length; i += 2) {
-            props.put((String) extra[i], extra[i + 1]);
-        }
-        configure(NetworkConstants.PID_UDP, name, props);
-        awaitDriver(name);
+        configureDriver(NetworkConstants.PID_UDP, name, Map.of("host", "127.0.0.1", "port", peerPort), extra);
     }
 
     @Test
@@ -258,15 +252,5 @@ public class UdpIT extends NetdriversTestSupport {
             String out = Tools.run(List.of("socat", "-t", "1", "-T", "2", "-", "UDP:127.0.0.1:" + port), "datagram from socat\n");
             assertEquals("datagram from socat\n", out);
         }
-    }
-
-    void awaitExport(String listen) throws InterruptedException {
-        awaitCondition("export " + listen + " listening",
-                () -> registry.exports().stream().anyMatch(x -> x.listen().equals(listen) && x.listening()));
-    }
-
-    StreamRegistry.Export export(String listen) {
-        return registry.exports().stream().filter(x -> x.listen().equals(listen)).findFirst()
-                .orElseThrow(() -> new AssertionError("no export " + listen));
     }
 }

@@ -57,12 +57,7 @@ public class UnixIT extends NetdriversTestSupport {
     }
 
     private void unixDriver(String name, String path, Object... extra) throws Exception {
-        Map<String, Object> props = new java.util.HashMap<>(Map.of(NetworkConstants.NETWORK_NAME, name, "path", path));
-        for (int i = 0; i < extra.length; i += 2) {
-            props.put((String) extra[i], extra[i + 1]);
-        }
-        configure(NetworkConstants.PID_UNIX, name, props);
-        awaitDriver(name);
+        configureDriver(NetworkConstants.PID_UNIX, name, Map.of("path", path), extra);
     }
 
     @Test
@@ -162,7 +157,7 @@ public class UnixIT extends NetdriversTestSupport {
             // an export in the abstract namespace listens (and its bytes cross as above)
             String exportName = name + "-export";
             configure(NetworkConstants.PID_FORWARD, "abstract", Map.of("target", "unix-abstract", "listen", "unix:@" + exportName));
-            awaitCondition("abstract export", () -> registry.exports().stream().anyMatch(x -> x.listen().equals("unix:@" + exportName) && x.listening()));
+            awaitExport("unix:@" + exportName);
         } finally {
             echo.destroy();
         }
@@ -195,7 +190,7 @@ public class UnixIT extends NetdriversTestSupport {
             }
             assertTrue("the stale file exists", Files.exists(exported));
             unixDriver("unix-exported", backend.toString(), NetworkConstants.NETWORK_EXPORT, "unix:" + exported);
-            awaitCondition("export listening", () -> registry.exports().stream().anyMatch(x -> x.listen().equals("unix:" + exported) && x.listening()));
+            awaitExport("unix:" + exported);
             assertEquals("the file is private to its owner", "rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(exported)));
 
@@ -223,8 +218,7 @@ public class UnixIT extends NetdriversTestSupport {
             // mode from the forward configuration
             Path shared = dir.resolve("shared.sock");
             configure(NetworkConstants.PID_FORWARD, "shared", Map.of("target", "unix-exported", "listen", "unix:" + shared, "mode", "0660"));
-            awaitCondition("shared export", () -> registry.exports().stream()
-                    .anyMatch(x -> x.listen().equals("unix:" + shared) && x.listening()));
+            awaitExport("unix:" + shared);
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)));
 
             // stopping removes the files

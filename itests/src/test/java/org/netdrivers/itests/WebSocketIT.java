@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,12 +50,7 @@ public class WebSocketIT extends NetdriversTestSupport {
     }
 
     private void wsDriver(String name, String url, Object... extra) throws Exception {
-        Map<String, Object> props = new HashMap<>(Map.of(NetworkConstants.NETWORK_NAME, name, "url", url));
-        for (int i = 0; i < extra.length; i += 2) {
-            props.put((String) extra[i], extra[i + 1]);
-        }
-        configure(NetworkConstants.PID_WEBSOCKET, name, props);
-        awaitDriver(name);
+        configureDriver(NetworkConstants.PID_WEBSOCKET, name, Map.of("url", url), extra);
     }
 
     private static byte[] receiveMessage(ByteStream stream) throws Exception {
@@ -195,8 +189,7 @@ public class WebSocketIT extends NetdriversTestSupport {
         try (Peer server = server()) {
             int exportPort = FreePort.find();
             wsDriver("wsx", "ws://127.0.0.1:" + port(server) + "/echo", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + exportPort);
-            awaitCondition("the export", () -> registry.exports().stream()
-                    .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + exportPort) && x.listening()));
+            awaitExport("tcp://127.0.0.1:" + exportPort);
             byte[] payload = new byte[256 * 1024];
             Payload.fill(new SplittableRandom(3), payload);
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), exportPort)) {
@@ -214,8 +207,7 @@ public class WebSocketIT extends NetdriversTestSupport {
         try (Peer server = server()) {
             int exportPort = FreePort.find();
             wsDriver("wsm", "ws://127.0.0.1:" + port(server) + "/echo", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + exportPort);
-            awaitCondition("the export", () -> registry.exports().stream()
-                    .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + exportPort) && x.listening()));
+            awaitExport("tcp://127.0.0.1:" + exportPort);
             List<java.util.concurrent.Future<List<String>>> clients = new ArrayList<>();
             for (int c = 0; c < 4; c++) {
                 int client = c;
@@ -251,8 +243,7 @@ public class WebSocketIT extends NetdriversTestSupport {
         try (Peer server = server()) {
             int exportPort = FreePort.find();
             wsDriver("wsf", "ws://127.0.0.1:" + port(server) + "/echo", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + exportPort);
-            awaitCondition("the export", () -> registry.exports().stream()
-                    .anyMatch(x -> x.listen().equals("tcp://127.0.0.1:" + exportPort) && x.listening()));
+            awaitExport("tcp://127.0.0.1:" + exportPort);
             int count = 1024;
             int size = 64 * 1024;
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), exportPort)) {

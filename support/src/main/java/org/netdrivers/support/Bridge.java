@@ -105,13 +105,6 @@ public final class Bridge {
         }
     }
 
-    static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
     /**
      * One direction. Only one thread at a time runs the receive loop ({@code pumping}); the loop
      * continues inline while receives complete at once, and from callbacks otherwise.
@@ -184,7 +177,7 @@ public final class Bridge {
         /** @return true to go on receiving */
         private boolean onReceived(Optional<ByteBuffer> chunk, Throwable error) {
             if (error != null) {
-                finish(unwrap(error));
+                finish(Completions.unwrap(error));
                 return false;
             }
             if (chunk.isEmpty()) {
@@ -197,7 +190,7 @@ public final class Bridge {
             peak.accumulateAndGet(now + buffered.getAsLong(), Math::max);
             to.send(chunk.get()).whenComplete((v, e) -> {
                 if (e != null) {
-                    finish(unwrap(e));
+                    finish(Completions.unwrap(e));
                     return;
                 }
                 copied.addAndGet(n);
@@ -213,7 +206,7 @@ public final class Bridge {
 
         private void maybeSendEof() {
             if (outstanding.get() == 0 && eofSent.compareAndSet(false, true)) {
-                to.sendEof().whenComplete((v, e) -> finish(e == null ? null : unwrap(e)));
+                to.sendEof().whenComplete((v, e) -> finish(e == null ? null : Completions.unwrap(e)));
             }
         }
     }

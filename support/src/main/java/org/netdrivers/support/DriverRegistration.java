@@ -26,9 +26,11 @@ public final class DriverRegistration {
     private final DriverSettings settings;
     private final ManagedDriver driver;
     private final ServiceRegistration<NetworkInterface> registration;
-    private Published published;
+    private final Published published;
 
-    private DriverRegistration(DriverSettings settings, ManagedDriver driver, ServiceRegistration<NetworkInterface> registration) {
+    private DriverRegistration(DriverSettings settings, ManagedDriver driver, ServiceRegistration<NetworkInterface> registration,
+            Published published) {
+        this.published = published;
         this.settings = settings;
         this.driver = driver;
         this.registration = registration;
@@ -72,9 +74,7 @@ public final class DriverRegistration {
         driver.onAddressChange(published::updateLater);
         LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
                 settings.export().map(e -> ", export " + e).orElse(""), settings.pid());
-        DriverRegistration result = new DriverRegistration(settings, driver, reg);
-        result.published = published;
-        return result;
+        return new DriverRegistration(settings, driver, reg, published);
     }
 
     /**

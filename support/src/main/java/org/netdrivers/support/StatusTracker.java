@@ -1,7 +1,6 @@
 package org.netdrivers.support;
 
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.api.ByteStream;
@@ -57,7 +56,7 @@ final class StatusTracker implements NetworkInterface {
                 if (error == null) {
                     now = set(NetworkConstants.STATUS_UP, null);
                 } else {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = Completions.unwrap(error);
                     if (cause instanceof StreamClosedException) {
                         // the driver is going away: not the device's failure
                         now = connecting == 0 && status.equals(NetworkConstants.STATUS_CONNECTING)

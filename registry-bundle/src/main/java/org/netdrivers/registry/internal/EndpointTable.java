@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.support.Completions;
 import org.osgi.framework.ServiceReference;
 
 /** The live driver services, and callers waiting for one that matches. */
@@ -99,7 +100,7 @@ final class EndpointTable {
                         result.complete(stream);
                         return;
                     }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = Completions.unwrap(error);
                     if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0) {
                         // the driver is going away; the registry may not have heard yet: try again shortly
                         timer.schedule(() -> attempt(target, deadline, waitMs, timer, result), 2, TimeUnit.MILLISECONDS);

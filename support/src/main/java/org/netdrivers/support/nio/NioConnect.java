@@ -86,11 +86,7 @@ public final class NioConnect {
 
     /** The text of a connect failure: its message, or its type where it has none. */
     public static String describe(Throwable cause) {
-        Throwable c = cause;
-        while ((c instanceof java.util.concurrent.CompletionException || c instanceof java.util.concurrent.ExecutionException)
-                && c.getCause() != null) {
-            c = c.getCause();
-        }
+        Throwable c = org.netdrivers.support.Completions.unwrap(cause);
         if (c instanceof TimeoutException) {
             return "timed out";
         }

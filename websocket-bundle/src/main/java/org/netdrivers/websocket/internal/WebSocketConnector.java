@@ -8,7 +8,6 @@ import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.netdrivers.api.ByteStream;
+import org.netdrivers.support.Completions;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.TrackingDriver;
 
@@ -87,7 +87,7 @@ final class WebSocketConnector extends TrackingDriver {
     }
 
     private Exception failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Completions.unwrap(error);
         String why;
         if (cause instanceof WebSocketHandshakeException) {
             why = "the server refused the WebSocket handshake with HTTP "

@@ -182,43 +182,35 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
     @Override
     public CompletionStage<Void> send(ByteBuffer chunk) {
         int n = chunk.remaining();
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        CompletableFuture<Void> previous;
-        synchronized (this) {
-            CompletableFuture<Void> refused = checkSend();
-            if (refused != null) {
-                return refused;
-            }
-            previous = sendTail;
-            sendTail = result; // the JDK takes one send at a time: the next waits for this one
-        }
-        previous.whenComplete((v, e) -> socket.sendBinary(chunk, true).whenComplete((w, error) -> {
-            if (error != null) {
-                result.completeExceptionally(writeFailure(error));
-            } else {
-                bytesOut.addAndGet(n);
-                result.complete(null);
-            }
-        }));
-        return result;
+        return inTurn(this::checkSend, () -> socket.sendBinary(chunk, true), () -> bytesOut.addAndGet(n));
     }
 
     @Override
     public CompletionStage<Void> sendEof() {
+        return inTurn(this::checkSendEof, () -> socket.sendClose(WebSocket.NORMAL_CLOSURE, ""), () -> { });
+    }
+
+    /**
+     * The JDK takes one send (or Close) at a time: {@code operation} runs once the one before it
+     * was handed over, unless {@code refusal} refuses it now.
+     */
+    private CompletionStage<Void> inTurn(java.util.function.Supplier<CompletableFuture<Void>> refusal,
+            java.util.function.Supplier<CompletableFuture<WebSocket>> operation, Runnable written) {
         CompletableFuture<Void> result = new CompletableFuture<>();
         CompletableFuture<Void> previous;
         synchronized (this) {
-            CompletableFuture<Void> now = checkSendEof();
-            if (now != null) {
-                return now;
+            CompletableFuture<Void> refused = refusal.get();
+            if (refused != null) {
+                return refused;
             }
             previous = sendTail;
             sendTail = result;
         }
-        previous.whenComplete((v, e) -> socket.sendClose(WebSocket.NORMAL_CLOSURE, "").whenComplete((w, error) -> {
+        previous.whenComplete((v, e) -> operation.get().whenComplete((w, error) -> {
             if (error != null) {
                 result.completeExceptionally(writeFailure(error));
             } else {
+                written.run();
                 result.complete(null);
             }
         }));
