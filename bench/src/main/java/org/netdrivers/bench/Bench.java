@@ -35,7 +35,8 @@ import org.osgi.framework.launch.Framework;
  * 64-byte request/response latency, and connections per second through the export; the same
  * throughput and latency through a Unix export of a Unix driver; request/response datagrams per
  * second (and losses) through a UDP export of a UDP driver. Each against the same done directly
- * and, for TCP and Unix, through {@code socat -b262144}.
+ * and, for TCP and Unix, through {@code socat -b262144}. Then, with the external tools where they
+ * are installed ({@link ExternalTools}): iperf3 bulk TCP and sockperf ping-pong, the same three ways.
  */
 public final class Bench {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -53,6 +54,7 @@ public final class Bench {
         long bulkBytes = (quick ? 256L : 1024L) * 1024 * 1024;
         int roundTrips = quick ? 5_000 : 20_000;
         long connectSeconds = quick ? 2 : 4;
+        boolean toolsOk = true;
 
         try (Sink sink = new Sink(); Echo echo = new Echo()) {
             int sinkExport = freePort();
@@ -103,7 +105,16 @@ public final class Bench {
                         + bus + "\nnetwork.export = unix:" + busExport + "\n");
             }
 
-            Framework framework = Main.start(dist, home, false);
+            // iperf3 and sockperf servers, and their drivers (written into etc/ before the runtime starts)
+            ExternalTools tools = ExternalTools.prepare(home.resolve("etc"), sockets, quick);
+
+            Framework framework;
+            try {
+                framework = Main.start(dist, home, false);
+            } catch (Exception | Error e) {
+                tools.close();
+                throw e;
+            }
             List<Process> socats = new ArrayList<>();
             try {
                 awaitListening(sinkExport);
@@ -209,7 +220,11 @@ public final class Bench {
                 } else {
                     System.out.println("dbus-daemon is not installed: the D-Bus part is left out (apt-get install dbus-daemon)");
                 }
+
+                // iperf3 bulk TCP and sockperf ping-pong through the exports, direct, and through socat
+                toolsOk = tools.run(socatInstalled());
             } finally {
+                tools.close();
                 wsEcho.close();
                 if (dbus != null) {
                     dbus.destroy();
@@ -224,7 +239,7 @@ public final class Bench {
                 }
             }
         }
-        System.exit(0);
+        System.exit(toolsOk ? 0 : 1);
     }
 
     private interface Measure {
@@ -318,7 +333,7 @@ public final class Bench {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100.0) - 1)];
     }
 
-    private static boolean socatInstalled() {
+    static boolean socatInstalled() {
         try {
             return new ProcessBuilder("socat", "-V").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor() == 0;
@@ -327,18 +342,18 @@ public final class Bench {
         }
     }
 
-    private static Process socat(int listen, int target) throws IOException {
+    static Process socat(int listen, int target) throws IOException {
         return new ProcessBuilder("socat", "-b262144", "TCP-LISTEN:" + listen + ",bind=127.0.0.1,reuseaddr,fork",
                 "TCP:127.0.0.1:" + target).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
             return s.getLocalPort();
         }
     }
 
-    private static void awaitListening(int port) throws Exception {
+    static void awaitListening(int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (true) {
             try (Socket s = new Socket()) {
@@ -408,12 +423,12 @@ public final class Bench {
         }
     }
 
-    private static Process socatUnix(Path listen, Path target) throws IOException {
+    static Process socatUnix(Path listen, Path target) throws IOException {
         return new ProcessBuilder("socat", "-b262144", "UNIX-LISTEN:" + listen + ",fork", "UNIX-CONNECT:" + target)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private static void awaitUnix(Path path) throws Exception {
+    static void awaitUnix(Path path) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (true) {
             try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(path))) {

@@ -1,0 +1,365 @@
+package org.netdrivers.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The bench's measurements with external tools, each through the export, directly, and through
+ * {@code socat -b262144}: iperf3 bulk TCP (1 and 4 streams) and sockperf 64-byte TCP ping-pong,
+ * and sockperf ping-pong through a Unix export where the installed sockperf can use Unix sockets.
+ *
+ * <p>{@link #prepare} starts the servers ({@code iperf3 -s}, {@code sockperf sr}) and writes their
+ * drivers' .cfg files; call it before the runtime starts, so that FileInstall picks the files up at
+ * start. {@link #run} measures, once the runtime runs. {@link #close} (and, should the JVM end
+ * otherwise, a shutdown hook) stops every process started here. Loopback and the bench's own Unix
+ * sockets only; every client run is bounded in time.
+ */
+final class ExternalTools implements AutoCloseable {
+    /** A client may take this much longer than its -t before it is stopped and counted failed. */
+    private static final long CLIENT_GRACE_SECONDS = 30;
+    /** Attempts of one iperf3 client run: a run can meet the server still busy with a readiness probe. */
+    private static final int IPERF_ATTEMPTS = 3;
+    private static final Pattern SOCKPERF_VERSION = Pattern.compile("version\\s+#?([0-9][0-9.]*)");
+    private static final Pattern IPERF_VERSION = Pattern.compile("iperf\\s+([0-9][0-9.]*)");
+    private static final Pattern P50 = Pattern.compile("percentile\\s+50\\.000\\s*=\\s*([0-9]+(?:\\.[0-9]+)?)");
+    private static final Pattern P99 = Pattern.compile("percentile\\s+99\\.000\\s*=\\s*([0-9]+(?:\\.[0-9]+)?)");
+    private static final Pattern BITS = Pattern.compile("\"bits_per_second\"\\s*:\\s*([0-9.eE+-]+)");
+    private static final Pattern ERROR = Pattern.compile("\"error\"\\s*:\\s*\"([^\"]*)\"");
+
+    private final List<Process> children = Collections.synchronizedList(new ArrayList<>());
+    private final Thread cleanup = new Thread(this::stopAll, "bench-external-tools-cleanup");
+    private final Path sockets;
+    private final Path work;
+    private final int seconds;
+
+    private String iperfVersion; // null: iperf3 is not installed
+    private int iperfPort;
+    private int iperfExport;
+
+    private String sockperfVersion; // null: sockperf is not installed
+    private int sockperfPort;
+    private int sockperfExport;
+    private boolean sockperfUnix;
+    private Path sockperfSocket;
+    private Path sockperfSocketExport;
+
+    private final List<String> retries = new ArrayList<>();
+    private boolean closed;
+
+    private ExternalTools(Path sockets, int seconds) throws IOException {
+        this.sockets = sockets;
+        this.seconds = seconds;
+        this.work = Files.createTempDirectory("nd-bench-tools");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+    }
+
+    /**
+     * Starts the servers of the installed tools and writes, into {@code etc}, a TCP driver with a
+     * TCP export for each and, where sockperf can use Unix sockets, a Unix driver with a Unix export.
+     */
+    static ExternalTools prepare(Path etc, Path sockets, boolean quick) throws Exception {
+        ExternalTools tools = new ExternalTools(sockets, quick ? 2 : 5);
+        try {
+            tools.prepareIperf(etc);
+            tools.prepareSockperf(etc);
+            return tools;
+        } catch (Exception | Error e) {
+            tools.close();
+            throw e;
+        }
+    }
+
+    private void prepareIperf(Path etc) throws Exception {
+        String version = versionOf(IPERF_VERSION, "iperf3", "--version");
+        if (version == null) {
+            return;
+        }
+        iperfVersion = version;
+        iperfPort = Bench.freePort();
+        iperfExport = Bench.freePort();
+        server("iperf3", "-s", "-B", "127.0.0.1", "-p", Integer.toString(iperfPort));
+        Files.writeString(etc.resolve("org.netdrivers.tcp-iperf.cfg"), "network.name = iperf\nhost = 127.0.0.1\nport = "
+                + iperfPort + "\nnetwork.export = tcp://127.0.0.1:" + iperfExport + "\n");
+    }
+
+    private void prepareSockperf(Path etc) throws Exception {
+        String version = versionOf(SOCKPERF_VERSION, "sockperf", "--version");
+        if (version == null) {
+            return;
+        }
+        sockperfVersion = version;
+        sockperfPort = Bench.freePort();
+        sockperfExport = Bench.freePort();
+        server("sockperf", "sr", "--tcp", "-i", "127.0.0.1", "-p", Integer.toString(sockperfPort));
+        Files.writeString(etc.resolve("org.netdrivers.tcp-sockperf.cfg"), "network.name = sockperf\nhost = 127.0.0.1\nport = "
+                + sockperfPort + "\nnetwork.export = tcp://127.0.0.1:" + sockperfExport + "\n");
+        // sockperf takes a Unix socket as "-i /absolute/path" since 3.9; its help then says "UNIX domain socket"
+        Result help = run(List.of("sockperf", "sr", "--help"), 10);
+        sockperfUnix = help.output.toLowerCase(Locale.ROOT).contains("unix domain socket");
+        if (sockperfUnix) {
+            sockperfSocket = sockets.resolve("sockperf.sock");
+            sockperfSocketExport = sockets.resolve("sockperf-export.sock");
+            server("sockperf", "sr", "--tcp", "-i", sockperfSocket.toString());
+            Files.writeString(etc.resolve("org.netdrivers.unix-sockperf.cfg"), "network.name = usockperf\npath = " + sockperfSocket
+                    + "\nnetwork.export = unix:" + sockperfSocketExport + "\n");
+        }
+    }
+
+    /** Measures and prints; false when a section failed (its failure is printed, the other sections still run). */
+    boolean run(boolean socat) {
+        System.out.printf(Locale.ROOT, "external tools: iperf3 %s, sockperf %s, %d s per client run%n",
+                iperfVersion == null ? "-" : iperfVersion, sockperfVersion == null ? "-" : sockperfVersion, seconds);
+        boolean ok = true;
+        if (iperfVersion == null) {
+            System.out.println("iperf3 is not installed: the iperf3 bulk TCP part is left out (apt-get install iperf3)");
+        } else {
+            ok &= section("iperf3 bulk TCP", () -> iperfSection(socat));
+        }
+        if (sockperfVersion == null) {
+            System.out.println("sockperf is not installed: the sockperf TCP and Unix ping-pong parts are left out (apt-get install sockperf)");
+        } else {
+            ok &= section("sockperf TCP ping-pong", () -> sockperfTcpSection(socat));
+            if (sockperfUnix) {
+                ok &= section("sockperf Unix ping-pong", () -> sockperfUnixSection(socat));
+            } else {
+                System.out.println("sockperf " + sockperfVersion + " cannot use Unix sockets (3.9 and later can, as -i /path):"
+                        + " the Unix ping-pong is left out; the in-JVM Unix figures above stand");
+            }
+        }
+        if (!retries.isEmpty()) {
+            System.out.println("iperf3 runs retried after an error: " + String.join("; ", retries));
+        }
+        return ok;
+    }
+
+    private interface Section {
+        void run() throws Exception;
+    }
+
+    private static boolean section(String name, Section s) {
+        try {
+            s.run();
+            return true;
+        } catch (Exception e) {
+            System.out.println(name + " failed: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private void iperfSection(boolean socat) throws Exception {
+        Bench.awaitListening(iperfPort);
+        Bench.awaitListening(iperfExport);
+        Integer viaSocat = null;
+        if (socat) {
+            viaSocat = Bench.freePort();
+            started(Bench.socat(viaSocat, iperfPort));
+            Bench.awaitListening(viaSocat);
+        }
+        iperf("warm-up export", iperfExport, 1, 1);
+        for (int streams : new int[] {1, 4}) {
+            double direct = iperf("direct", iperfPort, streams, seconds);
+            double export = iperf("export", iperfExport, streams, seconds);
+            Double s = viaSocat == null ? null : iperf("socat", viaSocat, streams, seconds);
+            System.out.printf(Locale.ROOT, "iperf3 TCP Gbit/s, %d stream%s: direct %.2f | export %.2f (%.2fx direct) | socat %s%n",
+                    streams, streams == 1 ? "" : "s", direct, export, export / direct,
+                    s == null ? "-" : String.format(Locale.ROOT, "%.2f (export %.2fx socat)", s, export / s));
+        }
+    }
+
+    /** Gbit/s received ({@code end.sum_received.bits_per_second}) of one iperf3 client run to 127.0.0.1:port. */
+    private double iperf(String what, int port, int streams, int secs) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("iperf3", "-c", "127.0.0.1", "-p", Integer.toString(port),
+                "-t", Integer.toString(secs), "-J", "--connect-timeout", "5000"));
+        if (streams > 1) {
+            cmd.addAll(List.of("-P", Integer.toString(streams)));
+        }
+        for (int attempt = 1; ; attempt++) {
+            Result r = run(cmd, secs + CLIENT_GRACE_SECONDS);
+            Matcher error = ERROR.matcher(r.output);
+            String failure = error.find() ? error.group(1) : r.exit != 0 ? "exit status " + r.exit : null;
+            if (failure == null) {
+                int end = r.output.lastIndexOf("\"sum_received\"");
+                Matcher bits = BITS.matcher(r.output);
+                if (end >= 0 && bits.find(end)) {
+                    return Double.parseDouble(bits.group(1)) / 1e9;
+                }
+                failure = "no end.sum_received.bits_per_second in its output";
+            }
+            if (attempt >= IPERF_ATTEMPTS) {
+                throw new IOException("iperf3 " + what + " (port " + port + ", " + streams + " streams): " + failure);
+            }
+            retries.add(what + " " + streams + "x: " + failure);
+            Thread.sleep(1000);
+        }
+    }
+
+    private void sockperfTcpSection(boolean socat) throws Exception {
+        Bench.awaitListening(sockperfPort);
+        Bench.awaitListening(sockperfExport);
+        Integer viaSocat = null;
+        if (socat) {
+            viaSocat = Bench.freePort();
+            started(Bench.socat(viaSocat, sockperfPort));
+            Bench.awaitListening(viaSocat);
+        }
+        pingPong(tcp(sockperfExport), 1); // warm-up
+        double[] direct = pingPong(tcp(sockperfPort), seconds);
+        double[] export = pingPong(tcp(sockperfExport), seconds);
+        double[] s = viaSocat == null ? null : pingPong(tcp(viaSocat), seconds);
+        printLatency("sockperf TCP", direct, export, s);
+    }
+
+    private void sockperfUnixSection(boolean socat) throws Exception {
+        Bench.awaitUnix(sockperfSocket);
+        Bench.awaitUnix(sockperfSocketExport);
+        Path viaSocat = null;
+        if (socat) {
+            viaSocat = sockets.resolve("socat-sockperf.sock");
+            started(Bench.socatUnix(viaSocat, sockperfSocket));
+            Bench.awaitUnix(viaSocat);
+        }
+        pingPong(List.of("-i", sockperfSocketExport.toString()), 1); // warm-up
+        double[] direct = pingPong(List.of("-i", sockperfSocket.toString()), seconds);
+        double[] export = pingPong(List.of("-i", sockperfSocketExport.toString()), seconds);
+        double[] s = viaSocat == null ? null : pingPong(List.of("-i", viaSocat.toString()), seconds);
+        printLatency("sockperf unix", direct, export, s);
+    }
+
+    private static List<String> tcp(int port) {
+        return List.of("-i", "127.0.0.1", "-p", Integer.toString(port));
+    }
+
+    private static void printLatency(String what, double[] direct, double[] export, double[] socat) {
+        System.out.printf(Locale.ROOT, "%s ping-pong 64 B, one-way latency (RTT/2) us p50/p99: direct %s | export %s | socat %s%n",
+                what, us(direct), us(export), socat == null ? "-" : us(socat));
+        double[] eAdded = {export[0] - direct[0], export[1] - direct[1]};
+        String socatAdded = "-";
+        if (socat != null) {
+            double[] sAdded = {socat[0] - direct[0], socat[1] - direct[1]};
+            socatAdded = String.format(Locale.ROOT, "%s (export-added/socat-added %s/%s)",
+                    us(sAdded), ratio(eAdded[0], sAdded[0]), ratio(eAdded[1], sAdded[1]));
+        }
+        System.out.printf(Locale.ROOT, "%s added latency us p50/p99: export %s | socat %s%n", what, us(eAdded), socatAdded);
+    }
+
+    private static String us(double[] p50p99) {
+        return String.format(Locale.ROOT, "%.1f/%.1f", p50p99[0], p50p99[1]);
+    }
+
+    /** a/b, or "-" where b is too small (within noise of zero) for a ratio to mean anything. */
+    private static String ratio(double a, double b) {
+        return b < 0.05 ? "-" : String.format(Locale.ROOT, "%.2fx", a / b);
+    }
+
+    /** {p50, p99} in us of sockperf's one-way latency ("---> percentile 50.000 = 12.345" lines) for 64-byte TCP messages. */
+    private double[] pingPong(List<String> address, int secs) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sockperf", "ping-pong", "--tcp"));
+        cmd.addAll(address);
+        cmd.addAll(List.of("-m", "64", "-t", Integer.toString(secs)));
+        Result r = run(cmd, secs + CLIENT_GRACE_SECONDS);
+        Matcher p50 = P50.matcher(r.output);
+        Matcher p99 = P99.matcher(r.output);
+        if (r.exit != 0 || !p50.find() || !p99.find()) {
+            String out = r.output.strip();
+            throw new IOException("sockperf ping-pong " + String.join(" ", address) + ": exit status " + r.exit + ", no percentiles; ends with: "
+                    + out.substring(Math.max(0, out.length() - 300)).replaceAll("\\s+", " "));
+        }
+        return new double[] {Double.parseDouble(p50.group(1)), Double.parseDouble(p99.group(1))};
+    }
+
+    private record Result(int exit, String output) {}
+
+    /** Runs a client to completion (at most {@code timeoutSeconds}), its output (stdout and stderr) read from a file. */
+    private Result run(List<String> cmd, long timeoutSeconds) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(work, "out", ".txt");
+        try {
+            Process p = started(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start());
+            try {
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    throw new IOException(String.join(" ", cmd) + " did not end within " + timeoutSeconds + " s");
+                }
+            } finally {
+                stop(p);
+                children.remove(p);
+            }
+            return new Result(p.exitValue(), new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** The version a tool prints, or null when it is not installed (or does not answer). */
+    private String versionOf(Pattern version, String... cmd) {
+        try {
+            Result r = run(List.of(cmd), 10);
+            Matcher m = version.matcher(r.output);
+            return r.exit != 0 ? null : m.find() ? m.group(1) : "?";
+        } catch (IOException | InterruptedException e) {
+            return null;
+        }
+    }
+
+    private void server(String... cmd) throws IOException {
+        started(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    }
+
+    private Process started(Process p) {
+        children.add(p);
+        return p;
+    }
+
+    /** Stops a process and what it forked (socat forks one child per connection). */
+    private static void stop(Process p) {
+        List<ProcessHandle> descendants = p.descendants().toList();
+        p.destroy();
+        descendants.forEach(ProcessHandle::destroy);
+        try {
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private void stopAll() {
+        List<Process> all;
+        synchronized (children) {
+            all = new ArrayList<>(children);
+            children.clear();
+        }
+        Collections.reverse(all);
+        all.forEach(ExternalTools::stop);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook runs (and finds nothing left to stop)
+        }
+        try (var files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind
+        }
+    }
+}
