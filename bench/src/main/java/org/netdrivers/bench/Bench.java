@@ -51,6 +51,7 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Path dist = Path.of(args[0]).toAbsolutePath();
         boolean quick = Arrays.asList(args).contains("--quick");
+        boolean toolsOnly = Arrays.asList(args).contains("--tools");
         long bulkBytes = (quick ? 256L : 1024L) * 1024 * 1024;
         int roundTrips = quick ? 5_000 : 20_000;
         long connectSeconds = quick ? 2 : 4;
@@ -131,94 +132,97 @@ public final class Bench {
                 } else {
                     System.out.println("socat is not installed: the socat column is left out (apt-get install socat)");
                 }
-                System.out.printf(Locale.ROOT, "netdrivers bench: %d cores, Java %s, bulk %d MiB, %d round trips, %d s of connects%n",
-                        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), bulkBytes >> 20,
-                        roundTrips, connectSeconds);
+                if (!toolsOnly) {
+                    System.out.printf(Locale.ROOT, "netdrivers bench: %d cores, Java %s, bulk %d MiB, %d round trips, %d s of connects%n",
+                            Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), bulkBytes >> 20,
+                            roundTrips, connectSeconds);
 
-                // warm up every path
-                throughput(sinkExport, 64L << 20);
-                throughput(sink.port(), 64L << 20);
-                latency(echoExport, 2000);
-                latency(echo.port(), 2000);
+                    // warm up every path
+                    throughput(sinkExport, 64L << 20);
+                    throughput(sink.port(), 64L << 20);
+                    latency(echoExport, 2000);
+                    latency(echo.port(), 2000);
 
-                double direct = best(3, () -> throughput(sink.port(), bulkBytes));
-                double export = best(3, () -> throughput(sinkExport, bulkBytes));
-                Double viaSocat = socatSink == null ? null : best(3, throughputOf(socatSink, bulkBytes));
-                System.out.printf(Locale.ROOT, "throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
-                        direct, export, export / direct,
-                        viaSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", viaSocat, export / viaSocat));
+                    double direct = best(3, () -> throughput(sink.port(), bulkBytes));
+                    double export = best(3, () -> throughput(sinkExport, bulkBytes));
+                    Double viaSocat = socatSink == null ? null : best(3, throughputOf(socatSink, bulkBytes));
+                    System.out.printf(Locale.ROOT, "throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
+                            direct, export, export / direct,
+                            viaSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", viaSocat, export / viaSocat));
 
-                long[] lDirect = latency(echo.port(), roundTrips);
-                long[] lExport = latency(echoExport, roundTrips);
-                long[] lSocat = socatEcho == null ? null : latency(socatEcho, roundTrips);
-                System.out.printf(Locale.ROOT, "latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
-                        us(lDirect), us(lExport), lSocat == null ? "-" : us(lSocat));
-                System.out.printf(Locale.ROOT, "added latency p50/p99 us: export %s | socat %s%n",
-                        added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
+                    long[] lDirect = latency(echo.port(), roundTrips);
+                    long[] lExport = latency(echoExport, roundTrips);
+                    long[] lSocat = socatEcho == null ? null : latency(socatEcho, roundTrips);
+                    System.out.printf(Locale.ROOT, "latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
+                            us(lDirect), us(lExport), lSocat == null ? "-" : us(lSocat));
+                    System.out.printf(Locale.ROOT, "added latency p50/p99 us: export %s | socat %s%n",
+                            added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
 
-                double cDirect = connects(echo.port(), connectSeconds);
-                double cExport = connects(echoExport, connectSeconds);
-                Double cSocat = socatEcho == null ? null : connects(socatEcho, connectSeconds);
-                System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close): direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
-                        cDirect, cExport, cExport / cDirect,
-                        cSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", cSocat, cExport / cSocat));
+                    double cDirect = connects(echo.port(), connectSeconds);
+                    double cExport = connects(echoExport, connectSeconds);
+                    Double cSocat = socatEcho == null ? null : connects(socatEcho, connectSeconds);
+                    System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close): direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
+                            cDirect, cExport, cExport / cDirect,
+                            cSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", cSocat, cExport / cSocat));
 
-                // Unix: client -> unix export -> unix driver -> sink, against direct and socat
-                awaitUnix(unixSinkExport);
-                awaitUnix(unixEchoExport);
-                Path socatUnixSink = null;
-                Path socatUnixEcho = null;
-                if (socatInstalled()) {
-                    socatUnixSink = sockets.resolve("socat-sink.sock");
-                    socatUnixEcho = sockets.resolve("socat-echo.sock");
-                    socats.add(socatUnix(socatUnixSink, unixSink));
-                    socats.add(socatUnix(socatUnixEcho, unixEcho));
-                    awaitUnix(socatUnixSink);
-                    awaitUnix(socatUnixEcho);
-                }
-                unixThroughput(unixSinkExport, 64L << 20);
-                double uDirect = bestUnix(unixSink, bulkBytes);
-                double uExport = bestUnix(unixSinkExport, bulkBytes);
-                Double uSocat = socatUnixSink == null ? null : bestUnix(socatUnixSink, bulkBytes);
-                System.out.printf(Locale.ROOT, "unix throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
-                        uDirect, uExport, uExport / uDirect,
-                        uSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", uSocat, uExport / uSocat));
-                long[] ulDirect = unixLatency(unixEcho, roundTrips);
-                long[] ulExport = unixLatency(unixEchoExport, roundTrips);
-                long[] ulSocat = socatUnixEcho == null ? null : unixLatency(socatUnixEcho, roundTrips);
-                System.out.printf(Locale.ROOT, "unix latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
-                        us(ulDirect), us(ulExport), ulSocat == null ? "-" : us(ulSocat));
+                    // Unix: client -> unix export -> unix driver -> sink, against direct and socat
+                    awaitUnix(unixSinkExport);
+                    awaitUnix(unixEchoExport);
+                    Path socatUnixSink = null;
+                    Path socatUnixEcho = null;
+                    if (socatInstalled()) {
+                        socatUnixSink = sockets.resolve("socat-sink.sock");
+                        socatUnixEcho = sockets.resolve("socat-echo.sock");
+                        socats.add(socatUnix(socatUnixSink, unixSink));
+                        socats.add(socatUnix(socatUnixEcho, unixEcho));
+                        awaitUnix(socatUnixSink);
+                        awaitUnix(socatUnixEcho);
+                    }
+                    unixThroughput(unixSinkExport, 64L << 20);
+                    double uDirect = bestUnix(unixSink, bulkBytes);
+                    double uExport = bestUnix(unixSinkExport, bulkBytes);
+                    Double uSocat = socatUnixSink == null ? null : bestUnix(socatUnixSink, bulkBytes);
+                    System.out.printf(Locale.ROOT, "unix throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
+                            uDirect, uExport, uExport / uDirect,
+                            uSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", uSocat, uExport / uSocat));
+                    long[] ulDirect = unixLatency(unixEcho, roundTrips);
+                    long[] ulExport = unixLatency(unixEchoExport, roundTrips);
+                    long[] ulSocat = socatUnixEcho == null ? null : unixLatency(socatUnixEcho, roundTrips);
+                    System.out.printf(Locale.ROOT, "unix latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
+                            us(ulDirect), us(ulExport), ulSocat == null ? "-" : us(ulSocat));
 
-                // UDP: request/response datagrams through the UDP export, against direct
-                awaitUdp(udpExport);
-                double[] dDirect = datagrams(udpEcho.port(), connectSeconds);
-                double[] dExport = datagrams(udpExport, connectSeconds);
-                System.out.printf(Locale.ROOT, "udp 512 B request/response per s: direct %.0f (lost %.0f) | export %.0f (lost %.0f, %.2fx direct)%n",
-                        dDirect[0], dDirect[1], dExport[0], dExport[1], dExport[0] / dDirect[0]);
+                    // UDP: request/response datagrams through the UDP export, against direct
+                    awaitUdp(udpExport);
+                    double[] dDirect = datagrams(udpEcho.port(), connectSeconds);
+                    double[] dExport = datagrams(udpExport, connectSeconds);
+                    System.out.printf(Locale.ROOT, "udp 512 B request/response per s: direct %.0f (lost %.0f) | export %.0f (lost %.0f, %.2fx direct)%n",
+                            dDirect[0], dDirect[1], dExport[0], dExport[1], dExport[0] / dDirect[0]);
 
-                // WebSocket: 64 B messages, round trips and rate, through the driver (TCP export) and straight (JDK client)
-                awaitListening(wsExport);
-                latency(wsExport, 2000);
-                Protocols.wsDirectLatency(wsEcho.port(), 2000);
-                long[] wDirect = Protocols.wsDirectLatency(wsEcho.port(), roundTrips);
-                long[] wExport = latency(wsExport, roundTrips);
-                System.out.printf(Locale.ROOT, "websocket 64 B message round trip, us p50/p99: direct client %s | through the driver %s (added %s)%n",
-                        us(wDirect), us(wExport), added(wExport, wDirect));
-                double wrDirect = Protocols.wsDirectRate(wsEcho.port(), connectSeconds);
-                double wrExport = Protocols.tcpRate(wsExport, connectSeconds);
-                System.out.printf(Locale.ROOT, "websocket 64 B messages/s, 16 in flight: direct client %.0f | through the driver %.0f (%.2fx direct)%n",
-                        wrDirect, wrExport, wrExport / wrDirect);
+                    // WebSocket: 64 B messages, round trips and rate, through the driver (TCP export) and straight (JDK client)
+                    awaitListening(wsExport);
+                    latency(wsExport, 2000);
+                    Protocols.wsDirectLatency(wsEcho.port(), 2000);
+                    long[] wDirect = Protocols.wsDirectLatency(wsEcho.port(), roundTrips);
+                    long[] wExport = latency(wsExport, roundTrips);
+                    System.out.printf(Locale.ROOT, "websocket 64 B message round trip, us p50/p99: direct client %s | through the driver %s (added %s)%n",
+                            us(wDirect), us(wExport), added(wExport, wDirect));
+                    double wrDirect = Protocols.wsDirectRate(wsEcho.port(), connectSeconds);
+                    double wrExport = Protocols.tcpRate(wsExport, connectSeconds);
+                    System.out.printf(Locale.ROOT, "websocket 64 B messages/s, 16 in flight: direct client %.0f | through the driver %.0f (%.2fx direct)%n",
+                            wrDirect, wrExport, wrExport / wrDirect);
 
-                // D-Bus: Peer.Ping round trips with dbus-java, through the driver (Unix export) and straight to the daemon
-                if (dbus != null) {
-                    awaitUnix(busExport);
-                    int pings = quick ? 2_000 : 10_000;
-                    long[] pDirect = Protocols.pings("unix:path=" + bus, pings);
-                    long[] pExport = Protocols.pings("unix:path=" + busExport, pings);
-                    System.out.printf(Locale.ROOT, "d-bus Ping round trip (dbus-java), us p50/p99: direct %s | through the driver %s (added %s)%n",
-                            us(pDirect), us(pExport), added(pExport, pDirect));
-                } else {
-                    System.out.println("dbus-daemon is not installed: the D-Bus part is left out (apt-get install dbus-daemon)");
+                    // D-Bus: Peer.Ping round trips with dbus-java, through the driver (Unix export) and straight to the daemon
+                    if (dbus != null) {
+                        awaitUnix(busExport);
+                        int pings = quick ? 2_000 : 10_000;
+                        long[] pDirect = Protocols.pings("unix:path=" + bus, pings);
+                        long[] pExport = Protocols.pings("unix:path=" + busExport, pings);
+                        System.out.printf(Locale.ROOT, "d-bus Ping round trip (dbus-java), us p50/p99: direct %s | through the driver %s (added %s)%n",
+                                us(pDirect), us(pExport), added(pExport, pDirect));
+                    } else {
+                        System.out.println("dbus-daemon is not installed: the D-Bus part is left out (apt-get install dbus-daemon)");
+                    }
+
                 }
 
                 // iperf3 bulk TCP and sockperf ping-pong through the exports, direct, and through socat

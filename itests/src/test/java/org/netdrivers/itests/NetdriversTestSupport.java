@@ -81,6 +81,7 @@ public abstract class NetdriversTestSupport {
                 mavenBundle("org.apache.felix", "org.apache.felix.gogo.runtime").versionAsInProject(),
                 mavenBundle("org.apache.mina", "mina-core").versionAsInProject(),
                 bundle("file:" + bundles + "/api-bundle.jar"),
+                bundle("file:" + bundles + "/io-bundle.jar"),
                 bundle("file:" + bundles + "/registry-bundle.jar"),
                 bundle("file:" + bundles + "/echo-bundle.jar"),
                 bundle("file:" + bundles + "/tcp-bundle.jar"),

@@ -39,6 +39,7 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
     private boolean suspended;
     private boolean inputEnded;
     private boolean outputEnded;
+    private boolean handedOver;
     private StreamClosedException closedReason;
     private IOException failure;
     private CompletableFuture<Optional<ByteBuffer>> pending;
@@ -115,7 +116,7 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
                 queued += n;
             }
             peakInFlight = Math.max(peakInFlight, queued + delivered);
-            if (!dropWhenFull && !suspended && queued + delivered + 2L * maxChunk > limit) {
+            if (!dropWhenFull && !suspended && !handedOver && queued + delivered + 2L * maxChunk > limit) {
                 suspended = true;
                 suspendReading();
             }
@@ -130,7 +131,7 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
         CompletableFuture<Optional<ByteBuffer>> p = null;
         synchronized (this) {
             inputEnded = true;
-            if (!suspended && !dropWhenFull) {
+            if (!suspended && !dropWhenFull && !handedOver) {
                 suspended = true;
                 suspendReading(); // nothing more to read; stop being told so
             }
@@ -219,6 +220,26 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
         return new StreamClosedException(label + ": send failed" + (cause == null ? "" : ": " + cause.getMessage()), cause);
     }
 
+    /**
+     * The transport's receive side goes to someone else (a relay on the transport's own thread):
+     * from now on this stream neither queues nor stops or resumes reading.
+     *
+     * @return the chunks received and not yet handed out, in order
+     */
+    protected final synchronized java.util.List<ByteBuffer> handOverQueue() {
+        handedOver = true;
+        java.util.List<ByteBuffer> chunks = new java.util.ArrayList<>(queue);
+        queue.clear();
+        queued = 0;
+        delivered = 0;
+        return chunks;
+    }
+
+    /** @return whether the transport reached end of stream */
+    protected final synchronized boolean inputEnded() {
+        return inputEnded;
+    }
+
     protected final synchronized boolean isClosed() {
         return closedReason != null;
     }
@@ -255,7 +276,7 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
     }
 
     private void maybeResume() {
-        if (suspended && !inputEnded && !dropWhenFull && (queued + delivered) * 2 + 4L * maxChunk <= limit) {
+        if (suspended && !inputEnded && !dropWhenFull && !handedOver && (queued + delivered) * 2 + 4L * maxChunk <= limit) {
             suspended = false;
             resumeReading();
         }

@@ -12,6 +12,7 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.SessionStream;
 import org.osgi.framework.ServiceReference;
 
 /** A registered driver service and the traffic the registry carried to it. */
@@ -23,6 +24,8 @@ final class EndpointEntry {
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    /** Streams of this driver that a relay carries: their bytes are read from their sessions. */
+    private final java.util.Set<SessionStream> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Set when the service is being unregistered: streams it opens now are not handed out. */
     volatile boolean gone;
 
@@ -85,8 +88,30 @@ final class EndpointEntry {
         for (String key : ref.getPropertyKeys()) {
             props.put(key, ref.getProperty(key));
         }
+        long in = bytesIn.get();
+        long out = bytesOut.get();
+        for (SessionStream s : relayed) {
+            in += s.session().getReadBytes();
+            out += s.session().getWrittenBytes();
+        }
         return new EndpointSnapshot(name(), type(), service.describeAddress(), export(), Collections.unmodifiableMap(props),
-                open.get(), total.get(), bytesIn.get(), bytesOut.get());
+                open.get(), total.get(), in, out);
+    }
+
+    /** A relay carries {@code stream} (one of this driver's) from now on: count its session's bytes. */
+    void relayed(SessionStream stream) {
+        relayed.add(stream);
+        stream.closed().whenComplete((v, e) -> {
+            if (relayed.remove(stream)) {
+                bytesIn.addAndGet(stream.session().getReadBytes());
+                bytesOut.addAndGet(stream.session().getWrittenBytes());
+            }
+        });
+    }
+
+    /** The driver's own stream behind one this registry handed out. */
+    static ByteStream unwrap(ByteStream stream) {
+        return stream instanceof Counted ? ((Counted) stream).inner : stream;
     }
 
     record EndpointSnapshot(String name, String type, String address, Optional<String> export, Map<String, Object> properties,

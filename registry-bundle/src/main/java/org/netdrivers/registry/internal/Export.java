@@ -5,8 +5,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.Relay;
+import org.netdrivers.io.SessionStream;
 import org.netdrivers.support.Bridge;
 import org.netdrivers.support.ListenAddress;
 import org.netdrivers.support.QueuedStream;
@@ -29,7 +32,7 @@ final class Export {
     private final Target target;
     private final String source;
     private final ExportContext context;
-    /** Every connection: NO_BRIDGE while it waits for its driver, then its Bridge (TCP, Unix) or DatagramSession (UDP). */
+    /** Every connection: NO_BRIDGE while it waits for its driver, then its Relay or Bridge (TCP, Unix) or DatagramSession (UDP). */
     private final java.util.Map<QueuedStream, Object> live = new ConcurrentHashMap<>();
     private final AtomicLong waitingDropped = new AtomicLong();
     private final AtomicLong open = new AtomicLong();
@@ -154,6 +157,9 @@ final class Export {
                 session.start(driverStream);
                 return;
             }
+            if (relayed(client, driverStream, remote)) {
+                return;
+            }
             Bridge bridge = new Bridge(client, driverStream, Bridge.DEFAULT_WINDOW, client::inFlight, () -> 0);
             if (!live.replace(client, NO_BRIDGE, bridge)) {
                 driverStream.close(); // the client went away while it waited
@@ -165,6 +171,41 @@ final class Export {
                 }
             });
         });
+    }
+
+    /**
+     * Splices a TCP connection with a driver's TCP session where the I/O thread that owns the one
+     * owns the other (the driver connected from that thread): chunks then go from socket to socket
+     * on that thread. Elsewhere (another transport, a connect that completed on another thread)
+     * the caller bridges the two as streams.
+     *
+     * @return whether a relay carries the connection now
+     */
+    private boolean relayed(QueuedStream client, ByteStream driverStream, Object remote) {
+        ByteStream driver = EndpointEntry.unwrap(driverStream);
+        if (!(client instanceof SessionStream) || !(driver instanceof SessionStream) || !live.containsKey(client)) {
+            return false;
+        }
+        Optional<Relay> relay = context.io().relay((SessionStream) client, (SessionStream) driver, relayWindow());
+        if (relay.isEmpty()) {
+            return false;
+        }
+        EndpointEntry owner = EndpointEntry.ownerOf(driverStream);
+        if (owner != null) {
+            owner.relayed((SessionStream) driver);
+        }
+        live.replace(client, NO_BRIDGE, relay.get());
+        relay.get().done().thenAccept(failure -> {
+            if (failure != null) {
+                LOG.info("export {}: connection from {} ended: {}", listen, remote, rootMessage(failure));
+            }
+        });
+        return true;
+    }
+
+    /** A relay's bound per direction: what the export may hold, less the one chunk a read may add. */
+    private int relayWindow() {
+        return Math.max(context.bufferBytes() - MinaTransports.MAX_CHUNK, MinaTransports.MAX_CHUNK);
     }
 
     /** The message of {@code e} and of its deepest cause, where that says more ("Address already in use"). */
@@ -186,6 +227,8 @@ final class Export {
         if (bridge instanceof Bridge && bridge != NO_BRIDGE) {
             Bridge b = (Bridge) bridge;
             p = Math.max(p, Math.max(b.peakInFlightAtoB(), b.peakInFlightBtoA()));
+        } else if (bridge instanceof Relay) {
+            p = Math.max(p, ((Relay) bridge).peakInFlight());
         }
         return p;
     }

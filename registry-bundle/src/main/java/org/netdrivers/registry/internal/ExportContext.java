@@ -6,6 +6,9 @@ import java.util.concurrent.ScheduledExecutorService;
 interface ExportContext {
     EndpointTable endpointTable();
 
+    /** The runtime's I/O threads: TCP listeners use their processors, and relays splice on them. */
+    org.netdrivers.io.IoThreads io();
+
     ScheduledExecutorService timer();
 
     /** How long a new connection waits for a matching driver. */

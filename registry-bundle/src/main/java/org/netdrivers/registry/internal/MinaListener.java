@@ -10,7 +10,11 @@ import org.netdrivers.support.ListenAddress;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
 
-/** TCP and UDP listeners: a Mina acceptor; UDP gets one client session per client address. */
+/**
+ * TCP and UDP listeners: a Mina acceptor; UDP gets one client session per client address. TCP
+ * connections are served by the runtime's I/O threads, where a relay can splice them with the
+ * driver sessions that serve them.
+ */
 final class MinaListener implements Export.Listener {
     private final IoAcceptor acceptor;
 
@@ -32,7 +36,7 @@ final class MinaListener implements Export.Listener {
                     stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             a = udp;
         } else {
-            NioSocketAcceptor tcp = new NioSocketAcceptor(2);
+            NioSocketAcceptor tcp = new NioSocketAcceptor(context.io().processor());
             tcp.setReuseAddress(true);
             tcp.setBacklog(256);
             MinaTransports.configure(tcp.getSessionConfig(), true, false);

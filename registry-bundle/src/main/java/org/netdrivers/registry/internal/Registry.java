@@ -14,6 +14,7 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.ConfigReader;
 import org.netdrivers.support.InvalidConfigurationException;
 import org.netdrivers.support.ListenAddress;
@@ -46,6 +47,8 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     private volatile int udpIdleSeconds = RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S;
     private volatile int udpMaxSessions = RegistryConfig.DEFAULT_UDP_MAX_SESSIONS;
     private volatile boolean active;
+    @Reference
+    private IoThreads io;
 
     public Registry() {
         timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -130,6 +133,11 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     @Override
     public EndpointTable endpointTable() {
         return endpoints;
+    }
+
+    @Override
+    public IoThreads io() {
+        return io;
     }
 
     @Override

@@ -7,17 +7,19 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
-import org.apache.mina.core.service.IoProcessor;
-import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IoSession;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.io.SessionStream;
 import org.netdrivers.support.QueuedStream;
 
 /**
  * A stream over one Apache Mina {@link IoSession}, driven by {@link StreamIoHandler}. A send
- * completes when Mina has written the chunk to the socket.
+ * completes when Mina has written the chunk to the socket. Read suspension and resumption go
+ * through the session; the processor that serves it applies them on its own thread (the shared
+ * I/O threads' processors do so for every caller). A relay of the I/O threads can take the session
+ * over ({@link #handOver()}).
  */
-public final class MinaByteStream extends QueuedStream {
+public final class MinaByteStream extends QueuedStream implements SessionStream {
 
     /** How the stream treats its transport. */
     public enum Mode {
@@ -43,8 +45,6 @@ public final class MinaByteStream extends QueuedStream {
     private final Mode mode;
     private final int maxMessage;
     private WriteFuture lastWrite; // guarded by this
-    @SuppressWarnings("rawtypes")
-    private org.apache.mina.core.polling.AbstractPollingIoProcessor processor; // guarded by this; found on first resume
 
     /** A TCP stream. */
     public MinaByteStream(IoSession session, String label, long limit, int maxChunk, HalfCloser halfCloser) {
@@ -67,44 +67,36 @@ public final class MinaByteStream extends QueuedStream {
         this.maxMessage = maxMessage;
     }
 
+    @Override
     public IoSession session() {
         return session;
     }
 
-    /**
-     * Stops reading, then schedules a flush. Mina's suspendRead() and resumeRead() recompute the
-     * write interest from the write queue alone, and the queue is empty while the processor writes
-     * its last request: the interest in writing the rest of a partly written chunk is dropped and
-     * the session never writes again (a rare stall of a bulk send while reads pause). A scheduled
-     * flush continues that request and sets the interest again.
-     */
     @Override
     protected void suspendReading() {
         session.suspendRead();
-        flushLater();
     }
 
-    @SuppressWarnings("unchecked")
-    private void flushLater() {
-        if (session instanceof AbstractIoSession) {
-            ((IoProcessor<IoSession>) ((AbstractIoSession) session).getProcessor()).flush(session);
-        }
-    }
-
-    /**
-     * Resumes reading on the session's processor thread (see {@link ProcessorWakeup}); where that
-     * is not possible, Mina's resumeRead(). Then a flush, as in {@link #suspendReading()}; it also
-     * wakes the processor.
-     */
     @Override
     protected void resumeReading() {
-        if (processor == null) {
-            processor = ProcessorWakeup.processorOf(session);
-        }
-        if (!ProcessorWakeup.resume(session, processor)) {
-            session.resumeRead();
-        }
-        flushLater(); // after the traffic update, in the processor's loop: see suspendReading()
+        session.resumeRead();
+    }
+
+    @Override
+    public Handover handOver() {
+        return new Handover(handOverQueue(), inputEnded());
+    }
+
+    /** Bytes read from the session (Mina counts them, also while a relay has the session). */
+    @Override
+    public long bytesIn() {
+        return session.getReadBytes();
+    }
+
+    /** Bytes written to the session. */
+    @Override
+    public long bytesOut() {
+        return session.getWrittenBytes();
     }
 
     @Override
@@ -171,7 +163,6 @@ public final class MinaByteStream extends QueuedStream {
         write.addListener(f -> {
             WriteFuture wf = (WriteFuture) f;
             if (wf.isWritten()) {
-                bytesOut.addAndGet(n);
                 result.complete(null);
             } else {
                 result.completeExceptionally(writeFailure(wf.getException()));

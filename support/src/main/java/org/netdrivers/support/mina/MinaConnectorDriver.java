@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoConnector;
 import org.netdrivers.api.ByteStream;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.TrackingDriver;
 
@@ -24,15 +25,21 @@ public final class MinaConnectorDriver extends TrackingDriver {
     private final String describeTarget;
     private final boolean enableAddress;
     private final long stopDrainMs;
+    private final IoThreads io;
 
-    public MinaConnectorDriver(DriverSettings common, IoConnector connector, InetSocketAddress target, String describeTarget,
-            boolean enableAddress) {
-        this(common, connector, target, describeTarget, enableAddress, 0);
+    public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, InetSocketAddress target,
+            String describeTarget, boolean enableAddress) {
+        this(common, io, connector, target, describeTarget, enableAddress, 0);
     }
 
-    /** @param stopDrainMs see {@link TrackingDriver#stopDrainMillis()} */
-    public MinaConnectorDriver(DriverSettings common, IoConnector connector, InetSocketAddress target, String describeTarget,
-            boolean enableAddress, long stopDrainMs) {
+    /**
+     * @param io the I/O threads whose processors the connector uses: a connect called on one of
+     *     them places its session on that thread
+     * @param stopDrainMs see {@link TrackingDriver#stopDrainMillis()}
+     */
+    public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, InetSocketAddress target,
+            String describeTarget, boolean enableAddress, long stopDrainMs) {
+        this.io = io;
         this.stopDrainMs = stopDrainMs;
         this.common = common;
         this.connector = connector;
@@ -50,7 +57,7 @@ public final class MinaConnectorDriver extends TrackingDriver {
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
         ConnectFuture future;
         try {
-            future = connector.connect(target);
+            future = connector.connect(target, io.joinCallingThread());
         } catch (RuntimeException e) {
             // the connector was disposed between the check above and here
             return CompletableFuture.failedFuture(orGoingAway(e));

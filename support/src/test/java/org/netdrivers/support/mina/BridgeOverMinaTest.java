@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.netdrivers.io.internal.IoThreadsService;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -30,6 +31,7 @@ public class BridgeOverMinaTest {
     private static final long LIMIT = 1024 * 1024;
     private NioSocketAcceptor acceptor;
     private NioSocketConnector connector;
+    private IoThreadsService io;
     private ExecutorService threads;
     private volatile MinaByteStream lastClient;
     private int peerPort;
@@ -37,10 +39,11 @@ public class BridgeOverMinaTest {
     @Before
     public void setUp() throws Exception {
         threads = Executors.newCachedThreadPool();
-        connector = new NioSocketConnector(2);
+        io = new IoThreadsService("test-io", 2);
+        connector = new NioSocketConnector(io.processor());
         MinaTransports.configure(connector.getSessionConfig(), true, false);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "driver side", LIMIT), s -> { }));
-        acceptor = new NioSocketAcceptor(2);
+        acceptor = new NioSocketAcceptor(io.processor());
         acceptor.setReuseAddress(true);
         MinaTransports.configure(acceptor.getSessionConfig(), true, false);
         acceptor.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "client side", LIMIT), client -> {
@@ -55,6 +58,7 @@ public class BridgeOverMinaTest {
     public void tearDown() {
         acceptor.dispose(true);
         connector.dispose(true);
+        io.close();
         threads.shutdownNow();
     }
 

@@ -23,17 +23,20 @@ import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.netdrivers.api.ByteStream;
+import org.netdrivers.io.internal.IoThreadsService;
 
 /** MinaByteStream over real loopback sockets, without a framework. */
 public class MinaByteStreamTest {
     private static final long LIMIT = 1024 * 1024;
+    private IoThreadsService io;
     private NioSocketConnector connector;
     private ExecutorService threads;
 
     @Before
     public void setUp() {
         threads = Executors.newCachedThreadPool();
-        connector = new NioSocketConnector(1);
+        io = new IoThreadsService("test-io", 1);
+        connector = new NioSocketConnector(io.processor());
         MinaTransports.configure(connector.getSessionConfig(), true, false);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "test stream", LIMIT), s -> { }));
     }
@@ -41,6 +44,7 @@ public class MinaByteStreamTest {
     @After
     public void tearDown() {
         connector.dispose(true);
+        io.close();
         threads.shutdownNow();
     }
 
@@ -148,14 +152,18 @@ public class MinaByteStreamTest {
     }
 
     @Test
-    public void theProcessorOfASessionCanBeWoken() throws Exception {
+    public void suspensionFromAnotherThreadIsAppliedByTheSessionsThread() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             MinaByteStream stream = connect(server.getLocalPort());
-            assertTrue("Mina's processor found (else resumes fall back to resumeRead from this thread)",
-                    ProcessorWakeup.processorOf(stream.session()) != null);
-            stream.session().suspendRead();
-            assertTrue(ProcessorWakeup.resume(stream.session(), ProcessorWakeup.processorOf(stream.session())));
-            assertTrue("the flag is cleared", !stream.session().isReadSuspended());
+            try (Socket peer = server.accept()) {
+                stream.session().suspendRead(); // this thread is not the session's
+                peer.getOutputStream().write(new byte[] {1, 2, 3});
+                CompletableFuture<Optional<ByteBuffer>> chunk = stream.receive().toCompletableFuture();
+                Thread.sleep(300);
+                assertTrue("nothing is read while reading is suspended", !chunk.isDone());
+                stream.session().resumeRead();
+                assertEquals(3, chunk.get(5, TimeUnit.SECONDS).get().remaining());
+            }
             stream.close();
         }
     }

@@ -1,24 +1,28 @@
 package org.netdrivers.tcp.internal;
 
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
 
-/** The TCP driver's service object: one Mina socket connector, one session per stream. */
+/**
+ * The TCP driver's service object: one Mina socket connector on the runtime's I/O threads, one
+ * session per stream.
+ */
 final class TcpConnector {
     private TcpConnector() {}
 
-    static ManagedDriver create(DriverSettings common, TcpSettings settings) {
+    static ManagedDriver create(DriverSettings common, TcpSettings settings, IoThreads io) {
         String target = settings.address();
-        NioSocketConnector connector = new NioSocketConnector(2);
+        NioSocketConnector connector = new NioSocketConnector(io.processor());
         connector.setConnectTimeoutMillis(settings.connectTimeoutMs());
         MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive());
         connector.setHandler(new StreamIoHandler(
                 session -> MinaTransports.tcpStream(session, common.describe() + " to " + target, settings.bufferBytes()),
                 stream -> { }));
-        return new MinaConnectorDriver(common, connector, settings.target(), target, settings.enableAddress());
+        return new MinaConnectorDriver(common, io, connector, settings.target(), target, settings.enableAddress());
     }
 }

@@ -3,12 +3,14 @@ package org.netdrivers.tcp.internal;
 import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.DriverRegistration;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -22,10 +24,10 @@ public final class TcpDriver {
     private final DriverRegistration registration;
 
     @Activate
-    public TcpDriver(BundleContext context, Map<String, Object> properties) {
+    public TcpDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_TCP,
                 NetworkConstants.CLIENT_NETWORK,
-                (config, common) -> TcpConnector.create(common, TcpSettings.read(config)));
+                (config, common) -> TcpConnector.create(common, TcpSettings.read(config), io));
     }
 
     @Deactivate

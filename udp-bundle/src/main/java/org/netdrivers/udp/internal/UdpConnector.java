@@ -1,24 +1,28 @@
 package org.netdrivers.udp.internal;
 
 import org.apache.mina.transport.socket.nio.NioDatagramConnector;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
 
-/** The UDP driver's service object: one Mina datagram connector, one connected socket per stream. */
+/**
+ * The UDP driver's service object: one Mina datagram connector on the runtime's I/O threads, one
+ * connected socket per stream.
+ */
 final class UdpConnector {
     private UdpConnector() {}
 
-    static ManagedDriver create(DriverSettings common, UdpSettings settings) {
+    static ManagedDriver create(DriverSettings common, UdpSettings settings, IoThreads io) {
         String target = settings.address();
-        NioDatagramConnector connector = new NioDatagramConnector(1);
+        NioDatagramConnector connector = new NioDatagramConnector(io.processor());
         MinaTransports.configureDatagram(connector.getSessionConfig(), settings.idleTimeoutSeconds());
         int max = MinaTransports.udpMax(settings.target());
         connector.setHandler(new StreamIoHandler(
                 session -> MinaTransports.udpStream(session, common.describe() + " to " + target, settings.bufferBytes(), max, false),
                 stream -> { }));
-        return new MinaConnectorDriver(common, connector, settings.target(), target, settings.enableAddress(), settings.stopDrainMs());
+        return new MinaConnectorDriver(common, io, connector, settings.target(), target, settings.enableAddress(), settings.stopDrainMs());
     }
 }

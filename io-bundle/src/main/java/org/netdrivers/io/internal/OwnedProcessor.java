@@ -1,0 +1,113 @@
+package org.netdrivers.io.internal;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.apache.mina.transport.socket.nio.NioProcessor;
+import org.apache.mina.transport.socket.nio.NioSession;
+
+/**
+ * A Mina NIO processor on a thread of its own that knows that thread: a change of a session's
+ * read or write suspension made elsewhere is handed to it ({@code updateTrafficMask}, which wakes
+ * it), and applied there.
+ *
+ * <p>Applied here, the write interest also counts the request the processor is writing: Mina's
+ * own {@code updateTrafficControl} looks at the write queue alone, which is empty while the last
+ * request is only partly written, so a suspension or resumption at that moment dropped the
+ * interest in writing the rest and the session never wrote again.
+ */
+final class OwnedProcessor extends NioProcessor {
+    private final OwnerExecutor executor;
+    private boolean pollNext; // owner thread only
+
+    OwnedProcessor(String threadName) {
+        this(new OwnerExecutor(threadName));
+    }
+
+    private OwnedProcessor(OwnerExecutor executor) {
+        super(executor);
+        this.executor = executor;
+    }
+
+    /** One thread, which it remembers while it runs Mina's loop. */
+    private static final class OwnerExecutor implements Executor {
+        private final ExecutorService thread;
+        private volatile Thread owner;
+
+        OwnerExecutor(String name) {
+            thread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        @Override
+        public void execute(Runnable loop) {
+            thread.execute(() -> {
+                owner = Thread.currentThread();
+                loop.run();
+            });
+        }
+    }
+
+    /** @return whether the calling thread runs this processor */
+    boolean isOwner() {
+        return executor.owner == Thread.currentThread();
+    }
+
+    @Override
+    public void updateTrafficControl(NioSession session) {
+        if (!isOwner()) {
+            updateTrafficMask(session); // applied on the owner thread, which this wakes
+            return;
+        }
+        try {
+            setInterestedInRead(session, !session.isReadSuspended());
+        } catch (Exception e) {
+            session.getFilterChain().fireExceptionCaught(e);
+        }
+        try {
+            boolean pending = session.getCurrentWriteRequest() != null || !session.getWriteRequestQueue().isEmpty(session);
+            setInterestedInWrite(session, pending && !session.isWriteSuspended());
+        } catch (Exception e) {
+            session.getFilterChain().fireExceptionCaught(e);
+        }
+    }
+
+    /**
+     * A wake-up asked for on the processor's own thread (a write or flush from an event handler,
+     * such as a relay writing what it just read) needs no signal through the selector: the loop
+     * is awake. The next select then only polls, so that nothing asked for waits for a timeout.
+     */
+    @Override
+    protected void wakeup() {
+        if (isOwner()) {
+            wakeupCalled.set(true); // Mina's loop: a select that returns nothing was asked for, not a spin
+            pollNext = true;
+            return;
+        }
+        super.wakeup();
+    }
+
+    @Override
+    protected int select(long timeout) throws Exception {
+        if (pollNext) {
+            pollNext = false;
+            selectorLock.readLock().lock();
+            try {
+                return selector.selectNow();
+            } finally {
+                selectorLock.readLock().unlock();
+            }
+        }
+        return super.select(timeout);
+    }
+
+    /** Closes the processor's sessions and selector, then ends its thread. */
+    void shutdown() {
+        dispose();
+        executor.thread.shutdown();
+    }
+}

@@ -1,0 +1,179 @@
+package org.netdrivers.io.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.filterchain.IoFilterAdapter;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.write.WriteRequest;
+import org.apache.mina.transport.socket.nio.NioSession;
+import org.netdrivers.io.Relay;
+import org.netdrivers.io.SessionStream;
+
+/**
+ * Two TCP sessions of one I/O thread spliced: a filter first in each session's chain takes what
+ * it reads and writes it to the other session. Everything happens on that thread, so the state
+ * below needs no lock. Statistics and closing still reach the streams' handlers (reads are
+ * counted by Mina before any filter; the streams close with their sessions).
+ */
+final class SessionRelay implements Relay {
+    static final String FILTER = "netdrivers-relay";
+
+    private final int window;
+    private final End a;
+    private final End b;
+    private final CompletableFuture<Throwable> done = new CompletableFuture<>();
+    private final AtomicLong peak = new AtomicLong();
+    private Throwable failure;
+    private int closedSessions;
+
+    SessionRelay(IoSession a, IoSession b, int window) {
+        this.window = window;
+        this.a = new End(a);
+        this.b = new End(b);
+        this.a.peer = this.b;
+        this.b.peer = this.a;
+    }
+
+    /** On the owner thread: the filters go in first, then what the streams held goes out. */
+    void start(SessionStream.Handover fromA, SessionStream.Handover fromB) {
+        a.session.getFilterChain().addFirst(FILTER, a);
+        b.session.getFilterChain().addFirst(FILTER, b);
+        a.takeOver(fromA);
+        b.takeOver(fromB);
+    }
+
+    @Override
+    public CompletionStage<Throwable> done() {
+        return done;
+    }
+
+    @Override
+    public long peakInFlight() {
+        return peak.get();
+    }
+
+    /** One session: what it reads goes to {@code peer}; what it writes comes from there. */
+    private final class End extends IoFilterAdapter {
+        final IoSession session;
+        End peer;
+        boolean suspended; // reading stopped because peer holds a window
+        boolean inputEnded;
+        boolean shutPending; // half-close once everything queued is written
+        boolean outputShut;
+
+        End(IoSession session) {
+            this.session = session;
+        }
+
+        void takeOver(SessionStream.Handover held) {
+            for (ByteBuffer chunk : held.chunks()) {
+                forward(IoBuffer.wrap(chunk));
+            }
+            if (held.inputEnded()) {
+                endOfInput();
+            } else if (!suspended) {
+                session.resumeRead(); // the stream may have stopped reading
+            }
+        }
+
+        private void forward(IoBuffer chunk) {
+            if (!chunk.hasRemaining()) {
+                return;
+            }
+            peer.session.write(chunk);
+            long held = peer.session.getScheduledWriteBytes();
+            peak.accumulateAndGet(held, Math::max);
+            if (held >= window && !suspended) {
+                suspended = true;
+                session.suspendRead();
+            }
+        }
+
+        private void endOfInput() {
+            inputEnded = true;
+            session.suspendRead(); // nothing more to read; stop being told so
+            peer.shutdownWhenWritten();
+        }
+
+        private void shutdownWhenWritten() {
+            if (session.getScheduledWriteMessages() == 0) {
+                shutdownOutput();
+            } else {
+                shutPending = true;
+            }
+        }
+
+        private void shutdownOutput() {
+            shutPending = false;
+            if (outputShut || session.isClosing()) {
+                return;
+            }
+            outputShut = true;
+            try {
+                ((SocketChannel) ((NioSession) session).getChannel()).shutdownOutput();
+            } catch (IOException e) {
+                failed(e);
+                return;
+            }
+            if (a.inputEnded && b.inputEnded && a.outputShut && b.outputShut) {
+                a.session.closeNow(); // both directions ended
+                b.session.closeNow();
+            }
+        }
+
+        private void failed(Throwable cause) {
+            if (failure == null) {
+                failure = cause;
+            }
+            session.closeNow();
+            peer.session.closeNow();
+        }
+
+        @Override
+        public void messageReceived(NextFilter next, IoSession s, Object message) {
+            forward((IoBuffer) message);
+        }
+
+        @Override
+        public void messageSent(NextFilter next, IoSession s, WriteRequest request) {
+            next.messageSent(s, request); // Mina counts the message done at the chain's end
+            if (peer.suspended && session.getScheduledWriteBytes() <= window / 2) {
+                peer.suspended = false;
+                if (!peer.inputEnded) {
+                    peer.session.resumeRead();
+                }
+            }
+            if (shutPending && session.getScheduledWriteMessages() == 0) {
+                shutdownOutput();
+            }
+        }
+
+        @Override
+        public void inputClosed(NextFilter next, IoSession s) {
+            if (!inputEnded) {
+                endOfInput();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(NextFilter next, IoSession s, Throwable cause) {
+            failed(cause);
+            next.exceptionCaught(s, cause); // the stream records why it closed
+        }
+
+        @Override
+        public void sessionClosed(NextFilter next, IoSession s) {
+            peer.session.closeNow();
+            next.sessionClosed(s);
+            if (++closedSessions == 2) {
+                done.complete(failure);
+            }
+        }
+    }
+}
