@@ -125,5 +125,13 @@ public interface StreamRegistry {
 
         /** @return datagrams a UDP export dropped because a session's consumer was behind (0 for TCP) */
         long droppedMessages();
+
+        /**
+         * @return connections of {@link #totalConnections()} that an I/O thread relayed socket to
+         *         socket (the connection and the driver's socket on one thread) rather than
+         *         bridged as streams
+         * @since 1.2
+         */
+        long relayedConnections();
     }
 }

@@ -7,5 +7,5 @@
  * endpoints by name or filter and exports them on listen addresses.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.netdrivers.api;

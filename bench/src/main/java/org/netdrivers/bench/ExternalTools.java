@@ -165,13 +165,20 @@ final class ExternalTools implements AutoCloseable {
             Bench.awaitListening(viaSocat);
         }
         iperf("warm-up export", iperfExport, 1, 1);
-        for (int streams : new int[] {1, 4}) {
-            double direct = iperf("direct", iperfPort, streams, seconds);
-            double export = iperf("export", iperfExport, streams, seconds);
-            Double s = viaSocat == null ? null : iperf("socat", viaSocat, streams, seconds);
-            System.out.printf(Locale.ROOT, "iperf3 TCP Gbit/s, %d stream%s: direct %.2f | export %.2f (%.2fx direct) | socat %s%n",
-                    streams, streams == 1 ? "" : "s", direct, export, export / direct,
-                    s == null ? "-" : String.format(Locale.ROOT, "%.2f (export %.2fx socat)", s, export / s));
+        try (NioRelayLab lab = new NioRelayLab(iperfPort, Runtime.getRuntime().availableProcessors())) {
+            iperf("warm-up nio relay", lab.port(), 1, 1);
+            for (int streams : new int[] {1, 4}) {
+                double direct = iperf("direct", iperfPort, streams, seconds);
+                double export = iperf("export", iperfExport, streams, seconds);
+                Double s = viaSocat == null ? null : iperf("socat", viaSocat, streams, seconds);
+                double nio = iperf("nio relay", lab.port(), streams, seconds);
+                System.out.printf(Locale.ROOT, "iperf3 TCP Gbit/s, %d stream%s: direct %.2f | export (Mina relay) %.2f (%.2fx direct) | socat %s"
+                        + " | nio-loop relay, same pair %.2f (%.2fx direct%s)%n",
+                        streams, streams == 1 ? "" : "s", direct, export, export / direct,
+                        s == null ? "-" : String.format(Locale.ROOT, "%.2f (export %.2fx socat)", s, export / s),
+                        nio, nio / direct, s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", nio / s));
+            }
+            System.out.println("nio-loop relay (the io bundle's channel relay outside the runtime, for comparison): " + lab.counts());
         }
     }
 
@@ -216,6 +223,12 @@ final class ExternalTools implements AutoCloseable {
         double[] export = pingPong(tcp(sockperfExport), seconds);
         double[] s = viaSocat == null ? null : pingPong(tcp(viaSocat), seconds);
         printLatency("sockperf TCP", direct, export, s);
+        try (NioRelayLab lab = new NioRelayLab(sockperfPort, Runtime.getRuntime().availableProcessors())) {
+            pingPong(tcp(lab.port()), 1); // warm-up
+            double[] nio = pingPong(tcp(lab.port()), seconds);
+            System.out.printf(Locale.ROOT, "sockperf TCP through the nio-loop relay, same pair, us p50/p99: %s (added %s)%n",
+                    us(nio), us(new double[] {nio[0] - direct[0], nio[1] - direct[1]}));
+        }
     }
 
     private void sockperfUnixSection(boolean socat) throws Exception {

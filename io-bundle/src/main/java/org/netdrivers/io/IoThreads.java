@@ -31,22 +31,36 @@ public interface IoThreads {
      */
     IoSessionInitializer<ConnectFuture> joinCallingThread();
 
-    /** @return whether the calling thread is one of these I/O threads */
+    /**
+     * A selector loop for JDK socket channels (TCP, Unix-domain paths): the calling thread's when
+     * it is one of these loops, so that a stream opened from a loop's event joins that loop; else
+     * the loops in turn. The loops belong to this service: do not close them.
+     */
+    SelectorLoop loop();
+
+    /** @return the next of the selector loops in turn, whatever the calling thread (to spread new connections) */
+    SelectorLoop nextLoop();
+
+    /** @return whether the calling thread is one of these I/O threads (processors or loops) */
     boolean isIoThread();
 
     /**
-     * Splices two streams served by this pool: from now on what one session reads is written to
-     * the other on their shared thread, without a queue or a hand-over between threads. Reading
-     * stops while the other side holds {@code window} bytes or more not yet written, and resumes
-     * when that falls to half; an end of input is carried through as a half-close once everything
-     * before it was written; when both directions have ended, or either session fails or closes,
-     * both are closed. Chunks each stream had received and not handed out go first.
+     * Splices two streams of one I/O thread: two Mina sessions of {@link #processor()} (TCP), or
+     * two channels of one of the {@link #loop()}s. From now on what one side reads is written to
+     * the other on that thread, without a queue or a hand-over between threads. Reading stops
+     * while the other side cannot take what was read (Mina sessions: while it holds
+     * {@code window} bytes or more not yet written, until that falls to half; channels: while one
+     * read buffer of 256 KiB waits for the other side); an end of input is carried through as a
+     * half-close once everything before it was written; when both directions have ended, or
+     * either side fails or closes, both are closed. Chunks each stream had received and not
+     * handed out go first.
      *
-     * <p>Call on the thread that owns both sessions (for instance from the completion of a connect
-     * made with {@link #joinCallingThread()} on an event of the other session).
+     * <p>Call on the thread that owns both (for instance from the completion of a connect made on
+     * an event of the other side, with {@link #joinCallingThread()} or on {@link #loop()}).
      *
-     * @return the relay; empty, with both streams left as they are, where the two sessions do not
-     *         share the calling thread or one is closing: the caller then bridges them as streams
+     * @return the relay; empty, with both streams left as they are, where the two do not share the
+     *         calling thread, are of different kinds, or one is closing or busy: the caller then
+     *         bridges them as streams
      */
-    Optional<Relay> relay(SessionStream a, SessionStream b, int window);
+    Optional<Relay> relay(TransportStream a, TransportStream b, int window);
 }

@@ -63,6 +63,44 @@ final class Payload {
     }
 
     /** Reads to EOF; returns the count and SHA-256 as "count:sha". */
+    /**
+     * A stream over a blocking channel that does not lock reads against writes (those of
+     * {@code Channels.newInputStream} hold the channel's blocking lock while a read waits, so that
+     * a writer on another thread waits too).
+     */
+    static InputStream in(java.nio.channels.SocketChannel channel) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return len == 0 ? 0 : channel.read(java.nio.ByteBuffer.wrap(b, off, len));
+            }
+        };
+    }
+
+    /** The writing side of {@link #in}. */
+    static OutputStream out(java.nio.channels.SocketChannel channel) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+            }
+        };
+    }
+
     static String read(InputStream in) throws IOException {
         MessageDigest d = sha256();
         byte[] buf = new byte[64 * 1024];

@@ -93,7 +93,7 @@ public class ShellCommandsIT extends NetdriversTestSupport {
 
         awaitCondition("connection closed", () -> registry.exports().get(0).openConnections() == 0);
         String stats = run("network:stats");
-        assertTrue(stats, stats.contains("export tcp://127.0.0.1:" + port + " -> shell-echo: listening, connections open 0, total 1, failed 0, bytes in 5, out 5"));
+        assertTrue(stats, stats.contains("export tcp://127.0.0.1:" + port + " -> shell-echo: listening, connections open 0, total 1 (relayed 0), failed 0, bytes in 5, out 5"));
         assertTrue(stats, stats.contains("endpoint shell-echo: up, streams open 0, total 1, bytes in 5, out 5"));
         String one = run("network:stats shell-echo");
         assertTrue(one, one.contains("endpoint shell-echo: up") && one.contains("export tcp://127.0.0.1:" + port + " -> shell-echo"));

@@ -68,10 +68,16 @@ public class TcpExportIT extends NetdriversTestSupport {
             assertEquals(clients, server.accepted.get());
             StreamRegistry.Export export = export("tcp://127.0.0.1:" + port);
             assertEquals(clients, export.totalConnections());
+            assertEquals("every connection relayed on the I/O thread that owns it and its driver session",
+                    clients, export.relayedConnections());
             assertEquals(0, export.failedConnections());
             awaitCondition("connections closed", () -> export("tcp://127.0.0.1:" + port).openConnections() == 0);
             assertEquals(clients * size, export("tcp://127.0.0.1:" + port).bytesIn());
             assertEquals(clients * size, export("tcp://127.0.0.1:" + port).bytesOut());
+            assertEquals("the endpoint counts what the relays carried", clients * size, registry.endpoint("many").get().bytesIn());
+            assertEquals(clients * size, registry.endpoint("many").get().bytesOut());
+            assertTrue("in flight per connection stays within the bound",
+                    export("tcp://127.0.0.1:" + port).maxBytesInFlight() <= export("tcp://127.0.0.1:" + port).inFlightLimit());
         }
     }
 

@@ -88,6 +88,46 @@ public class UnixIT extends NetdriversTestSupport {
     }
 
     @Test
+    public void aUnixExportOfAUnixDriverRelaysSixtyFourMebibytesEachWayWithHalfCloses() throws Exception {
+        Path dir = socketDir();
+        Path backend = dir.resolve("relay-backend.sock");
+        Path exported = dir.resolve("relay-export.sock");
+        try (ServerSocketChannel server = unixServer(backend)) {
+            unixDriver("unix-relay", backend.toString(), NetworkConstants.NETWORK_EXPORT, "unix:" + exported);
+            awaitExport("unix:" + exported);
+            Future<String[]> peer = Payload.THREADS.submit(() -> {
+                try (SocketChannel s = server.accept()) {
+                    Future<String> sent = Payload.THREADS.submit(() -> {
+                        String sha = Payload.write(Payload.out(s), 22, SIZE);
+                        s.shutdownOutput();
+                        return SIZE + ":" + sha;
+                    });
+                    String received = Payload.read(Payload.in(s));
+                    return new String[] {received, sent.get()};
+                }
+            });
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(exported))) {
+                Future<String> sent = Payload.THREADS.submit(() -> {
+                    String sha = Payload.write(Payload.out(client), 21, SIZE);
+                    client.shutdownOutput();
+                    return SIZE + ":" + sha;
+                });
+                String received = Payload.read(Payload.in(client));
+                String[] atPeer = peer.get(60, TimeUnit.SECONDS);
+                assertEquals("client -> server, with the client's half-close after it", sent.get(60, TimeUnit.SECONDS), atPeer[0]);
+                assertEquals("server -> client, with the server's half-close after it", atPeer[1], received);
+            }
+            awaitCondition("connection closed", () -> export("unix:" + exported).openConnections() == 0);
+            assertEquals("the connection was relayed on the loop that owns both sockets", 1,
+                    export("unix:" + exported).relayedConnections());
+            assertEquals(SIZE, export("unix:" + exported).bytesIn());
+            assertEquals(SIZE, export("unix:" + exported).bytesOut());
+            assertEquals(SIZE, registry.endpoint("unix-relay").get().bytesIn());
+            assertEquals(SIZE, registry.endpoint("unix-relay").get().bytesOut());
+        }
+    }
+
+    @Test
     public void halfCloseFromTheClientLetsTheServerAnswer() throws Exception {
         Path sock = socketDir().resolve("half.sock");
         try (ServerSocketChannel server = unixServer(sock)) {

@@ -235,6 +235,12 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
         return chunks;
     }
 
+    /** Bytes a relay carried through the transport, counted as this stream's. */
+    protected final void addRelayed(long in, long out) {
+        bytesIn.addAndGet(in);
+        bytesOut.addAndGet(out);
+    }
+
     /** @return whether the transport reached end of stream */
     protected final synchronized boolean inputEnded() {
         return inputEnded;

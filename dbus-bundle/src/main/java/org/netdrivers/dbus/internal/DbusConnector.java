@@ -3,23 +3,24 @@ package org.netdrivers.dbus.internal;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.io.IoThreads;
+import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
-import org.netdrivers.support.nio.SelectorLoop;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 
 /**
  * The D-Bus driver's service object: tries the entries of its address list in order. Unix paths
- * and TCP use the JDK's channels on one selector thread; abstract names use junixsocket's, on a
- * second thread created only when the list has one.
+ * and TCP use the JDK's channels on the runtime's selector loops (a stream opened from one stays
+ * on it, so that an export's relay can splice it with the connection it serves); abstract names
+ * use junixsocket's, on a thread of the driver's created only when the list has one.
  */
 final class DbusConnector extends NioStreamDriver {
     private final String kind;
@@ -38,8 +39,7 @@ final class DbusConnector extends NioStreamDriver {
     }
 
     static DbusConnector create(DriverSettings common, String kind, List<DbusAddress> addresses, boolean enableAddress,
-            int timeoutMs, int bufferBytes) throws IOException {
-        SelectorLoop jdk = null;
+            int timeoutMs, int bufferBytes, IoThreads io) throws IOException {
         SelectorLoop junix = null;
         List<Target> targets = new ArrayList<>();
         for (DbusAddress a : addresses) {
@@ -47,26 +47,17 @@ final class DbusConnector extends NioStreamDriver {
                 if (junix == null) {
                     junix = new SelectorLoop("netdrivers-dbus-" + common.name() + "-abstract", AFUNIXSelectorProvider.provider());
                 }
-                targets.add(new Target(a.toString(), junix, a.unix()::openChannel, a.unix().socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
+                SelectorLoop own = junix;
+                targets.add(new Target(a.toString(), () -> own, a.unix()::openChannel, a.unix().socketAddress(),
+                        NioConnect.UNIX_TIMEOUT_MS));
+            } else if (a.unix() != null) {
+                targets.add(new Target(a.toString(), io::loop, () -> SocketChannel.open(StandardProtocolFamily.UNIX),
+                        a.unix().socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
             } else {
-                if (jdk == null) {
-                    jdk = new SelectorLoop("netdrivers-dbus-" + common.name(), SelectorProvider.provider());
-                }
-                if (a.unix() != null) {
-                    targets.add(new Target(a.toString(), jdk, () -> SocketChannel.open(StandardProtocolFamily.UNIX),
-                            a.unix().socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
-                } else {
-                    targets.add(new Target(a.toString(), jdk, SocketChannel::open, a.tcp(), timeoutMs));
-                }
+                targets.add(new Target(a.toString(), io::loop, SocketChannel::open, a.tcp(), timeoutMs));
             }
         }
-        List<SelectorLoop> loops = new ArrayList<>();
-        if (jdk != null) {
-            loops.add(jdk);
-        }
-        if (junix != null) {
-            loops.add(junix);
-        }
+        List<SelectorLoop> loops = junix == null ? List.of() : List.of(junix);
         return new DbusConnector(common, kind, List.copyOf(targets), loops, enableAddress, bufferBytes);
     }
 

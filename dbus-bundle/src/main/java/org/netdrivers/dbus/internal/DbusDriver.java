@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.ConfigReader;
 import org.netdrivers.support.DriverRegistration;
 import org.netdrivers.support.InvalidConfigurationException;
@@ -14,6 +15,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -29,7 +31,7 @@ public final class DbusDriver {
     private final DriverRegistration registration;
 
     @Activate
-    public DbusDriver(BundleContext context, Map<String, Object> properties) {
+    public DbusDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_DBUS,
                 NetworkConstants.CLIENT_DBUS, (config, common) -> {
                     String kind = config.requiredString(DbusConfig.KIND);
@@ -38,7 +40,7 @@ public final class DbusDriver {
                     int buffer = config.intInRange(DbusConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, DbusConfig.DEFAULT_BUFFER_BYTES);
                     boolean enableAddress = config.bool(NetworkConstants.ENABLE_ADDRESS, true);
                     try {
-                        return DbusConnector.create(common, kind, addresses, enableAddress, timeout, buffer);
+                        return DbusConnector.create(common, kind, addresses, enableAddress, timeout, buffer, io);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open a selector for the D-Bus driver", e);
                     }

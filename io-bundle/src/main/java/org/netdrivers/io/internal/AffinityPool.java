@@ -25,8 +25,9 @@ final class AffinityPool implements IoProcessor<NioSession> {
 
     AffinityPool(String name, int threads) {
         processors = new OwnedProcessor[threads];
+        PeerErrors peerErrors = new PeerErrors(10_000);
         for (int i = 0; i < threads; i++) {
-            processors[i] = new OwnedProcessor(name + "-" + (i + 1));
+            processors[i] = new OwnedProcessor(name + "-" + (i + 1), peerErrors);
         }
     }
 

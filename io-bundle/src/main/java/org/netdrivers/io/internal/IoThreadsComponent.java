@@ -8,7 +8,8 @@ import org.apache.mina.core.session.IoSessionInitializer;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.Relay;
-import org.netdrivers.io.SessionStream;
+import org.netdrivers.io.SelectorLoop;
+import org.netdrivers.io.TransportStream;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -69,12 +70,22 @@ public final class IoThreadsComponent implements IoThreads {
     }
 
     @Override
+    public SelectorLoop loop() {
+        return threads.loop();
+    }
+
+    @Override
+    public SelectorLoop nextLoop() {
+        return threads.nextLoop();
+    }
+
+    @Override
     public boolean isIoThread() {
         return threads.isIoThread();
     }
 
     @Override
-    public Optional<Relay> relay(SessionStream a, SessionStream b, int window) {
+    public Optional<Relay> relay(TransportStream a, TransportStream b, int window) {
         return threads.relay(a, b, window);
     }
 }

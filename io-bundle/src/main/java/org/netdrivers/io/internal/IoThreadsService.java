@@ -1,23 +1,54 @@
 package org.netdrivers.io.internal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoProcessor;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.session.IoSessionInitializer;
 import org.apache.mina.transport.socket.nio.NioSession;
+import org.netdrivers.io.ChannelStream;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.Relay;
+import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.io.SessionStream;
+import org.netdrivers.io.TransportStream;
 
-/** The I/O threads: a pool of owned Mina processors, and relays between sessions of one thread. */
+/**
+ * The I/O threads: a pool of owned Mina processors and a set of selector loops for JDK channels,
+ * and relays between two transports of one thread.
+ */
 public final class IoThreadsService implements IoThreads, AutoCloseable {
+    /** A relay's read buffer: as large as socat's -b262144. */
+    static final int RELAY_BUFFER = 256 * 1024;
+    /** Free relay buffers a loop keeps for the next backlog. */
+    private static final int RELAY_BUFFERS_KEPT = 16;
+
     private final AffinityPool pool;
+    private final SelectorLoop[] loops;
+    private final Map<SelectorLoop, ChannelRelay.Buffers> buffers = new IdentityHashMap<>();
+    private final AtomicInteger nextLoop = new AtomicInteger();
 
     /** @param name the threads' names, numbered from 1 */
     public IoThreadsService(String name, int threads) {
         pool = new AffinityPool(name, threads);
+        loops = new SelectorLoop[threads];
+        try {
+            for (int i = 0; i < threads; i++) {
+                loops[i] = new SelectorLoop(name + "-loop-" + (i + 1), SelectorProvider.provider());
+                buffers.put(loops[i], new ChannelRelay.Buffers(RELAY_BUFFER, RELAY_BUFFERS_KEPT));
+            }
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot open a selector", e);
+        }
     }
 
     @Override
@@ -31,15 +62,49 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
     }
 
     @Override
-    public boolean isIoThread() {
-        return pool.current() != null;
+    public SelectorLoop loop() {
+        for (SelectorLoop l : loops) {
+            if (l.inLoop()) {
+                return l;
+            }
+        }
+        return nextLoop();
     }
 
     @Override
-    public Optional<Relay> relay(SessionStream a, SessionStream b, int window) {
+    public SelectorLoop nextLoop() {
+        return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+    }
+
+    @Override
+    public boolean isIoThread() {
+        if (pool.current() != null) {
+            return true;
+        }
+        for (SelectorLoop l : loops) {
+            if (l.inLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Optional<Relay> relay(TransportStream a, TransportStream b, int window) {
+        if (a instanceof SessionStream && b instanceof SessionStream) {
+            return relaySessions((SessionStream) a, (SessionStream) b, window);
+        }
+        if (a instanceof ChannelStream && b instanceof ChannelStream) {
+            return relayChannels((ChannelStream) a, (ChannelStream) b);
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Relay> relaySessions(SessionStream a, SessionStream b, int window) {
         IoSession sa = a.session();
         IoSession sb = b.session();
-        if (!pool.ownedByCaller(sa) || !pool.ownedByCaller(sb) || !usable(sa) || !usable(sb)) {
+        if (!pool.ownedByCaller(sa) || !pool.ownedByCaller(sb) || !usable(sa) || !usable(sb)
+                || !a.readyForHandOver() || !b.readyForHandOver()) {
             return Optional.empty();
         }
         SessionRelay relay = new SessionRelay(sa, sb, window);
@@ -53,9 +118,31 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
                 && s.getFilterChain().get(SessionRelay.FILTER) == null;
     }
 
-    /** Closes every session served by these threads and ends them. */
+    private Optional<Relay> relayChannels(ChannelStream a, ChannelStream b) {
+        SelectorLoop loop = a.loop();
+        ChannelRelay.Buffers lent = buffers.get(loop);
+        if (lent == null || b.loop() != loop || !loop.inLoop() || !registered(a) || !registered(b)
+                || !a.readyForHandOver() || !b.readyForHandOver()) {
+            return Optional.empty();
+        }
+        ChannelRelay relay = new ChannelRelay(lent, a, b);
+        relay.start(a.handOver(), b.handOver());
+        return Optional.of(relay);
+    }
+
+    private static boolean registered(ChannelStream s) {
+        SelectionKey key = s.loop().keyFor(s.channel());
+        return key != null && key.isValid() && s.channel().isOpen();
+    }
+
+    /** Closes every session and channel served by these threads and ends them. */
     @Override
     public void close() {
         pool.shutdown();
+        for (SelectorLoop l : loops) {
+            if (l != null) {
+                l.execute(l::close);
+            }
+        }
     }
 }

@@ -1,9 +1,12 @@
 package org.netdrivers.io.internal;
 
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
 
@@ -21,13 +24,16 @@ final class OwnedProcessor extends NioProcessor {
     private final OwnerExecutor executor;
     private boolean pollNext; // owner thread only
 
-    OwnedProcessor(String threadName) {
-        this(new OwnerExecutor(threadName));
+    private final PeerErrors peerErrors;
+
+    OwnedProcessor(String threadName, PeerErrors peerErrors) {
+        this(new OwnerExecutor(threadName), peerErrors);
     }
 
-    private OwnedProcessor(OwnerExecutor executor) {
+    private OwnedProcessor(OwnerExecutor executor, PeerErrors peerErrors) {
         super(executor);
         this.executor = executor;
+        this.peerErrors = peerErrors;
     }
 
     /** One thread, which it remembers while it runs Mina's loop. */
@@ -103,6 +109,41 @@ final class OwnedProcessor extends NioProcessor {
             }
         }
         return super.select(timeout);
+    }
+
+    /**
+     * A read that fails (the peer reset the connection) closes the session and tells its handler,
+     * as Mina does, but is counted in {@link PeerErrors} instead of Mina's ERROR line.
+     */
+    @Override
+    protected int read(NioSession session, IoBuffer buf) throws Exception {
+        try {
+            return super.read(session, buf);
+        } catch (IOException e) {
+            if (!(session.getChannel() instanceof SocketChannel)) {
+                throw e; // datagrams: Mina's own handling (port unreachable)
+            }
+            peerErrors.count("read", e);
+            session.closeNow();
+            session.getFilterChain().fireExceptionCaught(e);
+            return 0;
+        }
+    }
+
+    /** A write that fails (a broken pipe) closes the session, counted as for {@link #read}. */
+    @Override
+    protected int write(NioSession session, IoBuffer buf, int length) throws IOException {
+        try {
+            return super.write(session, buf, length);
+        } catch (IOException e) {
+            if (!(session.getChannel() instanceof SocketChannel)) {
+                throw e;
+            }
+            peerErrors.count("write", e);
+            session.closeNow();
+            session.getFilterChain().fireExceptionCaught(e);
+            return 0;
+        }
     }
 
     /** Closes the processor's sessions and selector, then ends its thread. */

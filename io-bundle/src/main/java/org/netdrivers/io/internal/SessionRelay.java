@@ -13,7 +13,7 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.netdrivers.io.Relay;
-import org.netdrivers.io.SessionStream;
+import org.netdrivers.io.Handover;
 
 /**
  * Two TCP sessions of one I/O thread spliced: a filter first in each session's chain takes what
@@ -41,7 +41,7 @@ final class SessionRelay implements Relay {
     }
 
     /** On the owner thread: the filters go in first, then what the streams held goes out. */
-    void start(SessionStream.Handover fromA, SessionStream.Handover fromB) {
+    void start(Handover fromA, Handover fromB) {
         a.session.getFilterChain().addFirst(FILTER, a);
         b.session.getFilterChain().addFirst(FILTER, b);
         a.takeOver(fromA);
@@ -71,7 +71,7 @@ final class SessionRelay implements Relay {
             this.session = session;
         }
 
-        void takeOver(SessionStream.Handover held) {
+        void takeOver(Handover held) {
             for (ByteBuffer chunk : held.chunks()) {
                 forward(IoBuffer.wrap(chunk));
             }

@@ -12,7 +12,7 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamRegistry;
-import org.netdrivers.io.SessionStream;
+import org.netdrivers.io.TransportStream;
 import org.osgi.framework.ServiceReference;
 
 /** A registered driver service and the traffic the registry carried to it. */
@@ -25,7 +25,7 @@ final class EndpointEntry {
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     /** Streams of this driver that a relay carries: their bytes are read from their sessions. */
-    private final java.util.Set<SessionStream> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<TransportStream> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Set when the service is being unregistered: streams it opens now are not handed out. */
     volatile boolean gone;
 
@@ -90,21 +90,21 @@ final class EndpointEntry {
         }
         long in = bytesIn.get();
         long out = bytesOut.get();
-        for (SessionStream s : relayed) {
-            in += s.session().getReadBytes();
-            out += s.session().getWrittenBytes();
+        for (TransportStream s : relayed) {
+            in += s.bytesIn();
+            out += s.bytesOut();
         }
         return new EndpointSnapshot(name(), type(), service.describeAddress(), export(), Collections.unmodifiableMap(props),
                 open.get(), total.get(), in, out);
     }
 
     /** A relay carries {@code stream} (one of this driver's) from now on: count its session's bytes. */
-    void relayed(SessionStream stream) {
+    void relayed(TransportStream stream) {
         relayed.add(stream);
         stream.closed().whenComplete((v, e) -> {
             if (relayed.remove(stream)) {
-                bytesIn.addAndGet(stream.session().getReadBytes());
-                bytesOut.addAndGet(stream.session().getWrittenBytes());
+                bytesIn.addAndGet(stream.bytesIn());
+                bytesOut.addAndGet(stream.bytesOut());
             }
         });
     }

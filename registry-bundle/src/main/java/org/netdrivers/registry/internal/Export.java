@@ -9,7 +9,7 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.Relay;
-import org.netdrivers.io.SessionStream;
+import org.netdrivers.io.TransportStream;
 import org.netdrivers.support.Bridge;
 import org.netdrivers.support.ListenAddress;
 import org.netdrivers.support.QueuedStream;
@@ -38,6 +38,7 @@ final class Export {
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong relayedTotal = new AtomicLong();
     private final AtomicLong closedBytesIn = new AtomicLong();
     private final AtomicLong closedBytesOut = new AtomicLong();
     private final AtomicLong peakInFlight = new AtomicLong();
@@ -174,27 +175,29 @@ final class Export {
     }
 
     /**
-     * Splices a TCP connection with a driver's TCP session where the I/O thread that owns the one
-     * owns the other (the driver connected from that thread): chunks then go from socket to socket
-     * on that thread. Elsewhere (another transport, a connect that completed on another thread)
-     * the caller bridges the two as streams.
+     * Splices a connection with a driver's stream where the I/O thread that owns the one owns the
+     * other (the driver connected from that thread): TCP to a TCP driver (Mina sessions), a Unix
+     * path to a Unix driver (channels of one loop). Chunks then go from socket to socket on that
+     * thread. Elsewhere (another transport, a connect that completed on another thread) the caller
+     * bridges the two as streams.
      *
      * @return whether a relay carries the connection now
      */
     private boolean relayed(QueuedStream client, ByteStream driverStream, Object remote) {
         ByteStream driver = EndpointEntry.unwrap(driverStream);
-        if (!(client instanceof SessionStream) || !(driver instanceof SessionStream) || !live.containsKey(client)) {
+        if (!(client instanceof TransportStream) || !(driver instanceof TransportStream) || !live.containsKey(client)) {
             return false;
         }
-        Optional<Relay> relay = context.io().relay((SessionStream) client, (SessionStream) driver, relayWindow());
+        Optional<Relay> relay = context.io().relay((TransportStream) client, (TransportStream) driver, relayWindow());
         if (relay.isEmpty()) {
             return false;
         }
         EndpointEntry owner = EndpointEntry.ownerOf(driverStream);
         if (owner != null) {
-            owner.relayed((SessionStream) driver);
+            owner.relayed((TransportStream) driver);
         }
         live.replace(client, NO_BRIDGE, relay.get());
+        relayedTotal.incrementAndGet();
         relay.get().done().thenAccept(failure -> {
             if (failure != null) {
                 LOG.info("export {}: connection from {} ended: {}", listen, remote, rootMessage(failure));
@@ -257,11 +260,12 @@ final class Export {
             peak = Math.max(peak, peak(e.getKey(), e.getValue()));
         }
         return new ExportSnapshot(listen.toString(), target.toString(), source, listener != null, Optional.ofNullable(lastError),
-                open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes(), dropped);
+                open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes(), dropped, relayedTotal.get());
     }
 
     record ExportSnapshot(String listen, String target, String source, boolean listening, Optional<String> lastError,
             long openConnections, long totalConnections, long failedConnections, long bytesIn, long bytesOut,
-            long maxBytesInFlight, long inFlightLimit, long droppedMessages) implements StreamRegistry.Export {
+            long maxBytesInFlight, long inFlightLimit, long droppedMessages, long relayedConnections)
+            implements StreamRegistry.Export {
     }
 }

@@ -28,4 +28,6 @@ public interface ExportMXBean {
     long getInFlightLimit();
 
     long getDroppedMessages();
+
+    long getConnectionsRelayed();
 }

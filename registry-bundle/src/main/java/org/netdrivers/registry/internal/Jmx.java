@@ -214,5 +214,10 @@ final class Jmx {
         public long getDroppedMessages() {
             return snapshot.get().droppedMessages();
         }
+
+        @Override
+        public long getConnectionsRelayed() {
+            return snapshot.get().relayedConnections();
+        }
     }
 }

@@ -123,9 +123,9 @@ public final class NetworkCommands {
 
     private static String exportStats(StreamRegistry.Export x) {
         return String.format(Locale.ROOT,
-                "export %s -> %s: %s, connections open %d, total %d, failed %d, bytes in %d, out %d, max in flight %d of %d%s%s",
+                "export %s -> %s: %s, connections open %d, total %d (relayed %d), failed %d, bytes in %d, out %d, max in flight %d of %d%s%s",
                 x.listen(), x.target(), x.listening() ? "listening" : "not listening", x.openConnections(),
-                x.totalConnections(), x.failedConnections(), x.bytesIn(), x.bytesOut(), x.maxBytesInFlight(),
+                x.totalConnections(), x.relayedConnections(), x.failedConnections(), x.bytesIn(), x.bytesOut(), x.maxBytesInFlight(),
                 x.inFlightLimit(), x.droppedMessages() > 0 ? ", datagrams dropped " + x.droppedMessages() : "",
                 x.lastError().map(err -> ", last error: " + err).orElse(""));
     }

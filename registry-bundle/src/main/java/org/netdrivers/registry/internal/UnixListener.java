@@ -8,30 +8,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
+import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.ListenAddress;
 import org.netdrivers.support.nio.NioByteStream;
-import org.netdrivers.support.nio.SelectorLoop;
 import org.netdrivers.support.unix.UnixAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Unix-domain socket listener (junixsocket, one selector thread per export). The socket file is
- * created with the configured mode (0600 unless asked otherwise); a stale file (nobody listening)
- * is replaced; a live one is left alone and the export fails; the file is removed on close.
+ * A Unix-domain socket listener. A path (the JDK's channels) listens on one of the runtime's
+ * selector loops and spreads its connections over all of them: each connection's events, and
+ * the driver stream it opens, run on its loop. An {@code @name} (junixsocket's channels) has one
+ * loop of its own. The socket file is created with the configured mode (0600 unless asked
+ * otherwise); a stale file (nobody listening) is replaced; a live one is left alone and the
+ * export fails; the file is removed on close.
  */
 final class UnixListener implements Export.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(UnixListener.class);
 
     private final UnixAddress address;
-    private final SelectorLoop loop;
+    private final SelectorLoop ownLoop; // null where the runtime's loops serve
+    private final Supplier<SelectorLoop> connectionLoops;
     private final ServerSocketChannel server;
     private final AtomicLong accepted = new AtomicLong();
 
-    private UnixListener(UnixAddress address, SelectorLoop loop, ServerSocketChannel server) {
+    private UnixListener(UnixAddress address, SelectorLoop ownLoop, Supplier<SelectorLoop> connectionLoops,
+            ServerSocketChannel server) {
         this.address = address;
-        this.loop = loop;
+        this.ownLoop = ownLoop;
+        this.connectionLoops = connectionLoops;
         this.server = server;
     }
 
@@ -49,23 +56,31 @@ final class UnixListener implements Export.Listener {
             Files.createDirectories(file.toAbsolutePath().getParent());
         }
         ServerSocketChannel server = address.openServerChannel();
-        SelectorLoop loop = null;
+        SelectorLoop own = null;
         try {
             bindInPlace(server, address, listen.unixMode());
-            loop = new SelectorLoop("netdrivers-export-" + listen, address.selectorProvider());
-            UnixListener l = new UnixListener(address, loop, server);
-            SelectorLoop lp = loop;
-            lp.execute(() -> {
+            SelectorLoop acceptLoop;
+            UnixListener l;
+            if (address.isAbstract()) {
+                own = new SelectorLoop("netdrivers-export-" + listen, address.selectorProvider());
+                SelectorLoop only = own;
+                acceptLoop = own;
+                l = new UnixListener(address, own, () -> only, server);
+            } else {
+                acceptLoop = context.io().nextLoop();
+                l = new UnixListener(address, null, context.io()::nextLoop, server);
+            }
+            acceptLoop.execute(() -> {
                 try {
-                    lp.register(server, SelectionKey.OP_ACCEPT, key -> l.acceptAll(listen, clientLimit, onAccepted));
+                    acceptLoop.register(server, SelectionKey.OP_ACCEPT, key -> l.acceptAll(listen, clientLimit, onAccepted));
                 } catch (IOException e) {
                     LOG.error("export {}: cannot watch the listening socket", listen, e);
                 }
             });
             return l;
         } catch (IOException | RuntimeException e) {
-            if (loop != null) {
-                loop.close();
+            if (own != null) {
+                own.close();
             }
             server.close();
             if (!address.isAbstract()) {
@@ -119,8 +134,12 @@ final class UnixListener implements Export.Listener {
                 return;
             }
             String client = "unix client " + accepted.incrementAndGet();
-            NioByteStream stream = new NioByteStream(loop, channel, "export " + listen + " " + client, clientLimit);
-            onAccepted.accept(stream.start(), client);
+            SelectorLoop home = connectionLoops.get();
+            home.execute(() -> {
+                // on the connection's loop: its driver stream, opened from here, joins it
+                NioByteStream stream = new NioByteStream(home, channel, "export " + listen + " " + client, clientLimit);
+                onAccepted.accept(stream.start(), client);
+            });
         }
     }
 
@@ -131,7 +150,9 @@ final class UnixListener implements Export.Listener {
         } catch (IOException e) {
             LOG.debug("closing {}", address, e);
         }
-        loop.execute(loop::close);
+        if (ownLoop != null) {
+            ownLoop.execute(ownLoop::close);
+        }
         if (!address.isAbstract()) {
             try {
                 Files.deleteIfExists(address.path());

@@ -9,6 +9,7 @@ import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
 import org.apache.mina.core.session.IoSession;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.io.Handover;
 import org.netdrivers.io.SessionStream;
 import org.netdrivers.support.QueuedStream;
 
@@ -80,6 +81,12 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     @Override
     protected void resumeReading() {
         session.resumeRead();
+    }
+
+    /** Mina keeps writing what was sent before a hand-over, in order, ahead of a relay's writes. */
+    @Override
+    public boolean readyForHandOver() {
+        return !isClosed();
     }
 
     @Override

@@ -8,6 +8,9 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.netdrivers.io.ChannelStream;
+import org.netdrivers.io.Handover;
+import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.QueuedStream;
 
 /**
@@ -15,7 +18,7 @@ import org.netdrivers.support.QueuedStream;
  * sockets and vsock) served by a {@link SelectorLoop}. A send completes when the chunk is written
  * to the socket; {@link #sendEof()} shuts the output down once every earlier send is written.
  */
-public final class NioByteStream extends QueuedStream implements SelectorLoop.Handler {
+public final class NioByteStream extends QueuedStream implements SelectorLoop.Handler, ChannelStream {
     public static final int MAX_CHUNK = 64 * 1024 - 64;
 
     private final SelectorLoop loop;
@@ -53,8 +56,30 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
         return this;
     }
 
+    @Override
     public SocketChannel channel() {
         return channel;
+    }
+
+    @Override
+    public SelectorLoop loop() {
+        return loop;
+    }
+
+    /** On the loop's thread: registered, nothing waiting to be written, not closing. */
+    @Override
+    public synchronized boolean readyForHandOver() {
+        return loop.inLoop() && key != null && writes.isEmpty() && !eofRequested && !isClosed();
+    }
+
+    @Override
+    public Handover handOver() {
+        return new Handover(handOverQueue(), inputEnded());
+    }
+
+    @Override
+    public void relayed(long bytesIn, long bytesOut) {
+        addRelayed(bytesIn, bytesOut);
     }
 
     @Override

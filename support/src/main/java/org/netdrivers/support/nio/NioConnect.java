@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.netdrivers.io.SelectorLoop;
+
 /**
  * A non-blocking connect on a {@link SelectorLoop}: the channel is opened, connected and, on
  * failure or timeout, closed on the loop's thread; no thread waits for the peer.

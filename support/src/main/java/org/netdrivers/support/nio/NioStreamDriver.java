@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import org.netdrivers.api.ByteStream;
+import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.TrackingDriver;
 
@@ -20,8 +22,12 @@ import org.netdrivers.support.TrackingDriver;
  * implementation the driver uses.
  */
 public abstract class NioStreamDriver extends TrackingDriver {
-    /** Where a stream may connect: its label (for messages and the address), how and where. */
-    public record Target(String label, SelectorLoop loop, NioConnect.ChannelOpener opener, SocketAddress address,
+    /**
+     * Where a stream may connect: its label (for messages and the address), on which loop (chosen
+     * at each connect: the runtime's loops give the caller's own where it is one of them), how and
+     * where.
+     */
+    public record Target(String label, Supplier<SelectorLoop> loop, NioConnect.ChannelOpener opener, SocketAddress address,
             long timeoutMs) {
     }
 
@@ -62,9 +68,10 @@ public abstract class NioStreamDriver extends TrackingDriver {
 
     private void attempt(List<Target> targets, int index, List<String> failures, CompletableFuture<ByteStream> result) {
         Target t = targets.get(index);
-        NioConnect.connect(t.loop(), t.opener(), t.address(), t.timeoutMs()).whenComplete((channel, error) -> {
+        SelectorLoop loop = t.loop().get();
+        NioConnect.connect(loop, t.opener(), t.address(), t.timeoutMs()).whenComplete((channel, error) -> {
             if (error == null) {
-                connected(t, channel, result);
+                connected(t, loop, channel, result);
                 return;
             }
             failures.add(targets.size() == 1 ? t.label() + ": " + NioConnect.describe(error)
@@ -77,8 +84,8 @@ public abstract class NioStreamDriver extends TrackingDriver {
         });
     }
 
-    private void connected(Target target, SocketChannel channel, CompletableFuture<ByteStream> result) {
-        handOut(new NioByteStream(target.loop(), channel, common.describe() + " to " + target.label(), bufferBytes).start(), result);
+    private void connected(Target target, SelectorLoop loop, SocketChannel channel, CompletableFuture<ByteStream> result) {
+        handOut(new NioByteStream(loop, channel, common.describe() + " to " + target.label(), bufferBytes).start(), result);
         if (!result.isCompletedExceptionally()) {
             reached(target);
         }

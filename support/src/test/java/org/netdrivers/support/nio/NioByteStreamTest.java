@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.After;
 import org.junit.Test;
+import org.netdrivers.io.SelectorLoop;
 
 /** NioByteStream over JDK TCP channels on loopback (the Unix and vsock drivers use the same code over junixsocket). */
 public class NioByteStreamTest {

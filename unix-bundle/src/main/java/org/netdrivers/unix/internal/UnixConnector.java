@@ -3,32 +3,44 @@ package org.netdrivers.unix.internal;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
+import org.netdrivers.io.IoThreads;
+import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.DriverSettings;
 import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
-import org.netdrivers.support.nio.SelectorLoop;
 import org.netdrivers.support.unix.UnixAddress;
 
-/** The Unix driver's service object: one selector thread (the JDK's, or junixsocket's for @names) for all its streams. */
+/**
+ * The Unix driver's service object. A path is served by the runtime's selector loops (the JDK's
+ * channels): a stream opened from one of them stays on it, so that an export's relay can splice
+ * it with the connection it serves. An {@code @name} (junixsocket's channels, their own selector)
+ * has one loop of the driver's for all its streams.
+ */
 final class UnixConnector extends NioStreamDriver {
     private final UnixAddress address;
-    private final SelectorLoop loop;
+    private final Supplier<SelectorLoop> loop;
 
-    private UnixConnector(DriverSettings common, UnixAddress address, int bufferBytes, SelectorLoop loop) {
-        super(common, bufferBytes, List.of(loop));
+    private UnixConnector(DriverSettings common, UnixAddress address, int bufferBytes, Supplier<SelectorLoop> loop,
+            List<SelectorLoop> ownLoops) {
+        super(common, bufferBytes, ownLoops);
         this.address = address;
         this.loop = loop;
     }
 
-    static UnixConnector create(DriverSettings common, UnixAddress address, int bufferBytes) throws IOException {
-        return new UnixConnector(common, address, bufferBytes,
-                new SelectorLoop("netdrivers-unix-" + common.name(), address.selectorProvider()));
+    static UnixConnector create(DriverSettings common, UnixAddress address, int bufferBytes, IoThreads io) throws IOException {
+        if (!address.isAbstract()) {
+            return new UnixConnector(common, address, bufferBytes, io::loop, List.of());
+        }
+        SelectorLoop own = new SelectorLoop("netdrivers-unix-" + common.name(), address.selectorProvider());
+        return new UnixConnector(common, address, bufferBytes, () -> own, List.of(own));
     }
 
     @Override
     protected List<Target> targets() throws IOException {
-        return List.of(new Target(address.toString(), loop, address::openChannel, address.socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
+        return List.of(new Target(address.toString(), loop, address::openChannel, address.socketAddress(),
+                NioConnect.UNIX_TIMEOUT_MS));
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.DriverRegistration;
 import org.netdrivers.support.unix.UnixAddress;
 import org.osgi.framework.BundleContext;
@@ -12,6 +13,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /** One Unix-domain socket endpoint per {@code org.netdrivers.unix} factory configuration. */
@@ -22,7 +24,7 @@ public final class UnixDriver {
     private final DriverRegistration registration;
 
     @Activate
-    public UnixDriver(BundleContext context, Map<String, Object> properties) {
+    public UnixDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_UNIX,
                 NetworkConstants.CLIENT_NETWORK, (config, common) -> {
                     UnixAddress address;
@@ -33,7 +35,7 @@ public final class UnixDriver {
                     }
                     int buffer = config.intInRange(UnixConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UnixConfig.DEFAULT_BUFFER_BYTES);
                     try {
-                        return UnixConnector.create(common, address, buffer);
+                        return UnixConnector.create(common, address, buffer, io);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open a selector for Unix sockets", e);
                     }

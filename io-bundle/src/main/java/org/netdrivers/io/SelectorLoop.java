@@ -1,4 +1,4 @@
-package org.netdrivers.support.nio;
+package org.netdrivers.io;
 
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One thread and one selector serving many non-blocking channels (of the JDK or of a library that
  * brings its own {@link SelectorProvider}, such as junixsocket). All I/O and every change of
- * interest happen on the loop's thread; other threads hand it tasks.
+ * interest happen on the loop's thread; other threads hand it tasks. {@link IoThreads#loop()}
+ * gives one of the runtime's shared loops (JDK channels); a bundle may run loops of its own for
+ * channels of another provider.
  */
 public final class SelectorLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SelectorLoop.class);
@@ -68,6 +70,16 @@ public final class SelectorLoop implements AutoCloseable {
         }
     }
 
+    /** @return whether the calling thread is this loop's */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** @return the key of {@code channel} on this loop's selector, or null; call on the loop's thread */
+    public SelectionKey keyFor(SelectableChannel channel) {
+        return channel.keyFor(selector);
+    }
+
     /** Registers a channel; call on the loop's thread (from {@link #execute}). */
     public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws IOException {
         channel.configureBlocking(false);
@@ -89,8 +101,11 @@ public final class SelectorLoop implements AutoCloseable {
                     SelectionKey key = it.next();
                     it.remove();
                     if (key.isValid()) {
-                        Handler h = (Handler) key.attachment();
-                        runSafely(() -> h.ready(key));
+                        try {
+                            ((Handler) key.attachment()).ready(key);
+                        } catch (RuntimeException e) {
+                            LOG.error("selector loop {}: a handler failed", thread.getName(), e);
+                        }
                     }
                 }
             } catch (ClosedSelectorException e) {
