@@ -164,6 +164,12 @@ public final class Bench {
                     System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close): direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
                             cDirect, cExport, cExport / cDirect,
                             cSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", cSocat, cExport / cSocat));
+                    try (NioRelayLab lab = new NioRelayLab(echo.port(), Runtime.getRuntime().availableProcessors())) {
+                        connects(lab.port(), 1); // warm-up
+                        double cLab = connects(lab.port(), connectSeconds);
+                        System.out.printf(Locale.ROOT, "connections/s through the nio-loop relay, same pair (outside the runtime): %.0f (%.2fx direct%s)%n",
+                                cLab, cLab / cDirect, cSocat == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", cLab / cSocat));
+                    }
 
                     // Unix: client -> unix export -> unix driver -> sink, against direct and socat
                     awaitUnix(unixSinkExport);

@@ -94,6 +94,12 @@ public class BadConfigurationIT extends NetdriversTestSupport {
                     "network.export", "is not a supported listen address", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "t1", tcp("t1", "connect_timeout_ms", "-5"), "connect_timeout_ms",
                     "is -5, out of range", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "sb1", tcp("sb1", "socket_buffer_bytes", 100), "socket_buffer_bytes",
+                    "100 is too small: 0 for the system's default, or 4096..67108864", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "sb2", tcp("sb2", "socket_buffer_bytes", 1 << 30), "socket_buffer_bytes",
+                    "is 1073741824, out of range 0..67108864", false));
+            cases.add(new Case(NetworkConstants.PID_UNIX, "sb3", Map.of(NetworkConstants.NETWORK_NAME, "sb3", "path", "/tmp/sb3.sock",
+                    "socket_buffer_bytes", -1), "socket_buffer_bytes", "is -1, out of range 0..67108864", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "b1", tcp("b1", "enable_address", "maybe"), "enable_address",
                     "is \"maybe\", not true or false", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "u1", tcp("u1", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + busy),

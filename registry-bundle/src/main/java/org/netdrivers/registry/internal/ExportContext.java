@@ -17,6 +17,9 @@ interface ExportContext {
     /** Bound on bytes in flight per direction of one bridged connection. */
     int bufferBytes();
 
+    /** SO_SNDBUF and SO_RCVBUF of accepted connections; 0 for the system's default. */
+    int socketBufferBytes();
+
     /** A UDP export's client session ends after this many seconds without a datagram either way. */
     int udpIdleSeconds();
 

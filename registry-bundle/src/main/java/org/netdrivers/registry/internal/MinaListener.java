@@ -39,7 +39,7 @@ final class MinaListener implements Export.Listener {
             NioSocketAcceptor tcp = new NioSocketAcceptor(context.io().processor());
             tcp.setReuseAddress(true);
             tcp.setBacklog(256);
-            MinaTransports.configure(tcp.getSessionConfig(), true, false);
+            MinaTransports.configure(tcp.getSessionConfig(), true, false, context.socketBufferBytes());
             tcp.setHandler(new StreamIoHandler(
                     session -> MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
                             clientLimit),

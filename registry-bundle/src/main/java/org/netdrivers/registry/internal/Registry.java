@@ -18,6 +18,7 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.ConfigReader;
 import org.netdrivers.support.InvalidConfigurationException;
 import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.SocketBuffers;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,6 +47,7 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     private volatile int bufferBytes = RegistryConfig.DEFAULT_BUFFER_BYTES;
     private volatile int udpIdleSeconds = RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S;
     private volatile int udpMaxSessions = RegistryConfig.DEFAULT_UDP_MAX_SESSIONS;
+    private volatile int socketBufferBytes;
     private volatile boolean active;
     @Reference
     private IoThreads io;
@@ -68,6 +70,7 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
             bufferBytes = config.intInRange(RegistryConfig.BUFFER_BYTES, RegistryConfig.MIN_BUFFER_BYTES, 1 << 30, RegistryConfig.DEFAULT_BUFFER_BYTES);
             udpIdleSeconds = config.intInRange(RegistryConfig.UDP_IDLE_TIMEOUT_S, 1, 86_400, RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S);
             udpMaxSessions = config.intInRange(RegistryConfig.UDP_MAX_SESSIONS, 1, 1_000_000, RegistryConfig.DEFAULT_UDP_MAX_SESSIONS);
+            socketBufferBytes = SocketBuffers.read(config);
         } catch (InvalidConfigurationException e) {
             LOG.warn("registry keeps its previous settings: {}", e.getMessage());
         }
@@ -153,6 +156,11 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     @Override
     public int bufferBytes() {
         return bufferBytes;
+    }
+
+    @Override
+    public int socketBufferBytes() {
+        return socketBufferBytes;
     }
 
     @Override

@@ -32,4 +32,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Buffer bytes per direction", min = "1048576",
             description = "Bound on the bytes an export holds in flight for each direction of one connection.")
     int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+
+    @AttributeDefinition(name = "Socket buffer bytes", min = "0", max = "67108864",
+            description = "SO_SNDBUF and SO_RCVBUF of every connection a TCP export or a Unix export (path) accepts, 4096..67108864; 0 for the system's default.")
+    int socket__buffer__bytes() default 0;
 }

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 
 import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.SocketBuffers;
 import org.netdrivers.support.nio.NioByteStream;
 import org.netdrivers.support.unix.UnixAddress;
 import org.slf4j.Logger;
@@ -34,8 +35,11 @@ final class UnixListener implements Export.Listener {
     private final ServerSocketChannel server;
     private final AtomicLong accepted = new AtomicLong();
 
+    private final int socketBufferBytes;
+
     private UnixListener(UnixAddress address, SelectorLoop ownLoop, Supplier<SelectorLoop> connectionLoops,
-            ServerSocketChannel server) {
+            ServerSocketChannel server, int socketBufferBytes) {
+        this.socketBufferBytes = socketBufferBytes;
         this.address = address;
         this.ownLoop = ownLoop;
         this.connectionLoops = connectionLoops;
@@ -65,10 +69,10 @@ final class UnixListener implements Export.Listener {
                 own = new SelectorLoop("netdrivers-export-" + listen, address.selectorProvider());
                 SelectorLoop only = own;
                 acceptLoop = own;
-                l = new UnixListener(address, own, () -> only, server);
+                l = new UnixListener(address, own, () -> only, server, 0);
             } else {
                 acceptLoop = context.io().nextLoop();
-                l = new UnixListener(address, null, context.io()::nextLoop, server);
+                l = new UnixListener(address, null, context.io()::nextLoop, server, context.socketBufferBytes());
             }
             acceptLoop.execute(() -> {
                 try {
@@ -132,6 +136,11 @@ final class UnixListener implements Export.Listener {
             }
             if (channel == null) {
                 return;
+            }
+            try {
+                SocketBuffers.apply(channel, socketBufferBytes);
+            } catch (IOException e) {
+                LOG.warn("export {}: cannot set the socket buffers of a connection: {}", listen, e.getMessage());
             }
             String client = "unix client " + accepted.incrementAndGet();
             SelectorLoop home = connectionLoops.get();

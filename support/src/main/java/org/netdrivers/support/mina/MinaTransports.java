@@ -21,8 +21,16 @@ public final class MinaTransports {
     public static final MinaByteStream.HalfCloser TCP_HALF_CLOSE =
             session -> ((SocketChannel) ((NioSession) session).getChannel()).shutdownOutput();
 
-    /** Read buffers adapt between 4 KiB and {@link #MAX_CHUNK}; the session never closes on idle. */
-    public static void configure(SocketSessionConfig config, boolean tcpNoDelay, boolean keepAlive) {
+    /**
+     * Read buffers adapt between 4 KiB and {@link #MAX_CHUNK}; the session never closes on idle.
+     *
+     * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF; 0 for the system's default
+     */
+    public static void configure(SocketSessionConfig config, boolean tcpNoDelay, boolean keepAlive, int socketBufferBytes) {
+        if (socketBufferBytes > 0) {
+            config.setSendBufferSize(socketBufferBytes);
+            config.setReceiveBufferSize(socketBufferBytes);
+        }
         config.setTcpNoDelay(tcpNoDelay);
         config.setKeepAlive(keepAlive);
         config.setMinReadBufferSize(4096);

@@ -37,7 +37,7 @@ public class MinaByteStreamTest {
         threads = Executors.newCachedThreadPool();
         io = new IoThreadsService("test-io", 1);
         connector = new NioSocketConnector(io.processor());
-        MinaTransports.configure(connector.getSessionConfig(), true, false);
+        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "test stream", LIMIT), s -> { }));
     }
 

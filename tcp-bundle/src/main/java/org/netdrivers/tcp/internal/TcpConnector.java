@@ -19,7 +19,8 @@ final class TcpConnector {
         String target = settings.address();
         NioSocketConnector connector = new NioSocketConnector(io.processor());
         connector.setConnectTimeoutMillis(settings.connectTimeoutMs());
-        MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive());
+        MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive(),
+                settings.socketBufferBytes());
         connector.setHandler(new StreamIoHandler(
                 session -> MinaTransports.tcpStream(session, common.describe() + " to " + target, settings.bufferBytes()),
                 stream -> { }));

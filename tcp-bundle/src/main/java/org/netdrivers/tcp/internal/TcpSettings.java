@@ -6,10 +6,11 @@ import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.ConfigReader;
 import org.netdrivers.support.InvalidConfigurationException;
 import org.netdrivers.support.NetAddresses;
+import org.netdrivers.support.SocketBuffers;
 
 /** A validated TCP driver configuration. */
 record TcpSettings(InetSocketAddress target, boolean enableAddress, int connectTimeoutMs, boolean tcpNoDelay,
-        boolean keepAlive, int bufferBytes) {
+        boolean keepAlive, int bufferBytes, int socketBufferBytes) {
 
     static TcpSettings read(ConfigReader config) throws InvalidConfigurationException {
         InetSocketAddress target = config.hostAndPort(TcpConfig.HOST, TcpConfig.PORT);
@@ -18,7 +19,8 @@ record TcpSettings(InetSocketAddress target, boolean enableAddress, int connectT
                 config.intInRange(TcpConfig.CONNECT_TIMEOUT_MS, 1, 3_600_000, TcpConfig.DEFAULT_CONNECT_TIMEOUT_MS),
                 config.bool(TcpConfig.TCP_NODELAY, true),
                 config.bool(TcpConfig.KEEPALIVE, false),
-                config.intInRange(TcpConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, TcpConfig.DEFAULT_BUFFER_BYTES));
+                config.intInRange(TcpConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, TcpConfig.DEFAULT_BUFFER_BYTES),
+                SocketBuffers.read(config));
     }
 
     String address() {

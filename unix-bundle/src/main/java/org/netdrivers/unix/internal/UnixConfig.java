@@ -24,4 +24,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Buffer bytes", min = "262144",
             description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")
     int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+
+    @AttributeDefinition(name = "Socket buffer bytes", min = "0", max = "67108864",
+            description = "SO_SNDBUF and SO_RCVBUF of every socket of a path (not @name), 4096..67108864; 0 for the system's default (Linux tunes TCP buffers itself).")
+    int socket__buffer__bytes() default 0;
 }

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.SocketBuffers;
 import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.netdrivers.support.unix.UnixAddress;
@@ -21,26 +22,30 @@ import org.netdrivers.support.unix.UnixAddress;
 final class UnixConnector extends NioStreamDriver {
     private final UnixAddress address;
     private final Supplier<SelectorLoop> loop;
+    private final NioConnect.ChannelOpener opener;
 
     private UnixConnector(DriverSettings common, UnixAddress address, int bufferBytes, Supplier<SelectorLoop> loop,
-            List<SelectorLoop> ownLoops) {
+            NioConnect.ChannelOpener opener, List<SelectorLoop> ownLoops) {
         super(common, bufferBytes, ownLoops);
         this.address = address;
         this.loop = loop;
+        this.opener = opener;
     }
 
-    static UnixConnector create(DriverSettings common, UnixAddress address, int bufferBytes, IoThreads io) throws IOException {
+    /** @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of a path's sockets; 0 for the system's default */
+    static UnixConnector create(DriverSettings common, UnixAddress address, int bufferBytes, int socketBufferBytes,
+            IoThreads io) throws IOException {
         if (!address.isAbstract()) {
-            return new UnixConnector(common, address, bufferBytes, io::loop, List.of());
+            return new UnixConnector(common, address, bufferBytes, io::loop,
+                    () -> SocketBuffers.apply(address.openChannel(), socketBufferBytes), List.of());
         }
         SelectorLoop own = new SelectorLoop("netdrivers-unix-" + common.name(), address.selectorProvider());
-        return new UnixConnector(common, address, bufferBytes, () -> own, List.of(own));
+        return new UnixConnector(common, address, bufferBytes, () -> own, address::openChannel, List.of(own));
     }
 
     @Override
     protected List<Target> targets() throws IOException {
-        return List.of(new Target(address.toString(), loop, address::openChannel, address.socketAddress(),
-                NioConnect.UNIX_TIMEOUT_MS));
+        return List.of(new Target(address.toString(), loop, opener, address.socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
     }
 
     @Override

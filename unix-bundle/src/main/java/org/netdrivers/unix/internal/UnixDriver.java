@@ -7,6 +7,7 @@ import java.util.Map;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.DriverRegistration;
+import org.netdrivers.support.SocketBuffers;
 import org.netdrivers.support.unix.UnixAddress;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -34,8 +35,9 @@ public final class UnixDriver {
                         throw config.invalid(UnixConfig.PATH, e.getMessage());
                     }
                     int buffer = config.intInRange(UnixConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UnixConfig.DEFAULT_BUFFER_BYTES);
+                    int socketBuffer = SocketBuffers.read(config);
                     try {
-                        return UnixConnector.create(common, address, buffer, io);
+                        return UnixConnector.create(common, address, buffer, socketBuffer, io);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open a selector for Unix sockets", e);
                     }
