@@ -60,23 +60,33 @@ public class UnixIT extends NetdriversTestSupport {
         configureDriver(NetworkConstants.PID_UNIX, name, Map.of("path", path), extra);
     }
 
+    /**
+     * The server side of a bulk exchange: accepts one client, sends it SIZE bytes (from
+     * {@code seed}) and half-closes, while reading what it sends until its half-close.
+     *
+     * @return what it received and what it sent, each as "bytes:sha-256"
+     */
+    private static Future<String[]> exchangeWithNextClient(ServerSocketChannel server, long seed) {
+        return Payload.THREADS.submit(() -> {
+            try (SocketChannel s = server.accept()) {
+                Future<String> sent = Payload.THREADS.submit(() -> {
+                    String sha = Payload.write(Payload.out(s), seed, SIZE);
+                    s.shutdownOutput();
+                    return SIZE + ":" + sha;
+                });
+                String received = Payload.read(Payload.in(s));
+                return new String[] {received, sent.get()};
+            }
+        });
+    }
+
     @Test
     public void sixtyFourMebibytesEachWayThroughAPathSocket() throws Exception {
         Path sock = socketDir().resolve("bulk.sock");
         try (ServerSocketChannel server = unixServer(sock)) {
             unixDriver("unix-bulk", sock.toString());
             assertEquals("unix:" + sock, registry.endpoint("unix-bulk").get().address());
-            Future<String[]> peer = Payload.THREADS.submit(() -> {
-                try (SocketChannel s = server.accept()) {
-                    Future<String> sent = Payload.THREADS.submit(() -> {
-                        String sha = Payload.write(Channels.newOutputStream(s), 12, SIZE);
-                        s.shutdownOutput();
-                        return SIZE + ":" + sha;
-                    });
-                    String received = Payload.read(Channels.newInputStream(s));
-                    return new String[] {received, sent.get()};
-                }
-            });
+            Future<String[]> peer = exchangeWithNextClient(server, 12);
             ByteStream stream = await(driver("unix-bulk").connect());
             CompletableFuture<String> sent = Payload.send(stream, 11, SIZE);
             CompletableFuture<String> received = Payload.receive(stream);
@@ -95,17 +105,7 @@ public class UnixIT extends NetdriversTestSupport {
         try (ServerSocketChannel server = unixServer(backend)) {
             unixDriver("unix-relay", backend.toString(), NetworkConstants.NETWORK_EXPORT, "unix:" + exported);
             awaitExport("unix:" + exported);
-            Future<String[]> peer = Payload.THREADS.submit(() -> {
-                try (SocketChannel s = server.accept()) {
-                    Future<String> sent = Payload.THREADS.submit(() -> {
-                        String sha = Payload.write(Payload.out(s), 22, SIZE);
-                        s.shutdownOutput();
-                        return SIZE + ":" + sha;
-                    });
-                    String received = Payload.read(Payload.in(s));
-                    return new String[] {received, sent.get()};
-                }
-            });
+            Future<String[]> peer = exchangeWithNextClient(server, 22);
             try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(exported))) {
                 Future<String> sent = Payload.THREADS.submit(() -> {
                     String sha = Payload.write(Payload.out(client), 21, SIZE);

@@ -6,13 +6,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.netdrivers.io.ChannelStream;
 import org.netdrivers.io.Handover;
-import org.netdrivers.io.Relay;
 import org.netdrivers.io.SelectorLoop;
 
 /**
@@ -23,15 +19,13 @@ import org.netdrivers.io.SelectorLoop;
  * buffer. End of input becomes a half-close once the rest is written; when both directions have
  * ended, or either fails, both channels close, and both streams with them.
  */
-final class ChannelRelay implements Relay {
+final class ChannelRelay extends RelayBase {
     /** Reads in a row from one side while each fills the buffer and is written whole. */
     private static final int READS_PER_EVENT = 4;
 
     private final Buffers buffers;
     private final Side a;
     private final Side b;
-    private final CompletableFuture<Throwable> done = new CompletableFuture<>();
-    private final AtomicLong peak = new AtomicLong();
     private Throwable failure;
     private boolean closed;
 
@@ -76,16 +70,6 @@ final class ChannelRelay implements Relay {
         b.takeOver(fromB);
     }
 
-    @Override
-    public CompletionStage<Throwable> done() {
-        return done;
-    }
-
-    @Override
-    public long peakInFlight() {
-        return peak.get();
-    }
-
     private void closeBoth(Throwable cause) {
         if (closed) {
             return;
@@ -100,7 +84,7 @@ final class ChannelRelay implements Relay {
         b.stream.relayed(b.in, b.out);
         a.stream.close();
         b.stream.close();
-        done.complete(failure);
+        ended(failure);
     }
 
     /** One channel: it reads into {@code peer.pending}'s direction and writes what {@link #pending} holds. */
@@ -207,7 +191,7 @@ final class ChannelRelay implements Relay {
                 return true;
             }
             pending = chunk;
-            peak.accumulateAndGet(chunk.remaining(), Math::max);
+            holding(chunk.remaining());
             from.interest(SelectionKey.OP_READ, false);
             interest(SelectionKey.OP_WRITE, true);
             return false;

@@ -3,16 +3,12 @@ package org.netdrivers.io.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
 import org.apache.mina.transport.socket.nio.NioSession;
-import org.netdrivers.io.Relay;
 import org.netdrivers.io.Handover;
 
 /**
@@ -21,14 +17,12 @@ import org.netdrivers.io.Handover;
  * below needs no lock. Statistics and closing still reach the streams' handlers (reads are
  * counted by Mina before any filter; the streams close with their sessions).
  */
-final class SessionRelay implements Relay {
+final class SessionRelay extends RelayBase {
     static final String FILTER = "netdrivers-relay";
 
     private final int window;
     private final End a;
     private final End b;
-    private final CompletableFuture<Throwable> done = new CompletableFuture<>();
-    private final AtomicLong peak = new AtomicLong();
     private Throwable failure;
     private int closedSessions;
 
@@ -46,16 +40,6 @@ final class SessionRelay implements Relay {
         b.session.getFilterChain().addFirst(FILTER, b);
         a.takeOver(fromA);
         b.takeOver(fromB);
-    }
-
-    @Override
-    public CompletionStage<Throwable> done() {
-        return done;
-    }
-
-    @Override
-    public long peakInFlight() {
-        return peak.get();
     }
 
     /** One session: what it reads goes to {@code peer}; what it writes comes from there. */
@@ -88,7 +72,7 @@ final class SessionRelay implements Relay {
             }
             peer.session.write(chunk);
             long held = peer.session.getScheduledWriteBytes();
-            peak.accumulateAndGet(held, Math::max);
+            holding(held);
             if (held >= window && !suspended) {
                 suspended = true;
                 session.suspendRead();
@@ -172,7 +156,7 @@ final class SessionRelay implements Relay {
             peer.session.closeNow();
             next.sessionClosed(s);
             if (++closedSessions == 2) {
-                done.complete(failure);
+                ended(failure);
             }
         }
     }
