@@ -29,25 +29,45 @@ final class ChannelRelay extends RelayBase {
     private Throwable failure;
     private boolean closed;
 
-    /** Direct buffers of one loop, lent to reads; only the loop's thread uses them. */
+    /**
+     * Direct buffers of one loop, lent to reads; only the loop's thread uses them. A buffer stays
+     * with a direction while the other side cannot take it; past {@code maxDirect} such buffers
+     * the loop lends heap buffers instead (the JDK then copies through a buffer of its own), so
+     * that many slow peers cannot exhaust the JVM's direct memory.
+     */
     static final class Buffers {
         private final int size;
         private final int keep;
+        private final int maxDirect;
         private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+        private int direct; // alive: lent or free
 
-        Buffers(int size, int keep) {
+        Buffers(int size, int keep, int maxDirect) {
             this.size = size;
             this.keep = keep;
+            this.maxDirect = maxDirect;
         }
 
         ByteBuffer take() {
             ByteBuffer b = free.poll();
-            return b != null ? b.clear() : ByteBuffer.allocateDirect(size);
+            if (b != null) {
+                return b.clear();
+            }
+            if (direct < maxDirect) {
+                direct++;
+                return ByteBuffer.allocateDirect(size);
+            }
+            return ByteBuffer.allocate(size);
         }
 
         void give(ByteBuffer b) {
-            if (b.isDirect() && b.capacity() == size && free.size() < keep) {
+            if (!b.isDirect() || b.capacity() != size) {
+                return;
+            }
+            if (free.size() < keep) {
                 free.push(b);
+            } else {
+                direct--; // left to the collector
             }
         }
     }

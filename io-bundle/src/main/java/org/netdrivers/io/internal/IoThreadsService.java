@@ -30,6 +30,8 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
     static final int RELAY_BUFFER = 256 * 1024;
     /** Free relay buffers a loop keeps for the next backlog. */
     private static final int RELAY_BUFFERS_KEPT = 16;
+    /** Direct relay buffers a loop may have at once (64 MiB); beyond, reads use heap buffers. */
+    private static final int RELAY_DIRECT_BUFFERS = 256;
 
     private final AffinityPool pool;
     private final SelectorLoop[] loops;
@@ -43,7 +45,7 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
         try {
             for (int i = 0; i < threads; i++) {
                 loops[i] = new SelectorLoop(name + "-loop-" + (i + 1), SelectorProvider.provider());
-                buffers.put(loops[i], new ChannelRelay.Buffers(RELAY_BUFFER, RELAY_BUFFERS_KEPT));
+                buffers.put(loops[i], new ChannelRelay.Buffers(RELAY_BUFFER, RELAY_BUFFERS_KEPT, RELAY_DIRECT_BUFFERS));
             }
         } catch (IOException e) {
             close();
