@@ -49,7 +49,24 @@ public class BadConfigurationIT extends NetdriversTestSupport {
     @After
     public void cleanUp() throws Exception {
         deleteConfigurations(NetworkConstants.PID_TCP, NetworkConstants.PID_ECHO, NetworkConstants.PID_FORWARD,
-                NetworkConstants.PID_UDP, NetworkConstants.PID_UNIX, NetworkConstants.PID_DBUS, NetworkConstants.PID_WEBSOCKET);
+                NetworkConstants.PID_UDP, NetworkConstants.PID_UNIX, NetworkConstants.PID_DBUS, NetworkConstants.PID_WEBSOCKET,
+                NetworkConstants.PID_VSOCK);
+    }
+
+    /** A vsock driver configuration (CID 1, this machine: nothing is ever connected to another CID). */
+    private static Map<String, Object> vsock(String name, Object... extra) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(NetworkConstants.NETWORK_NAME, name);
+        m.put("cid", 1);
+        m.put("port", 5999);
+        for (int i = 0; i < extra.length; i += 2) {
+            if (extra[i + 1] == null) {
+                m.remove(extra[i]);
+            } else {
+                m.put((String) extra[i], extra[i + 1]);
+            }
+        }
+        return m;
     }
 
     private static Map<String, Object> tcp(String name, Object... extra) {
@@ -100,6 +117,19 @@ public class BadConfigurationIT extends NetdriversTestSupport {
                     "is 1073741824, out of range 0..67108864", false));
             cases.add(new Case(NetworkConstants.PID_UNIX, "sb3", Map.of(NetworkConstants.NETWORK_NAME, "sb3", "path", "/tmp/sb3.sock",
                     "socket_buffer_bytes", -1), "socket_buffer_bytes", "is -1, out of range 0..67108864", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v1", vsock("v1", "cid", null), "cid", "is missing", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v2", vsock("v2", "cid", 4294967295L), "cid",
+                    "is 4294967295 (VMADDR_CID_ANY), which only a listener may use", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v3", vsock("v3", "cid", -1), "cid", "is -1, out of range 0..4294967295", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v4", vsock("v4", "port", 4294967295L), "port",
+                    "is 4294967295 (VMADDR_PORT_ANY), which only a listener may use", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v5", vsock("v5", "port", "abc"), "port", "is \"abc\", not an integer", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v6", vsock("v6", "port", 4294967296L), "port",
+                    "is 4294967296, out of range 0..4294967295", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v7", vsock("v7", "connect_timeout_ms", 0), "connect_timeout_ms",
+                    "is 0, out of range", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v8", vsock("v8", "buffer_bytes", 1024), "buffer_bytes",
+                    "is 1024, out of range", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "b1", tcp("b1", "enable_address", "maybe"), "enable_address",
                     "is \"maybe\", not true or false", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "u1", tcp("u1", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + busy),

@@ -118,6 +118,8 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen", "mode");
         assertFields("org.netdrivers.unix", NetworkConstants.PID_UNIX, "network.name", "network.export", "path", "buffer_bytes",
                 "socket_buffer_bytes");
+        assertFields("org.netdrivers.vsock", NetworkConstants.PID_VSOCK, "network.name", "network.export", "cid", "port",
+                "enable_address", "connect_timeout_ms", "buffer_bytes");
         assertFields("org.netdrivers.registry", NetworkConstants.PID_REGISTRY, "wait_ms", "buffer_bytes",
                 "udp_idle_timeout_s", "udp_max_sessions", "socket_buffer_bytes");
         assertFields("org.netdrivers.udp", NetworkConstants.PID_UDP, "network.name", "network.export", "host", "port",

@@ -87,6 +87,7 @@ public abstract class NetdriversTestSupport {
                 bundle("file:" + bundles + "/tcp-bundle.jar"),
                 bundle("file:" + bundles + "/udp-bundle.jar"),
                 bundle("file:" + bundles + "/unix-bundle.jar"),
+                bundle("file:" + bundles + "/vsock-bundle.jar"),
                 bundle("file:" + bundles + "/dbus-bundle.jar"),
                 bundle("file:" + bundles + "/websocket-bundle.jar"),
                 junitBundles());

@@ -61,7 +61,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @ExamReactorStrategy(PerClass.class)
 public class KarafFeaturesIT {
     private static final long WAIT_MS = 20_000;
-    private static final String[] DRIVER_FEATURES = {"echo", "tcp", "udp", "unix", "dbus", "websocket"};
+    private static final String[] DRIVER_FEATURES = {"echo", "tcp", "udp", "unix", "vsock", "dbus", "websocket"};
 
     @Inject
     private BundleContext context;

@@ -59,6 +59,11 @@ public final class ConfigReader {
 
     /** An integer in {@code [min, max]}; the default when missing. */
     public int intInRange(String field, int min, int max, Integer defaultValue) throws InvalidConfigurationException {
+        return (int) longInRange(field, min, max, defaultValue == null ? null : (long) defaultValue);
+    }
+
+    /** An integer in {@code [min, max]}, as wide as a long (unsigned 32-bit values); the default when missing. */
+    public long longInRange(String field, long min, long max, Long defaultValue) throws InvalidConfigurationException {
         Object v = raw(field);
         if (v == null || (v instanceof String && ((String) v).isBlank())) {
             if (defaultValue == null) {
@@ -86,7 +91,7 @@ public final class ConfigReader {
         if (n < min || n > max) {
             throw invalid(field, "is " + n + ", out of range " + min + ".." + max);
         }
-        return (int) n;
+        return n;
     }
 
     /** A TCP/UDP port, 1..65535. */

@@ -81,6 +81,19 @@ public final class DriverRegistration {
      * The service properties that change while the driver is up: its address (the D-Bus driver's
      * follows the entry it reached) and its status; set again only when one of them changed.
      */
+    /**
+     * The thread that publishes status changes: one, started when there is something to publish
+     * and ended a second after, so that a stopped bundle keeps no thread. Not the common pool:
+     * on two cores that is one thread, and anything else that holds it up (a slow task of
+     * another bundle) held every status change up with it.
+     */
+    private static final java.util.concurrent.ThreadPoolExecutor PUBLISHER = new java.util.concurrent.ThreadPoolExecutor(
+            0, 1, 1, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "netdrivers-status");
+                t.setDaemon(true);
+                return t;
+            });
+
     private static final class Published {
         private final Hashtable<String, Object> props;
         private final ManagedDriver driver;
@@ -102,7 +115,7 @@ public final class DriverRegistration {
          */
         void updateLater() {
             if (scheduled.compareAndSet(false, true)) {
-                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                PUBLISHER.execute(() -> {
                     scheduled.set(false);
                     update();
                 });
