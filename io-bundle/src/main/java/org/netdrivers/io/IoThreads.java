@@ -41,9 +41,6 @@ public interface IoThreads {
     /** @return the next of the selector loops in turn, whatever the calling thread (to spread new connections) */
     SelectorLoop nextLoop();
 
-    /** @return whether the calling thread is one of these I/O threads (processors or loops) */
-    boolean isIoThread();
-
     /**
      * Splices two streams of one I/O thread: two Mina sessions of {@link #processor()} (TCP), or
      * two channels of one of the {@link #loop()}s. From now on what one side reads is written to

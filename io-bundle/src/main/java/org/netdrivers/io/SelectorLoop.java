@@ -101,11 +101,8 @@ public final class SelectorLoop implements AutoCloseable {
                     SelectionKey key = it.next();
                     it.remove();
                     if (key.isValid()) {
-                        try {
-                            ((Handler) key.attachment()).ready(key);
-                        } catch (RuntimeException e) {
-                            LOG.error("selector loop {}: a handler failed", thread.getName(), e);
-                        }
+                        Handler h = (Handler) key.attachment();
+                        runSafely(() -> h.ready(key));
                     }
                 }
             } catch (ClosedSelectorException e) {

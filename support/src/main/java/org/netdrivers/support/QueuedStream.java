@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.io.Handover;
 
 /**
  * The receive side, closing and accounting that every transport stream shares; a transport
@@ -222,28 +223,24 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
 
     /**
      * The transport's receive side goes to someone else (a relay on the transport's own thread):
-     * from now on this stream neither queues nor stops or resumes reading.
+     * from now on this stream neither queues nor stops or resumes reading. Subclasses that are
+     * {@link org.netdrivers.io.TransportStream}s implement its {@code handOver()} with this.
      *
-     * @return the chunks received and not yet handed out, in order
+     * @return the chunks received and not yet handed out, in order, and whether the input had ended
      */
-    protected final synchronized java.util.List<ByteBuffer> handOverQueue() {
+    public final synchronized Handover handOver() {
         handedOver = true;
         java.util.List<ByteBuffer> chunks = new java.util.ArrayList<>(queue);
         queue.clear();
         queued = 0;
         delivered = 0;
-        return chunks;
+        return new Handover(chunks, inputEnded);
     }
 
     /** Bytes a relay carried through the transport, counted as this stream's. */
     protected final void addRelayed(long in, long out) {
         bytesIn.addAndGet(in);
         bytesOut.addAndGet(out);
-    }
-
-    /** @return whether the transport reached end of stream */
-    protected final synchronized boolean inputEnded() {
-        return inputEnded;
     }
 
     protected final synchronized boolean isClosed() {

@@ -56,7 +56,8 @@ final class AffinityPool implements IoProcessor<NioSession> {
 
     /** @return whether {@code session} is one of this pool's and is served by the calling thread */
     boolean ownedByCaller(IoSession session) {
-        return session.getAttribute(OWNER) instanceof OwnedProcessor && ((OwnedProcessor) session.getAttribute(OWNER)).isOwner();
+        Object owner = session.getAttribute(OWNER);
+        return owner instanceof OwnedProcessor && ((OwnedProcessor) owner).isOwner();
     }
 
     IoSessionInitializer<ConnectFuture> joinCallingThread() {

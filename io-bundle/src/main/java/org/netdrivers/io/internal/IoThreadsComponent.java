@@ -1,15 +1,6 @@
 package org.netdrivers.io.internal;
 
-import java.util.Optional;
-
-import org.apache.mina.core.future.ConnectFuture;
-import org.apache.mina.core.service.IoProcessor;
-import org.apache.mina.core.session.IoSessionInitializer;
-import org.apache.mina.transport.socket.nio.NioSession;
 import org.netdrivers.io.IoThreads;
-import org.netdrivers.io.Relay;
-import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.io.TransportStream;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -19,20 +10,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The runtime's I/O threads as a service: one per processor core (framework property
- * {@code netdrivers.io.threads} to choose another number). Delegates to {@link IoThreadsService}.
+ * {@code netdrivers.io.threads} to choose another number).
  */
 @Component(immediate = true, service = IoThreads.class)
-public final class IoThreadsComponent implements IoThreads {
+public final class IoThreadsComponent extends IoThreadsService {
     private static final Logger LOG = LoggerFactory.getLogger(IoThreadsComponent.class);
     static final String THREADS_PROPERTY = "netdrivers.io.threads";
 
-    private final IoThreadsService threads;
-
     @Activate
     public IoThreadsComponent(BundleContext context) {
-        int n = threads(context.getProperty(THREADS_PROPERTY));
-        threads = new IoThreadsService("netdrivers-io", n);
-        LOG.info("I/O threads up: {}", n);
+        super("netdrivers-io", threads(context.getProperty(THREADS_PROPERTY)));
+        LOG.info("I/O threads up: {}", threads());
     }
 
     static int threads(String configured) {
@@ -55,37 +43,7 @@ public final class IoThreadsComponent implements IoThreads {
 
     @Deactivate
     void deactivate() {
-        threads.close();
+        close();
         LOG.info("I/O threads down");
-    }
-
-    @Override
-    public IoProcessor<NioSession> processor() {
-        return threads.processor();
-    }
-
-    @Override
-    public IoSessionInitializer<ConnectFuture> joinCallingThread() {
-        return threads.joinCallingThread();
-    }
-
-    @Override
-    public SelectorLoop loop() {
-        return threads.loop();
-    }
-
-    @Override
-    public SelectorLoop nextLoop() {
-        return threads.nextLoop();
-    }
-
-    @Override
-    public boolean isIoThread() {
-        return threads.isIoThread();
-    }
-
-    @Override
-    public Optional<Relay> relay(TransportStream a, TransportStream b, int window) {
-        return threads.relay(a, b, window);
     }
 }

@@ -25,7 +25,7 @@ import org.netdrivers.io.TransportStream;
  * The I/O threads: a pool of owned Mina processors and a set of selector loops for JDK channels,
  * and relays between two transports of one thread.
  */
-public final class IoThreadsService implements IoThreads, AutoCloseable {
+public class IoThreadsService implements IoThreads, AutoCloseable {
     /** A relay's read buffer: as large as socat's -b262144. */
     static final int RELAY_BUFFER = 256 * 1024;
     /** Free relay buffers a loop keeps for the next backlog. */
@@ -37,9 +37,11 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
     private final SelectorLoop[] loops;
     private final Map<SelectorLoop, ChannelRelay.Buffers> buffers = new IdentityHashMap<>();
     private final AtomicInteger nextLoop = new AtomicInteger();
+    private final int threads;
 
     /** @param name the threads' names, numbered from 1 */
     public IoThreadsService(String name, int threads) {
+        this.threads = threads;
         pool = new AffinityPool(name, threads);
         loops = new SelectorLoop[threads];
         try {
@@ -51,6 +53,11 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
             close();
             throw new UncheckedIOException("cannot open a selector", e);
         }
+    }
+
+    /** @return how many threads of each kind (processors, loops) */
+    public final int threads() {
+        return threads;
     }
 
     @Override
@@ -76,19 +83,6 @@ public final class IoThreadsService implements IoThreads, AutoCloseable {
     @Override
     public SelectorLoop nextLoop() {
         return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
-    }
-
-    @Override
-    public boolean isIoThread() {
-        if (pool.current() != null) {
-            return true;
-        }
-        for (SelectorLoop l : loops) {
-            if (l.inLoop()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override

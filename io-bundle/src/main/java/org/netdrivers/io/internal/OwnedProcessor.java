@@ -120,13 +120,7 @@ final class OwnedProcessor extends NioProcessor {
         try {
             return super.read(session, buf);
         } catch (IOException e) {
-            if (!(session.getChannel() instanceof SocketChannel)) {
-                throw e; // datagrams: Mina's own handling (port unreachable)
-            }
-            peerErrors.count("read", e);
-            session.closeNow();
-            session.getFilterChain().fireExceptionCaught(e);
-            return 0;
+            return peerFailed(session, "read", e);
         }
     }
 
@@ -136,14 +130,22 @@ final class OwnedProcessor extends NioProcessor {
         try {
             return super.write(session, buf, length);
         } catch (IOException e) {
-            if (!(session.getChannel() instanceof SocketChannel)) {
-                throw e;
-            }
-            peerErrors.count("write", e);
-            session.closeNow();
-            session.getFilterChain().fireExceptionCaught(e);
-            return 0;
+            return peerFailed(session, "write", e);
         }
+    }
+
+    /**
+     * A TCP session's read or write failed: counted, the session closed, its handler told; 0
+     * bytes for Mina. Datagram sessions rethrow: Mina's own handling (port unreachable) applies.
+     */
+    private int peerFailed(NioSession session, String what, IOException e) throws IOException {
+        if (!(session.getChannel() instanceof SocketChannel)) {
+            throw e;
+        }
+        peerErrors.count(what, e);
+        session.closeNow();
+        session.getFilterChain().fireExceptionCaught(e);
+        return 0;
     }
 
     /** Closes the processor's sessions and selector, then ends its thread. */

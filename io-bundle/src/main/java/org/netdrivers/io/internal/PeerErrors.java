@@ -34,8 +34,4 @@ final class PeerErrors {
                     cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), total.get());
         }
     }
-
-    long total() {
-        return total.get();
-    }
 }

@@ -9,7 +9,6 @@ import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
 import org.apache.mina.core.session.IoSession;
 import org.netdrivers.api.StreamClosedException;
-import org.netdrivers.io.Handover;
 import org.netdrivers.io.SessionStream;
 import org.netdrivers.support.QueuedStream;
 
@@ -87,11 +86,6 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     @Override
     public boolean readyForHandOver() {
         return !isClosed();
-    }
-
-    @Override
-    public Handover handOver() {
-        return new Handover(handOverQueue(), inputEnded());
     }
 
     /** Bytes read from the session (Mina counts them, also while a relay has the session). */

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.io.ChannelStream;
-import org.netdrivers.io.Handover;
 import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.QueuedStream;
 
@@ -70,11 +69,6 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
     @Override
     public synchronized boolean readyForHandOver() {
         return loop.inLoop() && key != null && writes.isEmpty() && !eofRequested && !isClosed();
-    }
-
-    @Override
-    public Handover handOver() {
-        return new Handover(handOverQueue(), inputEnded());
     }
 
     @Override

@@ -21,15 +21,13 @@ import org.netdrivers.support.unix.UnixAddress;
  */
 final class UnixConnector extends NioStreamDriver {
     private final UnixAddress address;
-    private final Supplier<SelectorLoop> loop;
-    private final NioConnect.ChannelOpener opener;
+    private final Target target;
 
     private UnixConnector(DriverSettings common, UnixAddress address, int bufferBytes, Supplier<SelectorLoop> loop,
-            NioConnect.ChannelOpener opener, List<SelectorLoop> ownLoops) {
+            NioConnect.ChannelOpener opener, List<SelectorLoop> ownLoops) throws IOException {
         super(common, bufferBytes, ownLoops);
         this.address = address;
-        this.loop = loop;
-        this.opener = opener;
+        this.target = new Target(address.toString(), loop, opener, address.socketAddress(), NioConnect.UNIX_TIMEOUT_MS);
     }
 
     /** @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of a path's sockets; 0 for the system's default */
@@ -44,8 +42,8 @@ final class UnixConnector extends NioStreamDriver {
     }
 
     @Override
-    protected List<Target> targets() throws IOException {
-        return List.of(new Target(address.toString(), loop, opener, address.socketAddress(), NioConnect.UNIX_TIMEOUT_MS));
+    protected List<Target> targets() {
+        return List.of(target);
     }
 
     @Override

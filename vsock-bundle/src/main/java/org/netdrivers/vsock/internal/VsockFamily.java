@@ -102,8 +102,8 @@ final class VsockFamily {
     }
 
     /** A new, unconnected, blocking vsock channel. */
-    static Channel openChannel() throws IOException {
-        return (Channel) Socket.create().getChannel();
+    static java.nio.channels.SocketChannel openChannel() throws IOException {
+        return PROVIDER.openSocketChannel();
     }
 
     static final class Socket extends AFSocket<AFVSOCKSocketAddress> {
