@@ -101,8 +101,7 @@ public final class SelectorLoop implements AutoCloseable {
                     SelectionKey key = it.next();
                     it.remove();
                     if (key.isValid()) {
-                        Handler h = (Handler) key.attachment();
-                        runSafely(() -> h.ready(key));
+                        ready(key);
                     }
                 }
             } catch (ClosedSelectorException e) {
@@ -113,11 +112,42 @@ public final class SelectorLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells a channel's handler that it is ready. A handler that fails loses its channel (closed,
+     * its key cancelled), not the loop: a broken handler would otherwise be told again at each
+     * select. A {@link LinkageError} is a bundle updated or uninstalled while its channel was
+     * open: a WARN; anything else is a defect: an ERROR.
+     */
+    private void ready(SelectionKey key) {
+        Handler h = (Handler) key.attachment();
+        try {
+            h.ready(key);
+        } catch (RuntimeException | LinkageError e) {
+            key.cancel();
+            try {
+                key.channel().close();
+            } catch (IOException ignored) {
+                // closed anyway
+            }
+            if (e instanceof LinkageError) {
+                LOG.warn("selector loop {}: a channel's handler failed ({}); its bundle was updated or uninstalled while "
+                        + "the channel was open; the channel is closed, the loop serves on", thread.getName(), e.toString());
+            } else {
+                LOG.error("selector loop {}: a channel's handler failed; the channel is closed, the loop serves on",
+                        thread.getName(), e);
+            }
+        }
+    }
+
+    /** Runs a task handed in; a task that fails is logged (a linkage error as a WARN, see {@link #ready}). */
     private void runSafely(Runnable r) {
         try {
             r.run();
+        } catch (LinkageError e) {
+            LOG.warn("selector loop {}: a task failed ({}); its bundle was updated or uninstalled meanwhile; the loop serves on",
+                    thread.getName(), e.toString());
         } catch (RuntimeException e) {
-            LOG.error("selector loop {}: a handler failed", thread.getName(), e);
+            LOG.error("selector loop {}: a task failed", thread.getName(), e);
         }
     }
 

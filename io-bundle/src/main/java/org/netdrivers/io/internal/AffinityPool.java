@@ -13,7 +13,8 @@ import org.apache.mina.transport.socket.nio.NioSession;
 /**
  * The processor pool every acceptor and connector of the runtime shares: a session goes to the
  * processor its connect asked for ({@link #joinCallingThread()}), else to the processors in turn,
- * and stays there.
+ * and stays there. Every session gets a {@link HandlerGuard} first in its chain: an error in a
+ * bundle's handler closes that session and leaves the thread serving the others.
  */
 final class AffinityPool implements IoProcessor<NioSession> {
     private static final AttributeKey OWNER = new AttributeKey(AffinityPool.class, "owner");
@@ -21,6 +22,7 @@ final class AffinityPool implements IoProcessor<NioSession> {
 
     private final OwnedProcessor[] processors;
     private final AtomicInteger next = new AtomicInteger();
+    private final HandlerGuard guard = new HandlerGuard();
     private volatile boolean disposed;
 
     AffinityPool(String name, int threads) {
@@ -70,6 +72,9 @@ final class AffinityPool implements IoProcessor<NioSession> {
 
     @Override
     public void add(NioSession session) {
+        if (!session.getFilterChain().contains(HandlerGuard.NAME)) {
+            session.getFilterChain().addFirst(HandlerGuard.NAME, guard);
+        }
         ownerOf(session).add(session);
     }
 

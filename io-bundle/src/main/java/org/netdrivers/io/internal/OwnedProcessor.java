@@ -21,6 +21,7 @@ import org.apache.mina.transport.socket.nio.NioSession;
  * interest in writing the rest and the session never wrote again.
  */
 final class OwnedProcessor extends NioProcessor {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OwnedProcessor.class);
     private final OwnerExecutor executor;
     private boolean pollNext; // owner thread only
 
@@ -45,6 +46,10 @@ final class OwnedProcessor extends NioProcessor {
             thread = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, name);
                 t.setDaemon(true);
+                // Mina's loop ends on an error of its own (a handler's is contained by HandlerGuard);
+                // its sessions are then without service: say so where the runtime's log is read
+                t.setUncaughtExceptionHandler((dead, e) -> LOG.error("I/O thread {} ended by an error; the sessions "
+                        + "it served get no service until the io bundle is restarted", dead.getName(), e));
                 return t;
             });
         }

@@ -1,7 +1,5 @@
 package org.netdrivers.io.internal;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,26 +10,19 @@ import org.slf4j.LoggerFactory;
 final class PeerErrors {
     private static final Logger LOG = LoggerFactory.getLogger(PeerErrors.class);
 
-    private final long intervalNanos;
-    private final AtomicLong total = new AtomicLong();
-    private final AtomicLong sinceLine = new AtomicLong();
-    private final AtomicLong lastLine = new AtomicLong(System.nanoTime());
+    private final EventCounter counter;
 
     PeerErrors(long intervalMillis) {
-        this.intervalNanos = intervalMillis * 1_000_000;
+        this.counter = new EventCounter(intervalMillis, false);
     }
 
     /** A peer ended a connection with {@code cause} ({@code what}: "read", "write"). */
     void count(String what, Throwable cause) {
-        total.incrementAndGet();
-        sinceLine.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastLine.get();
-        if (now - last >= intervalNanos && lastLine.compareAndSet(last, now)) {
-            long n = sinceLine.getAndSet(0);
+        EventCounter.Due due = counter.count();
+        if (due != null) {
             LOG.info("{} connection(s) ended by their peer with an error in the last {} s (latest on {}: {}); {} in all",
-                    n, Math.max(1, (now - last) / 1_000_000_000L), what,
-                    cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), total.get());
+                    due.count(), due.seconds(), what,
+                    cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), due.total());
         }
     }
 }

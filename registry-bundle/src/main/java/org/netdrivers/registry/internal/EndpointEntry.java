@@ -5,12 +5,14 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.TransportStream;
 import org.osgi.framework.ServiceReference;
@@ -28,6 +30,8 @@ final class EndpointEntry {
     private final java.util.Set<TransportStream> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Set when the service is being unregistered: streams it opens now are not handed out. */
     volatile boolean gone;
+    /** Connects under way, failed when the service goes. */
+    private final java.util.Set<CompletableFuture<ByteStream>> connecting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Name and export as they were when the registry took the service up (see Registry.updatedNetwork). */
     private final String name;
@@ -69,18 +73,46 @@ final class EndpointEntry {
         return type() + " driver '" + name() + "' (" + pid() + ")";
     }
 
-    /** Connects and wraps the stream so that it is counted here. */
+    /**
+     * Connects and wraps the stream so that it is counted here. A connect still under way when the
+     * driver goes away ({@link #gone()}) fails then with a {@link StreamClosedException} (the
+     * caller turns to the replacement), and its stream, should it come, is closed: a driver
+     * that never completes a connect it had begun as it went cannot hold a caller.
+     */
     CompletionStage<ByteStream> open() {
-        return service.connect().whenComplete((stream, error) -> {
+        CompletableFuture<ByteStream> result = new CompletableFuture<>();
+        connecting.add(result);
+        if (gone) {
+            connecting.remove(result);
+            return CompletableFuture.failedFuture(goneWhileConnecting());
+        }
+        service.connect().whenComplete((stream, error) -> {
+            connecting.remove(result);
             if (error != null) {
                 failures.incrementAndGet();
+                result.completeExceptionally(error);
+            } else if (!result.complete(new Counted(stream))) {
+                stream.close(); // the driver went away meanwhile; the caller has moved on
+            } else {
+                open.incrementAndGet();
+                total.incrementAndGet();
+                stream.closed().whenComplete((v, e) -> open.decrementAndGet());
             }
-        }).thenApply(stream -> {
-            open.incrementAndGet();
-            total.incrementAndGet();
-            stream.closed().whenComplete((v, e) -> open.decrementAndGet());
-            return new Counted(stream);
         });
+        return result;
+    }
+
+    /** The service is being unregistered: streams it opens from now on are not handed out. */
+    void gone() {
+        gone = true;
+        StreamClosedException reason = goneWhileConnecting();
+        for (CompletableFuture<ByteStream> c : connecting) {
+            c.completeExceptionally(reason);
+        }
+    }
+
+    private StreamClosedException goneWhileConnecting() {
+        return new StreamClosedException(describe() + " went away while connecting");
     }
 
     StreamRegistry.Endpoint snapshot() {

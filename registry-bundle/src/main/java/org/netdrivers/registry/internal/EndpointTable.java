@@ -66,7 +66,7 @@ final class EndpointTable {
     EndpointEntry remove(ServiceReference<NetworkInterface> ref) {
         EndpointEntry e = entries.remove(ref);
         if (e != null) {
-            e.gone = true;
+            e.gone();
         }
         return e;
     }

@@ -179,7 +179,8 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
         interest(SelectionKey.OP_WRITE, false);
         CompletableFuture<Void> eof = null;
         synchronized (this) {
-            if (eofRequested && eofDone != null) {
+            // a send made after the loop above found nothing, with sendEof after it, is written first
+            if (eofRequested && eofDone != null && writes.isEmpty()) {
                 eof = eofDone;
                 eofDone = null;
             }

@@ -1,0 +1,39 @@
+package org.netdrivers.io.internal;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counts events of one kind and says when a summary line is due: at most one per interval, so
+ * that a flood of events is a few lines with their counts.
+ */
+final class EventCounter {
+    /** A summary line is due: {@code count} events in the last {@code seconds} s, {@code total} in all. */
+    record Due(long count, long seconds, long total) {
+    }
+
+    private final long intervalNanos;
+    private final AtomicLong total = new AtomicLong();
+    private final AtomicLong sinceLine = new AtomicLong();
+    private final AtomicLong lastLine;
+
+    /**
+     * @param firstAtOnce whether the first event gets its line at once (else the first line comes
+     *     an interval after construction at the earliest)
+     */
+    EventCounter(long intervalMillis, boolean firstAtOnce) {
+        this.intervalNanos = intervalMillis * 1_000_000;
+        this.lastLine = new AtomicLong(System.nanoTime() - (firstAtOnce ? intervalNanos : 0));
+    }
+
+    /** Counts one event; @return the line due now, or null */
+    Due count() {
+        long all = total.incrementAndGet();
+        sinceLine.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastLine.get();
+        if (now - last >= intervalNanos && lastLine.compareAndSet(last, now)) {
+            return new Due(sinceLine.getAndSet(0), Math.max(1, (now - last) / 1_000_000_000L), all);
+        }
+        return null;
+    }
+}
