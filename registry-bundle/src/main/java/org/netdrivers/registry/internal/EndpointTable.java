@@ -87,31 +87,39 @@ final class EndpointTable {
     private void attempt(Target target, long deadline, long waitMs, ScheduledExecutorService timer,
             CompletableFuture<ByteStream> result) {
         long remainingMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        await(target, remainingMs, timer)
-                .thenCompose(entry -> entry.open().thenApply(stream -> {
-                    if (entry.gone) {
-                        stream.close();
-                        throw new CompletionException(new StreamClosedException(entry.describe() + " went away while connecting"));
-                    }
-                    return stream;
-                }))
-                .whenComplete((stream, error) -> {
-                    if (error == null) {
-                        result.complete(stream);
-                        return;
-                    }
-                    Throwable cause = Completions.unwrap(error);
-                    if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0) {
-                        // the driver is going away; the registry may not have heard yet: try again shortly
+        await(target, remainingMs, timer).whenComplete((entry, notFound) -> {
+            if (notFound != null) {
+                // no driver in time, or the registry stops (failWaiters): no second attempt
+                Throwable cause = Completions.unwrap(notFound);
+                result.completeExceptionally(cause instanceof TimeoutException ? new NoSuchElementException(waitMs == 0
+                        ? "no driver matches '" + target + "'"
+                        : "no driver matching '" + target + "' appeared within " + waitMs + " ms") : cause);
+                return;
+            }
+            entry.open().thenApply(stream -> {
+                if (entry.gone) {
+                    stream.close();
+                    throw new CompletionException(new StreamClosedException(entry.describe() + " went away while connecting"));
+                }
+                return stream;
+            }).whenComplete((stream, error) -> {
+                if (error == null) {
+                    result.complete(stream);
+                    return;
+                }
+                Throwable cause = Completions.unwrap(error);
+                if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0) {
+                    // the driver is going away; the registry may not have heard yet: try again shortly
+                    try {
                         timer.schedule(() -> attempt(target, deadline, waitMs, timer, result), 2, TimeUnit.MILLISECONDS);
-                    } else if (cause instanceof TimeoutException) {
-                        result.completeExceptionally(new NoSuchElementException(waitMs == 0
-                                ? "no driver matches '" + target + "'"
-                                : "no driver matching '" + target + "' appeared within " + waitMs + " ms"));
-                    } else {
-                        result.completeExceptionally(cause);
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        result.completeExceptionally(cause); // the registry stops
                     }
-                });
+                } else {
+                    result.completeExceptionally(cause);
+                }
+            });
+        });
     }
 
     List<EndpointEntry> all() {

@@ -1,0 +1,160 @@
+package org.netdrivers.registry.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.launch.Framework;
+
+/**
+ * A real Felix framework in the test's JVM, and drivers registered in it: the registry's tables
+ * get real service references (ranking, id, LDAP matching) without Pax Exam.
+ */
+final class Drivers implements AutoCloseable {
+    private final Framework framework;
+    private final Path storage;
+
+    Drivers() throws Exception {
+        storage = Files.createTempDirectory("nd-registry-test");
+        framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
+                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
+        framework.start();
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** Registers {@code driver} as a NetworkInterface named {@code name} with the given ranking and more properties. */
+    Registered register(TestDriver driver, String name, int ranking, Object... more) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(NetworkConstants.NETWORK_NAME, name);
+        props.put(NetworkConstants.NETWORK_TYPE, "test");
+        props.put(Constants.SERVICE_RANKING, ranking);
+        for (int i = 0; i < more.length; i += 2) {
+            props.put((String) more[i], more[i + 1]);
+        }
+        ServiceRegistration<NetworkInterface> reg = context().registerService(NetworkInterface.class, driver, props);
+        return new Registered(reg, driver);
+    }
+
+    record Registered(ServiceRegistration<NetworkInterface> registration, TestDriver driver) {
+        ServiceReference<NetworkInterface> ref() {
+            return registration.getReference();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        framework.stop();
+        framework.waitForStop(10_000);
+        try (var files = Files.walk(storage)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * A driver whose connects the test completes: each connect() waits in {@link #connects} until
+     * the test calls {@link #completeNext} (or is completed at once when {@code immediate}).
+     */
+    static final class TestDriver implements NetworkInterface {
+        final String label;
+        final boolean immediate;
+        final ConcurrentLinkedQueue<CompletableFuture<ByteStream>> connects = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<TestStream> opened = new ConcurrentLinkedQueue<>();
+
+        TestDriver(String label, boolean immediate) {
+            this.label = label;
+            this.immediate = immediate;
+        }
+
+        @Override
+        public CompletionStage<ByteStream> connect() {
+            CompletableFuture<ByteStream> f = new CompletableFuture<>();
+            if (immediate) {
+                TestStream s = new TestStream(label);
+                opened.add(s);
+                f.complete(s);
+            } else {
+                connects.add(f);
+            }
+            return f;
+        }
+
+        /** Completes the oldest waiting connect with a new stream; @return that stream */
+        TestStream completeNext() {
+            TestStream s = new TestStream(label);
+            opened.add(s);
+            connects.remove().complete(s);
+            return s;
+        }
+
+        @Override
+        public Optional<String> address() {
+            return Optional.of(label);
+        }
+
+        @Override
+        public String client() {
+            return "test";
+        }
+    }
+
+    /** A stream that carries nothing; it records that it was closed. */
+    static final class TestStream implements ByteStream {
+        final String label;
+        final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+        TestStream(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public CompletionStage<Optional<ByteBuffer>> receive() {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public CompletionStage<Void> send(ByteBuffer chunk) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> sendEof() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void close() {
+            closed.complete(null);
+        }
+
+        @Override
+        public CompletionStage<Void> closed() {
+            return closed;
+        }
+
+        boolean isClosed() {
+            return closed.isDone();
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+}
