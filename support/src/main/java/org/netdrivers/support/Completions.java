@@ -3,7 +3,7 @@ package org.netdrivers.support;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** What a failed stage really failed with. */
+/** What a failed stage really failed with, and how to say it in one line. */
 public final class Completions {
     private Completions() {}
 
@@ -13,5 +13,27 @@ public final class Completions {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** @return {@code t}'s message, or the simple name of its type where it has none */
+    public static String message(Throwable t) {
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+
+    /**
+     * @return the message of {@code t} (unwrapped) and of its deepest cause, where that says more
+     *         ("cannot bind: Address already in use")
+     */
+    public static String rootMessage(Throwable t) {
+        Throwable e = unwrap(t);
+        String message = message(e);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message = message + ": " + root.getMessage();
+        }
+        return message;
     }
 }

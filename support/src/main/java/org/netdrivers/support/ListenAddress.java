@@ -44,6 +44,15 @@ public final class ListenAddress {
         return sb.toString();
     }
 
+    /** @return the address {@code text} names, or empty where it names none */
+    public static java.util.Optional<ListenAddress> tryParse(String text) {
+        try {
+            return java.util.Optional.of(parse(text));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** @throws IllegalArgumentException with a message naming what is wrong */
     public static ListenAddress parse(String text) {
         String t = text.trim();

@@ -103,4 +103,18 @@ public class NetAddressesTest {
             assertTrue(text + " is quoted: " + e.getMessage(), e.getMessage().contains(text.trim()));
         }
     }
+
+    @Test
+    public void oneListenAddressHasOneTextWhateverItWasWrittenAs() {
+        assertEquals(ListenAddress.parse("tcp://127.0.0.1:5555"), ListenAddress.parse(" TCP://127.0.0.1:5555 "));
+        assertEquals(ListenAddress.parse("tcp://[::1]:5555"), ListenAddress.parse("tcp://[0:0:0:0:0:0:0:1]:5555"));
+        org.junit.Assert.assertNotEquals(ListenAddress.parse("tcp://127.0.0.1:5555"), ListenAddress.parse("udp://127.0.0.1:5555"));
+    }
+
+    @Test
+    public void tryParseIsEmptyWhereTheTextIsNoAddress() {
+        assertEquals(java.util.Optional.of(ListenAddress.parse("udp://127.0.0.1:9")), ListenAddress.tryParse("udp://127.0.0.1:9"));
+        assertEquals(java.util.Optional.empty(), ListenAddress.tryParse("tcp://127.0.0.1:0"));
+        assertEquals(java.util.Optional.empty(), ListenAddress.tryParse("http://127.0.0.1:80"));
+    }
 }

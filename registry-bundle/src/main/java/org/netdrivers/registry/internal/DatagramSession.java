@@ -138,7 +138,7 @@ final class DatagramSession {
         }
         opener.get().whenComplete((stream, error) -> {
             if (error != null) {
-                end("no driver for the waiting datagrams: " + Export.rootMessage(error));
+                end("no driver for the waiting datagrams: " + org.netdrivers.support.Completions.rootMessage(error));
                 return;
             }
             synchronized (this) {

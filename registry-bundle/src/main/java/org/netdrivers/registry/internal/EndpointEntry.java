@@ -15,6 +15,7 @@ import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.TransportStream;
+import org.netdrivers.support.ListenAddress;
 import org.osgi.framework.ServiceReference;
 
 /** A registered driver service and the traffic the registry carried to it. */
@@ -36,6 +37,8 @@ final class EndpointEntry {
     /** Name and export as they were when the registry took the service up (see Registry.updatedNetwork). */
     private final String name;
     private final Optional<String> export;
+    private final Optional<ListenAddress> exportAddress;
+    private final String exportProblem;
 
     EndpointEntry(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
         this.ref = ref;
@@ -43,6 +46,27 @@ final class EndpointEntry {
         this.name = String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME));
         Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
         this.export = e == null ? Optional.empty() : Optional.of(e.toString());
+        ListenAddress parsed = null;
+        String problem = null;
+        if (export.isPresent()) {
+            try {
+                parsed = ListenAddress.parse(export.get());
+            } catch (IllegalArgumentException invalid) {
+                problem = invalid.getMessage();
+            }
+        }
+        this.exportAddress = Optional.ofNullable(parsed);
+        this.exportProblem = problem;
+    }
+
+    /** @return where the driver asks to be exported, parsed; empty where it asks for nothing or for no valid address */
+    Optional<ListenAddress> exportAddress() {
+        return exportAddress;
+    }
+
+    /** @return why the driver's {@code network.export} is no address, or null */
+    String exportProblem() {
+        return exportProblem;
     }
 
     String name() {

@@ -11,6 +11,7 @@ import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.Relay;
 import org.netdrivers.io.TransportStream;
 import org.netdrivers.support.Bridge;
+import org.netdrivers.support.Completions;
 import org.netdrivers.support.ListenAddress;
 import org.netdrivers.support.QueuedStream;
 import org.netdrivers.support.mina.MinaTransports;
@@ -83,8 +84,8 @@ final class Export {
                     ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
                     : MinaListener.bind(listen, context, clientStreamLimit(), this::accepted);
         } catch (IOException | RuntimeException e) {
-            lastError = "cannot listen on " + listen + ": " + rootMessage(e);
-            LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, rootMessage(e));
+            lastError = "cannot listen on " + listen + ": " + Completions.rootMessage(e);
+            LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, Completions.rootMessage(e));
             return false;
         }
         lastError = null;
@@ -143,7 +144,7 @@ final class Export {
         context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
             if (error != null) {
                 failed.incrementAndGet();
-                LOG.warn("export {}: connection from {} closed: {}", listen, remote, rootMessage(error));
+                LOG.warn("export {}: connection from {} closed: {}", listen, remote, Completions.rootMessage(error));
                 client.close();
                 return;
             }
@@ -168,7 +169,7 @@ final class Export {
             }
             bridge.start().done().thenAccept(failure -> {
                 if (failure != null) {
-                    LOG.info("export {}: connection from {} ended: {}", listen, remote, rootMessage(failure));
+                    LOG.info("export {}: connection from {} ended: {}", listen, remote, Completions.rootMessage(failure));
                 }
             });
         });
@@ -200,7 +201,7 @@ final class Export {
         relayedTotal.incrementAndGet();
         relay.get().done().thenAccept(failure -> {
             if (failure != null) {
-                LOG.info("export {}: connection from {} ended: {}", listen, remote, rootMessage(failure));
+                LOG.info("export {}: connection from {} ended: {}", listen, remote, Completions.rootMessage(failure));
             }
         });
         return true;
@@ -209,19 +210,6 @@ final class Export {
     /** A relay's bound per direction: what the export may hold, less the one chunk a read may add. */
     private int relayWindow() {
         return Math.max(context.bufferBytes() - MinaTransports.MAX_CHUNK, MinaTransports.MAX_CHUNK);
-    }
-
-    /** The message of {@code e} and of its deepest cause, where that says more ("Address already in use"). */
-    static String rootMessage(Throwable e) {
-        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
-            message = message + ": " + root.getMessage();
-        }
-        return message;
     }
 
     /** Bytes this export held for one connection at most, in either direction. */

@@ -56,18 +56,15 @@ final class ExportTable {
 
     /** A driver with {@code network.export} appeared: start its export or keep the existing one. */
     synchronized void driverAppeared(EndpointEntry endpoint) {
-        Optional<String> text = endpoint.export();
-        if (text.isEmpty()) {
-            return;
-        }
         String source = endpoint.describe() + ", field '" + NetworkConstants.NETWORK_EXPORT + "'";
-        ListenAddress listen;
-        try {
-            listen = ListenAddress.parse(text.get());
-        } catch (IllegalArgumentException e) {
-            LOG.warn("export not started: {}: {}", source, e.getMessage());
+        if (endpoint.exportProblem() != null) {
+            LOG.warn("export not started: {}: {}", source, endpoint.exportProblem());
             return;
         }
+        if (endpoint.exportAddress().isEmpty()) {
+            return;
+        }
+        ListenAddress listen = endpoint.exportAddress().get();
         Entry existing = exports.get(listen);
         if (existing != null) {
             if (endpoint.name().equals(existing.driverName)) {
@@ -98,16 +95,10 @@ final class ExportTable {
 
     /** A driver went away: its export lingers for a replacement, then stops. */
     synchronized void driverGone(EndpointEntry endpoint) {
-        Optional<String> text = endpoint.export();
-        if (text.isEmpty()) {
+        if (endpoint.exportAddress().isEmpty()) {
             return;
         }
-        ListenAddress listen;
-        try {
-            listen = ListenAddress.parse(text.get());
-        } catch (IllegalArgumentException e) {
-            return;
-        }
+        ListenAddress listen = endpoint.exportAddress().get();
         Entry entry = exports.get(listen);
         if (entry == null || !endpoint.name().equals(entry.driverName) || entry.linger != null) {
             return;
@@ -121,7 +112,7 @@ final class ExportTable {
             return;
         }
         boolean stillWanted = context.endpointTable().all().stream()
-                .anyMatch(e -> entry.driverName.equals(e.name()) && e.export().map(x -> sameListen(x, listen)).orElse(false));
+                .anyMatch(e -> entry.driverName.equals(e.name()) && e.exportAddress().equals(Optional.of(listen)));
         if (stillWanted) {
             entry.linger = null;
             return;
@@ -129,14 +120,6 @@ final class ExportTable {
         exports.remove(listen);
         removed(listen);
         entry.export.stop("no driver '" + entry.driverName + "' asks for it any more");
-    }
-
-    private static boolean sameListen(String text, ListenAddress listen) {
-        try {
-            return ListenAddress.parse(text).equals(listen);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     /**

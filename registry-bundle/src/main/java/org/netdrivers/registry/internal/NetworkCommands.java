@@ -195,7 +195,7 @@ public final class NetworkCommands {
         StringBuilder what = new StringBuilder();
         for (Configuration c : forwards == null ? new Configuration[0] : forwards) {
             Object l = c.getProperties() == null ? null : c.getProperties().get(NetworkConstants.FORWARD_LISTEN);
-            if (l == null || !sameListen(l.toString(), address)) {
+            if (l == null || !ListenAddress.tryParse(l.toString()).equals(Optional.of(address))) {
                 continue;
             }
             Object file = c.getProperties().get("felix.fileinstall.filename");
@@ -229,15 +229,7 @@ public final class NetworkCommands {
     }
 
     private Optional<StreamRegistry.Export> export(ListenAddress address) {
-        return registry.exports().stream().filter(x -> sameListen(x.listen(), address)).findFirst();
-    }
-
-    private static boolean sameListen(String text, ListenAddress address) {
-        try {
-            return ListenAddress.parse(text).equals(address);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return registry.exports().stream().filter(x -> ListenAddress.tryParse(x.listen()).equals(Optional.of(address))).findFirst();
     }
 
     /** A configuration name from a listen address: tcp://127.0.0.1:5201 -> tcp-127.0.0.1-5201. */

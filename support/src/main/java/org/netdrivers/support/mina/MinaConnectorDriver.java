@@ -74,8 +74,7 @@ public final class MinaConnectorDriver extends TrackingDriver {
     }
 
     private Exception connectFailure(Throwable cause) {
-        String why = cause == null ? "not connected"
-                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        String why = cause == null ? "not connected" : org.netdrivers.support.Completions.message(cause);
         if (why.contains("timed out") || cause instanceof java.net.SocketTimeoutException) {
             why = "timed out after " + connector.getConnectTimeoutMillis() + " ms";
         }

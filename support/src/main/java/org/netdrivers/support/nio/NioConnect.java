@@ -92,7 +92,7 @@ public final class NioConnect {
         if (c instanceof TimeoutException) {
             return "timed out";
         }
-        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+        return org.netdrivers.support.Completions.message(c);
     }
 
     public static void closeQuietly(SocketChannel ch) {

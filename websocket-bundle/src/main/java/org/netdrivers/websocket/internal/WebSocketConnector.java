@@ -99,7 +99,7 @@ final class WebSocketConnector extends TrackingDriver {
             while (root.getCause() != null && root.getMessage() == null) {
                 root = root.getCause();
             }
-            why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+            why = org.netdrivers.support.Completions.message(root);
         }
         ConnectException e = new ConnectException(common.describe() + ": cannot connect to " + url() + ": " + why);
         e.initCause(cause);

@@ -127,7 +127,7 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
             return ssl;
         } catch (IOException | GeneralSecurityException e) {
             throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' cannot be read as a " + type + " trust store: "
-                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+                    + org.netdrivers.support.Completions.message(e));
         }
     }
 }
