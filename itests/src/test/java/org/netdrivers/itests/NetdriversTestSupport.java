@@ -7,6 +7,7 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
@@ -69,6 +70,11 @@ public abstract class NetdriversTestSupport {
                 systemProperty("org.ops4j.pax.url.mvn.repositories").value(""),
                 systemProperty("org.ops4j.pax.url.mvn.useFallbackRepositories").value("false"),
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
+                // I/O threads of each kind: 4 on any machine (the default is one per core), so that
+                // connections meet both paths, spliced on one thread and bridged across two, and a
+                // run here behaves as on a machine with more cores (a CI machine with more cores once
+                // failed where a 2-core one passed)
+                frameworkProperty("netdrivers.io.threads").value(System.getProperty("netdrivers.io.threads", "4")),
                 systemProperty("org.ops4j.pax.logging.property.file").value(new File("src/test/resources/log4j2-test.properties").getAbsolutePath()),
                 mavenBundle("org.ops4j.pax.logging", "pax-logging-api").versionAsInProject(),
                 mavenBundle("org.ops4j.pax.logging", "pax-logging-log4j2").versionAsInProject(),
