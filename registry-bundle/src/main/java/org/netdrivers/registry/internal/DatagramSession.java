@@ -18,7 +18,7 @@ import org.netdrivers.support.QueuedStream;
  * delivered; then the waiting datagrams go to the new stream, in order. A TCP or Unix connection
  * cannot be carried over like this (its bytes belong to one connection); a datagram can.
  */
-final class DatagramSession {
+final class DatagramSession implements Connection.Carrier {
     static final int MAX_PENDING = 256;
 
     private final QueuedStream client;
@@ -44,6 +44,12 @@ final class DatagramSession {
         this.dropped = dropped;
     }
 
+    /** Datagrams are not held here beyond the {@link #MAX_PENDING} that wait for a driver: the client's stream counts what it holds. */
+    @Override
+    public long peakInFlight() {
+        return 0;
+    }
+
     void start(ByteStream first) {
         synchronized (this) {
             current = first;
@@ -53,7 +59,8 @@ final class DatagramSession {
     }
 
     /** The registry heard that {@code entry}'s driver is going away: new datagrams wait for the replacement. */
-    void driverGoing(EndpointEntry entry) {
+    @Override
+    public void driverGoing(EndpointEntry entry) {
         synchronized (this) {
             if (closed || current == null || EndpointEntry.ownerOf(current) != entry) {
                 return;

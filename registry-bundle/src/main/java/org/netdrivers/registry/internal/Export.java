@@ -26,15 +26,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Export {
     private static final Logger LOG = LoggerFactory.getLogger(Export.class);
-    /** Marks a connection that waits for its driver. */
-    private static final Bridge NO_BRIDGE = new Bridge(null, null);
 
     private final ListenAddress listen;
     private final Target target;
     private final String source;
     private final ExportContext context;
-    /** Every connection: NO_BRIDGE while it waits for its driver, then its Relay or Bridge (TCP, Unix) or DatagramSession (UDP). */
-    private final java.util.Map<QueuedStream, Object> live = new ConcurrentHashMap<>();
+    /** Every live connection, by its client stream. */
+    private final java.util.Map<QueuedStream, Connection> live = new ConcurrentHashMap<>();
     private final AtomicLong waitingDropped = new AtomicLong();
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong total = new AtomicLong();
@@ -69,12 +67,6 @@ final class Export {
 
     String source() {
         return source;
-    }
-
-    /** Where connections come from: a Mina acceptor (TCP, UDP) or a Unix server socket. */
-    interface Listener {
-        /** Stops accepting and releases the listening socket (and, for Unix, its file). */
-        void close();
     }
 
     /** Binds the listener; on failure logs one line naming the source and returns false. */
@@ -132,14 +124,16 @@ final class Export {
         }
         total.incrementAndGet();
         open.incrementAndGet();
-        live.put(client, NO_BRIDGE);
+        Connection connection = new Connection(client, remote);
+        live.put(client, connection);
         client.closed().whenComplete((v, e) -> {
-            Object bridge = live.remove(client);
+            connection.end();
+            live.remove(client);
             open.decrementAndGet();
             closedBytesIn.addAndGet(client.bytesIn());
             closedBytesOut.addAndGet(client.bytesOut());
             closedDropped.addAndGet(client.dropped());
-            peakInFlight.accumulateAndGet(peak(client, bridge), Math::max);
+            peakInFlight.accumulateAndGet(connection.peakInFlight(), Math::max);
         });
         context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
             if (error != null) {
@@ -152,18 +146,18 @@ final class Export {
                 DatagramSession session = new DatagramSession(client,
                         () -> context.endpointTable().open(target, context.waitMs(), context.timer()),
                         why -> LOG.warn("export {}: session of {} closed: {}", listen, remote, why), waitingDropped);
-                if (!live.replace(client, NO_BRIDGE, session)) {
+                if (!connection.carriedBy(session)) {
                     driverStream.close(); // the client went away while it waited
                     return;
                 }
                 session.start(driverStream);
                 return;
             }
-            if (relayed(client, driverStream, remote)) {
+            if (relayed(connection, driverStream)) {
                 return;
             }
             Bridge bridge = new Bridge(client, driverStream, Bridge.DEFAULT_WINDOW, client::inFlight, () -> 0);
-            if (!live.replace(client, NO_BRIDGE, bridge)) {
+            if (!connection.carriedBy(Connection.Carrier.of(bridge))) {
                 driverStream.close(); // the client went away while it waited
                 return;
             }
@@ -184,9 +178,11 @@ final class Export {
      *
      * @return whether a relay carries the connection now
      */
-    private boolean relayed(QueuedStream client, ByteStream driverStream, Object remote) {
+    private boolean relayed(Connection connection, ByteStream driverStream) {
+        QueuedStream client = connection.client;
+        Object remote = connection.remote;
         ByteStream driver = EndpointEntry.unwrap(driverStream);
-        if (!(client instanceof TransportStream) || !(driver instanceof TransportStream) || !live.containsKey(client)) {
+        if (!(client instanceof TransportStream) || !(driver instanceof TransportStream) || !connection.waiting()) {
             return false;
         }
         Optional<Relay> relay = context.io().relay((TransportStream) client, (TransportStream) driver, relayWindow());
@@ -197,7 +193,7 @@ final class Export {
         if (owner != null) {
             owner.relayed((TransportStream) driver);
         }
-        live.replace(client, NO_BRIDGE, relay.get());
+        connection.carriedBy(Connection.Carrier.of(relay.get())); // false only if the client closed meanwhile: its close ends the relay
         relayedTotal.incrementAndGet();
         relay.get().done().thenAccept(failure -> {
             if (failure != null) {
@@ -212,27 +208,13 @@ final class Export {
         return Math.max(context.bufferBytes() - MinaTransports.MAX_CHUNK, MinaTransports.MAX_CHUNK);
     }
 
-    /** Bytes this export held for one connection at most, in either direction. */
-    private static long peak(QueuedStream client, Object bridge) {
-        long p = client.peakInFlight();
-        if (bridge instanceof Bridge && bridge != NO_BRIDGE) {
-            Bridge b = (Bridge) bridge;
-            p = Math.max(p, Math.max(b.peakInFlightAtoB(), b.peakInFlightBtoA()));
-        } else if (bridge instanceof Relay) {
-            p = Math.max(p, ((Relay) bridge).peakInFlight());
-        }
-        return p;
-    }
-
     /**
      * {@code entry}'s driver is going away (the registry hears it before the driver closes its
      * streams): the UDP client sessions on it send their next datagrams to the replacement.
      */
     void driverGoing(EndpointEntry entry) {
-        for (Object connection : live.values()) {
-            if (connection instanceof DatagramSession) {
-                ((DatagramSession) connection).driverGoing(entry);
-            }
+        for (Connection connection : live.values()) {
+            connection.driverGoing(entry);
         }
     }
 
@@ -241,11 +223,11 @@ final class Export {
         long out = closedBytesOut.get();
         long peak = peakInFlight.get();
         long dropped = closedDropped.get() + waitingDropped.get();
-        for (java.util.Map.Entry<QueuedStream, Object> e : live.entrySet()) {
-            dropped += e.getKey().dropped();
-            in += e.getKey().bytesIn();
-            out += e.getKey().bytesOut();
-            peak = Math.max(peak, peak(e.getKey(), e.getValue()));
+        for (Connection c : live.values()) {
+            dropped += c.client.dropped();
+            in += c.client.bytesIn();
+            out += c.client.bytesOut();
+            peak = Math.max(peak, c.peakInFlight());
         }
         return new ExportSnapshot(listen.toString(), target.toString(), source, listener != null, Optional.ofNullable(lastError),
                 open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes(), dropped, relayedTotal.get());

@@ -15,7 +15,7 @@ import org.netdrivers.support.mina.StreamIoHandler;
  * connections are served by the runtime's I/O threads, where a relay can splice them with the
  * driver sessions that serve them.
  */
-final class MinaListener implements Export.Listener {
+final class MinaListener implements Listener {
     private final IoAcceptor acceptor;
 
     private MinaListener(IoAcceptor acceptor) {

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * otherwise); a stale file (nobody listening) is replaced; a live one is left alone and the
  * export fails; the file is removed on close.
  */
-final class UnixListener implements Export.Listener {
+final class UnixListener implements Listener {
     private static final Logger LOG = LoggerFactory.getLogger(UnixListener.class);
 
     private final UnixAddress address;

@@ -114,22 +114,57 @@ final class Drivers implements AutoCloseable {
         }
     }
 
-    /** A stream that carries nothing; it records that it was closed. */
+    /**
+     * A driver's stream in memory: it records what is sent to it, and the test gives its answers
+     * ({@link #answer}); it records that it was closed.
+     */
     static final class TestStream implements ByteStream {
         final String label;
         final CompletableFuture<Void> closed = new CompletableFuture<>();
+        final java.util.List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.ArrayDeque<ByteBuffer> answers = new java.util.ArrayDeque<>(); // guarded by this
+        private CompletableFuture<Optional<ByteBuffer>> waiting; // guarded by this
 
         TestStream(String label) {
             this.label = label;
         }
 
+        /** The driver's side says {@code text}: the next receive() gets it. */
+        void answer(String text) {
+            ByteBuffer b = ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            CompletableFuture<Optional<ByteBuffer>> w;
+            synchronized (this) {
+                w = waiting;
+                waiting = null;
+                if (w == null) {
+                    answers.add(b);
+                    return;
+                }
+            }
+            w.complete(Optional.of(b));
+        }
+
         @Override
-        public CompletionStage<Optional<ByteBuffer>> receive() {
-            return new CompletableFuture<>();
+        public synchronized CompletionStage<Optional<ByteBuffer>> receive() {
+            if (closed.isDone()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            ByteBuffer b = answers.poll();
+            if (b != null) {
+                return CompletableFuture.completedFuture(Optional.of(b));
+            }
+            waiting = new CompletableFuture<>();
+            return waiting;
         }
 
         @Override
         public CompletionStage<Void> send(ByteBuffer chunk) {
+            if (closed.isDone()) {
+                return CompletableFuture.failedFuture(new org.netdrivers.api.StreamClosedException(label + ": closed"));
+            }
+            byte[] bytes = new byte[chunk.remaining()];
+            chunk.get(bytes);
+            sent.add(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
             return CompletableFuture.completedFuture(null);
         }
 
@@ -140,7 +175,15 @@ final class Drivers implements AutoCloseable {
 
         @Override
         public void close() {
+            CompletableFuture<Optional<ByteBuffer>> w;
+            synchronized (this) {
+                w = waiting;
+                waiting = null;
+            }
             closed.complete(null);
+            if (w != null) {
+                w.complete(Optional.empty());
+            }
         }
 
         @Override

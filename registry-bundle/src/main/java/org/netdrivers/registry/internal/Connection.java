@@ -1,0 +1,82 @@
+package org.netdrivers.registry.internal;
+
+import org.netdrivers.io.Relay;
+import org.netdrivers.support.Bridge;
+import org.netdrivers.support.QueuedStream;
+
+/**
+ * One client of an export, from its accept to its end: an accepted TCP or Unix connection, or a
+ * UDP client session. It waits for a driver stream; then a {@link Carrier} carries its bytes: a
+ * relay on one I/O thread, a bridge between two streams, or a datagram session.
+ */
+final class Connection {
+    /** What carries a connection's bytes once its driver stream is there. */
+    interface Carrier {
+        /** @return the most bytes it held for one direction */
+        long peakInFlight();
+
+        /** {@code entry}'s driver is going away (only a datagram session moves to the replacement). */
+        default void driverGoing(EndpointEntry entry) {
+        }
+
+        static Carrier of(Relay relay) {
+            return relay::peakInFlight;
+        }
+
+        static Carrier of(Bridge bridge) {
+            return () -> Math.max(bridge.peakInFlightAtoB(), bridge.peakInFlightBtoA());
+        }
+    }
+
+    final QueuedStream client;
+    /** Who the client is, for messages: its socket address, or "unix client N". */
+    final Object remote;
+    private Carrier carrier; // guarded by this; null while the connection waits for its driver
+    private boolean ended; // guarded by this
+
+    Connection(QueuedStream client, Object remote) {
+        this.client = client;
+        this.remote = remote;
+    }
+
+    /**
+     * The driver stream is there and {@code c} carries the connection from now on.
+     *
+     * @return false when the client went away while it waited (the caller closes the driver stream)
+     */
+    synchronized boolean carriedBy(Carrier c) {
+        if (ended) {
+            return false;
+        }
+        carrier = c;
+        return true;
+    }
+
+    /** The client's stream closed: the connection is over. */
+    synchronized void end() {
+        ended = true;
+    }
+
+    synchronized boolean waiting() {
+        return carrier == null && !ended;
+    }
+
+    void driverGoing(EndpointEntry entry) {
+        Carrier c;
+        synchronized (this) {
+            c = carrier;
+        }
+        if (c != null) {
+            c.driverGoing(entry);
+        }
+    }
+
+    /** @return the most bytes held for this connection in either direction: by the client's stream or its carrier */
+    long peakInFlight() {
+        Carrier c;
+        synchronized (this) {
+            c = carrier;
+        }
+        return Math.max(client.peakInFlight(), c == null ? 0 : c.peakInFlight());
+    }
+}

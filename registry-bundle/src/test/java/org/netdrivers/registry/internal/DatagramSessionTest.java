@@ -1,0 +1,221 @@
+package org.netdrivers.registry.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.registry.internal.Drivers.Registered;
+import org.netdrivers.registry.internal.Drivers.TestDriver;
+import org.netdrivers.registry.internal.Drivers.TestStream;
+import org.netdrivers.support.QueuedStream;
+
+/**
+ * A UDP client session across a hot swap: datagrams keep their boundaries and order, wait for the
+ * replacement while the driver is away, and answers still on their way from the old driver arrive.
+ * The client is in memory (the test plays the UDP client); the drivers are services of a real
+ * framework in this JVM.
+ */
+public class DatagramSessionTest {
+    private static final long BOUND_MS = 10_000;
+
+    private Drivers drivers;
+    private ScheduledExecutorService timer;
+    private EndpointTable table;
+    private MemoryClient client;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicReference<String> endedWhy = new AtomicReference<>();
+
+    /** The export's side of one UDP client, in memory: the test delivers its datagrams and reads what it is sent. */
+    static final class MemoryClient extends QueuedStream {
+        final List<String> received = new CopyOnWriteArrayList<>();
+
+        MemoryClient() {
+            super("test client", 1 << 20, 2048, true);
+        }
+
+        void datagram(String text) {
+            delivered(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public CompletionStage<Void> send(ByteBuffer chunk) {
+            byte[] b = new byte[chunk.remaining()];
+            chunk.get(b);
+            received.add(new String(b, StandardCharsets.UTF_8));
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> sendEof() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        protected void suspendReading() {
+        }
+
+        @Override
+        protected void resumeReading() {
+        }
+
+        @Override
+        protected void closeTransport() {
+            transportClosed(false);
+        }
+    }
+
+    @Before
+    public void setUp() throws Exception {
+        drivers = new Drivers();
+        timer = Executors.newSingleThreadScheduledExecutor();
+        table = new EndpointTable();
+        client = new MemoryClient();
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        timer.shutdownNow();
+        drivers.close();
+    }
+
+    private Registered driver(String label) {
+        Registered r = drivers.register(new TestDriver(label, true), "dut", 0);
+        table.add(r.ref(), r.driver());
+        return r;
+    }
+
+    private DatagramSession session(long waitMs) throws Exception {
+        DatagramSession s = new DatagramSession(client, () -> table.open(Target.parse("dut"), waitMs, timer), endedWhy::set, dropped);
+        ByteStream first = table.open(Target.parse("dut"), 0, timer).get(BOUND_MS, TimeUnit.MILLISECONDS);
+        s.start(first);
+        return s;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + BOUND_MS + " ms: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static TestStream only(Registered r) {
+        return r.driver().opened.peek();
+    }
+
+    @Test
+    public void datagramsGoOneByOneInOrderAndAnswersComeBack() throws Exception {
+        Registered d = driver("one");
+        session(BOUND_MS);
+        client.datagram("a");
+        client.datagram("bb");
+        client.datagram("ccc");
+        TestStream s = only(d);
+        await("three datagrams at the driver", () -> s.sent.size() == 3);
+        assertEquals(List.of("a", "bb", "ccc"), s.sent);
+        s.answer("A");
+        s.answer("BB");
+        await("two answers at the client", () -> client.received.size() == 2);
+        assertEquals(List.of("A", "BB"), client.received);
+    }
+
+    @Test
+    public void whileTheDriverIsAwayDatagramsWaitAndGoToTheReplacementInOrder() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        TestStream oldStream = only(old);
+        client.datagram("before");
+        await("the first datagram at the old driver", () -> oldStream.sent.size() == 1);
+
+        EndpointEntry gone = table.remove(old.ref());
+        session.driverGoing(gone);
+        client.datagram("w1");
+        client.datagram("w2");
+        oldStream.answer("late answer"); // on its way from the old driver: still delivered
+        await("the late answer", () -> client.received.contains("late answer"));
+
+        Registered replacement = driver("new");
+        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        TestStream newStream = only(replacement);
+        await("the waiting datagrams at the replacement", () -> newStream.sent.size() == 2);
+        assertEquals(List.of("w1", "w2"), newStream.sent);
+        assertEquals("nothing more went to the old driver", List.of("before"), oldStream.sent);
+        client.datagram("after");
+        await("a new datagram at the replacement", () -> newStream.sent.size() == 3);
+        assertEquals(0, dropped.get());
+    }
+
+    @Test
+    public void pastTheBoundOfWaitingDatagramsTheRestAreDroppedAndCounted() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        session.driverGoing(table.remove(old.ref()));
+        int extra = 5;
+        for (int i = 0; i < DatagramSession.MAX_PENDING + extra; i++) {
+            client.datagram("d" + i);
+        }
+        await("the extra datagrams counted", () -> dropped.get() == extra);
+        Registered replacement = driver("new");
+        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        TestStream s = only(replacement);
+        await("the kept datagrams at the replacement", () -> s.sent.size() == DatagramSession.MAX_PENDING);
+        assertEquals("the first ones are kept, in order", "d0", s.sent.get(0));
+        assertEquals("d" + (DatagramSession.MAX_PENDING - 1), s.sent.get(DatagramSession.MAX_PENDING - 1));
+    }
+
+    @Test
+    public void withoutAReplacementWithinTheBoundTheSessionEndsSayingWhy() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(200);
+        TestStream oldStream = only(old);
+        session.driverGoing(table.remove(old.ref()));
+        client.datagram("waits in vain");
+        await("the session's end", () -> endedWhy.get() != null);
+        assertEquals("no driver for the waiting datagrams: no driver matching 'dut' appeared within 200 ms", endedWhy.get());
+        await("the client closed", () -> client.closed().toCompletableFuture().isDone());
+        oldStream.close(); // the old driver closes its streams after its drain
+    }
+
+    @Test
+    public void whenTheClientSessionEndsItsDriverStreamCloses() throws Exception {
+        Registered d = driver("one");
+        session(BOUND_MS);
+        TestStream s = only(d);
+        client.close();
+        await("the driver stream closed", s::isClosed);
+        assertTrue(endedWhy.get() == null);
+    }
+
+    @Test
+    public void aDriverStreamThatEndsUnannouncedIsReplacedAndTheDatagramWaitsForIt() throws Exception {
+        Registered old = driver("old");
+        session(BOUND_MS);
+        TestStream oldStream = only(old);
+        table.remove(old.ref()); // the registry forgets it, but nobody told the session
+        oldStream.close(); // the driver closed its stream: the session's next send fails
+        Registered replacement = driver("new");
+        client.datagram("x");
+        await("the datagram at the replacement", () -> !replacement.driver().opened.isEmpty()
+                && only(replacement).sent.contains("x"));
+        assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
+    }
+}
