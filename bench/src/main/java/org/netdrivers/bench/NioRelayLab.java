@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.io.internal.IoThreadsService;
-import org.netdrivers.support.Bridge;
+import org.netdrivers.support.stream.Bridge;
 import org.netdrivers.support.nio.NioByteStream;
 import org.netdrivers.support.nio.NioConnect;
 

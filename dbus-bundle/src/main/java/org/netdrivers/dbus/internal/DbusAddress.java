@@ -19,7 +19,7 @@ import java.util.Set;
 
 import org.freedesktop.dbus.connections.BusAddress;
 import org.freedesktop.dbus.exceptions.InvalidBusAddressException;
-import org.netdrivers.support.NetAddresses;
+import org.netdrivers.support.net.NetAddresses;
 import org.netdrivers.support.unix.UnixAddress;
 
 /**

@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.driver.DriverSettings;
 import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;

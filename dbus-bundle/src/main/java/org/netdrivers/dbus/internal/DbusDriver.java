@@ -7,9 +7,9 @@ import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.io.IoThreads;
-import org.netdrivers.support.ConfigReader;
-import org.netdrivers.support.DriverRegistration;
-import org.netdrivers.support.InvalidConfigurationException;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.DriverRegistration;
+import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

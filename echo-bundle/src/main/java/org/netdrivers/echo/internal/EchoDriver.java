@@ -7,9 +7,9 @@ import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.DriverRegistration;
-import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.TrackingDriver;
+import org.netdrivers.support.driver.DriverRegistration;
+import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.driver.TrackingDriver;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

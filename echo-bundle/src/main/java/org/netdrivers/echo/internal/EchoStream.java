@@ -10,7 +10,7 @@ import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
-import org.netdrivers.support.ReasonClosable;
+import org.netdrivers.support.stream.ReasonClosable;
 
 /**
  * An in-memory stream that returns every chunk sent, as its own chunk, in order. At most {@code

@@ -1,6 +1,6 @@
 package org.netdrivers.registry.internal;
 
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.QueuedStream;
 
 /** What a listener does with each new client stream. */
 @FunctionalInterface

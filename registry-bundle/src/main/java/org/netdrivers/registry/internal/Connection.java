@@ -1,8 +1,8 @@
 package org.netdrivers.registry.internal;
 
 import org.netdrivers.io.Relay;
-import org.netdrivers.support.Bridge;
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.Bridge;
+import org.netdrivers.support.stream.QueuedStream;
 
 /**
  * One client of an export, from its accept to its end: an accepted TCP or Unix connection, or a

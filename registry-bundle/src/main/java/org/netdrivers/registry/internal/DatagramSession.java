@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.netdrivers.api.ByteStream;
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.QueuedStream;
+import org.netdrivers.support.stream.Completions;
 
 /**
  * One client of a UDP export, bridged datagram by datagram to a stream of its driver, and kept
@@ -145,7 +146,7 @@ final class DatagramSession implements Connection.Carrier {
         }
         opener.get().whenComplete((stream, error) -> {
             if (error != null) {
-                end("no driver for the waiting datagrams: " + org.netdrivers.support.Completions.rootMessage(error));
+                end("no driver for the waiting datagrams: " + Completions.rootMessage(error));
                 return;
             }
             synchronized (this) {

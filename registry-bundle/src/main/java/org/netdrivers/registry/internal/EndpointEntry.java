@@ -15,7 +15,7 @@ import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.TransportStream;
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.net.ListenAddress;
 import org.osgi.framework.ServiceReference;
 
 /** A registered driver service and the traffic the registry carried to it. */

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
-import org.netdrivers.support.Completions;
+import org.netdrivers.support.stream.Completions;
 import org.osgi.framework.ServiceReference;
 
 /** The live driver services, and callers waiting for one that matches. */

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.StreamRegistry;
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.net.ListenAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

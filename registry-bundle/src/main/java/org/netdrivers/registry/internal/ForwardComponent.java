@@ -3,9 +3,9 @@ package org.netdrivers.registry.internal;
 import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.ConfigReader;
-import org.netdrivers.support.InvalidConfigurationException;
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.ListenAddress;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;

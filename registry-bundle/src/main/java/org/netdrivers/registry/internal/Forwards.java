@@ -1,6 +1,6 @@
 package org.netdrivers.registry.internal;
 
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.net.ListenAddress;
 
 /** The registry's side of forward configurations; a service private to this bundle. */
 interface Forwards {

@@ -6,7 +6,7 @@ import org.apache.mina.core.service.IoAcceptor;
 import org.apache.mina.core.session.ExpiringSessionRecycler;
 import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.net.ListenAddress;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
 

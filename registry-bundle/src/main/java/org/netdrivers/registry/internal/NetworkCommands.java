@@ -12,7 +12,7 @@ import java.util.Optional;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.StreamRegistry;
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.net.ListenAddress;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.support.ListenAddress;
-import org.netdrivers.support.SocketBuffers;
+import org.netdrivers.support.net.ListenAddress;
+import org.netdrivers.support.net.SocketBuffers;
 import org.netdrivers.support.nio.NioByteStream;
 import org.netdrivers.support.unix.UnixAddress;
 import org.slf4j.Logger;
@@ -107,7 +107,7 @@ final class UnixListener implements Listener {
         }
         Path file = address.path();
         Path temp = file.resolveSibling("." + Long.toHexString(System.nanoTime()) + ".bind");
-        if (temp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > org.netdrivers.support.UnixPaths.MAX_BYTES) {
+        if (temp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > org.netdrivers.support.net.UnixPaths.MAX_BYTES) {
             temp = null; // no room for a temporary name: bind in place
         }
         if (temp == null) {

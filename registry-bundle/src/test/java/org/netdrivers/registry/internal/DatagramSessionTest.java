@@ -24,7 +24,7 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.registry.internal.Drivers.Registered;
 import org.netdrivers.registry.internal.Drivers.TestDriver;
 import org.netdrivers.registry.internal.Drivers.TestStream;
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.QueuedStream;
 
 /**
  * A UDP client session across a hot swap: datagrams keep their boundaries and order, wait for the

@@ -23,7 +23,7 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.internal.IoThreadsService;
 import org.netdrivers.registry.internal.Drivers.Registered;
 import org.netdrivers.registry.internal.Drivers.TestDriver;
-import org.netdrivers.support.ListenAddress;
+import org.netdrivers.support.net.ListenAddress;
 
 /**
  * The exports' lifecycle: a driver's export starts with it, outlives it by the wait bound plus a

@@ -10,7 +10,7 @@ import org.apache.mina.core.future.WriteFuture;
 import org.apache.mina.core.session.IoSession;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.io.SessionStream;
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.QueuedStream;
 
 /**
  * A stream over one Apache Mina {@link IoSession}, driven by {@link StreamIoHandler}. A send

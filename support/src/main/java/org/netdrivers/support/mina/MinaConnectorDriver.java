@@ -1,5 +1,7 @@
 package org.netdrivers.support.mina;
 
+import org.netdrivers.support.stream.Completions;
+
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -10,8 +12,8 @@ import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoConnector;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.io.IoThreads;
-import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.TrackingDriver;
+import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.driver.TrackingDriver;
 
 /**
  * A driver whose every stream is a new session of one Mina connector (TCP, UDP): connects,
@@ -74,7 +76,7 @@ public final class MinaConnectorDriver extends TrackingDriver {
     }
 
     private Exception connectFailure(Throwable cause) {
-        String why = cause == null ? "not connected" : org.netdrivers.support.Completions.message(cause);
+        String why = cause == null ? "not connected" : Completions.message(cause);
         if (why.contains("timed out") || cause instanceof java.net.SocketTimeoutException) {
             why = "timed out after " + connector.getConnectTimeoutMillis() + " ms";
         }

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletionStage;
 
 import org.netdrivers.io.ChannelStream;
 import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.QueuedStream;
 
 /**
  * A stream over one non-blocking {@link SocketChannel} (a JDK channel, or junixsocket's for Unix

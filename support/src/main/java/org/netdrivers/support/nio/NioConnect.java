@@ -1,5 +1,7 @@
 package org.netdrivers.support.nio;
 
+import org.netdrivers.support.stream.Completions;
+
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
@@ -88,11 +90,11 @@ public final class NioConnect {
 
     /** The text of a connect failure: its message, or its type where it has none. */
     public static String describe(Throwable cause) {
-        Throwable c = org.netdrivers.support.Completions.unwrap(cause);
+        Throwable c = Completions.unwrap(cause);
         if (c instanceof TimeoutException) {
             return "timed out";
         }
-        return org.netdrivers.support.Completions.message(c);
+        return Completions.message(c);
     }
 
     public static void closeQuietly(SocketChannel ch) {

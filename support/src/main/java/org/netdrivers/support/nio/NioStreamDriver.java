@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.TrackingDriver;
+import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.driver.TrackingDriver;
 
 /**
  * A driver whose streams are non-blocking socket channels on {@link SelectorLoop}s (Unix sockets,

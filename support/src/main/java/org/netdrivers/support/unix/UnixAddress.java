@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.nio.file.Path;
 
-import org.netdrivers.support.UnixPaths;
+import org.netdrivers.support.net.UnixPaths;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -21,7 +21,7 @@ import org.netdrivers.io.internal.IoThreadsService;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
-import org.netdrivers.support.Bridge;
+import org.netdrivers.support.stream.Bridge;
 
 /**
  * The export's shape without a framework: a Mina acceptor whose accepted streams are bridged to

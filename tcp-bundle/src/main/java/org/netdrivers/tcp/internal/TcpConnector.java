@@ -2,8 +2,8 @@ package org.netdrivers.tcp.internal;
 
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.netdrivers.io.IoThreads;
-import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.ManagedDriver;
+import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.driver.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;

@@ -3,10 +3,10 @@ package org.netdrivers.tcp.internal;
 import java.net.InetSocketAddress;
 
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.ConfigReader;
-import org.netdrivers.support.InvalidConfigurationException;
-import org.netdrivers.support.NetAddresses;
-import org.netdrivers.support.SocketBuffers;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.NetAddresses;
+import org.netdrivers.support.net.SocketBuffers;
 
 /** A validated TCP driver configuration. */
 record TcpSettings(InetSocketAddress target, boolean enableAddress, int connectTimeoutMs, boolean tcpNoDelay,

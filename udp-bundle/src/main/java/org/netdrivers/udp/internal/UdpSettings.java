@@ -3,9 +3,9 @@ package org.netdrivers.udp.internal;
 import java.net.InetSocketAddress;
 
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.ConfigReader;
-import org.netdrivers.support.InvalidConfigurationException;
-import org.netdrivers.support.NetAddresses;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.NetAddresses;
 
 /** A validated UDP driver configuration. */
 record UdpSettings(InetSocketAddress target, boolean enableAddress, int idleTimeoutSeconds, int bufferBytes, int stopDrainMs) {

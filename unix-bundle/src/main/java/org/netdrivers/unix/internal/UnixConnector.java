@@ -7,8 +7,8 @@ import java.util.function.Supplier;
 
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.SocketBuffers;
+import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.net.SocketBuffers;
 import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.netdrivers.support.unix.UnixAddress;

@@ -6,8 +6,8 @@ import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.io.IoThreads;
-import org.netdrivers.support.DriverRegistration;
-import org.netdrivers.support.SocketBuffers;
+import org.netdrivers.support.driver.DriverRegistration;
+import org.netdrivers.support.net.SocketBuffers;
 import org.netdrivers.support.unix.UnixAddress;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.netdrivers.io.SelectorLoop;
-import org.netdrivers.support.DriverSettings;
+import org.netdrivers.support.driver.DriverSettings;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.newsclub.net.unix.AFVSOCKSocketAddress;
 

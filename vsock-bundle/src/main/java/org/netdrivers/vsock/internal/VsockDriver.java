@@ -5,7 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.DriverRegistration;
+import org.netdrivers.support.driver.DriverRegistration;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -1,8 +1,8 @@
 package org.netdrivers.vsock.internal;
 
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.ConfigReader;
-import org.netdrivers.support.InvalidConfigurationException;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
 
 /** A validated vsock driver configuration. CID and port are unsigned 32-bit, kept as longs. */
 record VsockSettings(long cid, long port, boolean enableAddress, int connectTimeoutMs, int bufferBytes) {

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.netdrivers.api.ByteStream;
-import org.netdrivers.support.Completions;
-import org.netdrivers.support.DriverSettings;
-import org.netdrivers.support.TrackingDriver;
+import org.netdrivers.support.stream.Completions;
+import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.driver.TrackingDriver;
 
 /**
  * The WebSocket driver's service object: one JDK {@link HttpClient} (its selector thread and a
@@ -99,7 +99,7 @@ final class WebSocketConnector extends TrackingDriver {
             while (root.getCause() != null && root.getMessage() == null) {
                 root = root.getCause();
             }
-            why = org.netdrivers.support.Completions.message(root);
+            why = Completions.message(root);
         }
         ConnectException e = new ConnectException(common.describe() + ": cannot connect to " + url() + ": " + why);
         e.initCause(cause);

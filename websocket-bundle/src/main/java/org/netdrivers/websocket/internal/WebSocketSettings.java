@@ -15,8 +15,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 import org.netdrivers.api.NetworkConstants;
-import org.netdrivers.support.ConfigReader;
-import org.netdrivers.support.InvalidConfigurationException;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.stream.Completions;
 
 /** A validated WebSocket driver configuration. */
 record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers, List<String> subprotocols,
@@ -127,7 +128,7 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
             return ssl;
         } catch (IOException | GeneralSecurityException e) {
             throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' cannot be read as a " + type + " trust store: "
-                    + org.netdrivers.support.Completions.message(e));
+                    + Completions.message(e));
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-import org.netdrivers.support.QueuedStream;
+import org.netdrivers.support.stream.QueuedStream;
 
 /**
  * A stream over one JDK {@link WebSocket}: one message is one chunk. Received messages are asked

@@ -1,4 +1,6 @@
-package org.netdrivers.support;
+package org.netdrivers.support.driver;
+
+import org.netdrivers.support.stream.Completions;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;

@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.stream;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;

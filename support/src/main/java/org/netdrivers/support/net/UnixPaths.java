@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.net;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

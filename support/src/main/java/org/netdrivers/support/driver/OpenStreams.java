@@ -1,4 +1,6 @@
-package org.netdrivers.support;
+package org.netdrivers.support.driver;
+
+import org.netdrivers.support.stream.ReasonClosable;
 
 import java.util.ArrayList;
 import java.util.List;

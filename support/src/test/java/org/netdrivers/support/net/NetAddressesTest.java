@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.net;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;

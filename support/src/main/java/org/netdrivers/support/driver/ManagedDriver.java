@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.driver;
 
 import java.util.Map;
 

@@ -1,4 +1,7 @@
-package org.netdrivers.support;
+package org.netdrivers.support.net;
+
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
 
 import java.io.IOException;
 import java.net.StandardSocketOptions;

@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.stream;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

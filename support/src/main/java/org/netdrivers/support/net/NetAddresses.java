@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

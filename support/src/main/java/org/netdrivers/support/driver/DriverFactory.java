@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.driver;
 
 /** Makes a driver from a validated configuration, or says which field is wrong. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.driver;
 
 /** A configuration field is missing or wrong. The message names the PID, the field and the problem. */
 public final class InvalidConfigurationException extends Exception {

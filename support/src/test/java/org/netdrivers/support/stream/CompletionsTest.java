@@ -1,4 +1,4 @@
-package org.netdrivers.support;
+package org.netdrivers.support.stream;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
