@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.stream.Collectors;
 
 import org.netdrivers.api.ByteStream;
@@ -18,7 +16,6 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.netdrivers.support.net.ListenAddress;
-import org.netdrivers.support.net.SocketBuffers;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -36,48 +33,35 @@ import org.slf4j.LoggerFactory;
 @Component(configurationPid = NetworkConstants.PID_REGISTRY, immediate = true,
         service = {StreamRegistry.class, Forwards.class})
 @Designate(ocd = RegistryConfig.class)
-public final class Registry implements StreamRegistry, Forwards, ExportContext {
+public final class Registry implements StreamRegistry, Forwards {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
 
     private final EndpointTable endpoints = new EndpointTable();
-    private final ScheduledThreadPoolExecutor timer;
     private final Jmx jmx = new Jmx();
-    private final ExportTable exports = new ExportTable(this, jmx);
-    private volatile long waitMs = RegistryConfig.DEFAULT_WAIT_MS;
-    private volatile int bufferBytes = RegistryConfig.DEFAULT_BUFFER_BYTES;
-    private volatile int udpIdleSeconds = RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S;
-    private volatile int udpMaxSessions = RegistryConfig.DEFAULT_UDP_MAX_SESSIONS;
-    private volatile int socketBufferBytes;
+    /** The exports' shared context: the drivers, the I/O threads, the timer, the configuration. */
+    private final ExportSettings settings;
+    private final ExportTable exports;
     private volatile boolean active;
-    @Reference
-    private IoThreads io;
-
-    public Registry() {
-        timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "netdrivers-registry-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-    }
 
     @Activate
+    public Registry(@Reference IoThreads io, Map<String, Object> properties) {
+        settings = new ExportSettings(endpoints, io);
+        exports = new ExportTable(settings, jmx);
+        configure(properties);
+    }
+
     @Modified
     void configure(Map<String, Object> properties) {
-        ConfigReader config = new ConfigReader(properties);
         try {
-            waitMs = config.intInRange(RegistryConfig.WAIT_MS, 0, 3_600_000, RegistryConfig.DEFAULT_WAIT_MS);
-            bufferBytes = config.intInRange(RegistryConfig.BUFFER_BYTES, RegistryConfig.MIN_BUFFER_BYTES, 1 << 30, RegistryConfig.DEFAULT_BUFFER_BYTES);
-            udpIdleSeconds = config.intInRange(RegistryConfig.UDP_IDLE_TIMEOUT_S, 1, 86_400, RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S);
-            udpMaxSessions = config.intInRange(RegistryConfig.UDP_MAX_SESSIONS, 1, 1_000_000, RegistryConfig.DEFAULT_UDP_MAX_SESSIONS);
-            socketBufferBytes = SocketBuffers.read(config);
+            settings.apply(new ConfigReader(properties));
         } catch (InvalidConfigurationException e) {
             LOG.warn("registry keeps its previous settings: {}", e.getMessage());
         }
         if (!active) {
             active = true;
             endpoints.all().forEach(exports::driverAppeared);
-            LOG.info("registry up: {} endpoints, wait {} ms, buffer {} bytes", endpoints.all().size(), waitMs, bufferBytes);
+            LOG.info("registry up: {} endpoints, wait {} ms, buffer {} bytes", endpoints.all().size(), settings.waitMs(),
+                    settings.bufferBytes());
         }
     }
 
@@ -86,7 +70,7 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
         active = false;
         exports.stopAll("registry stopped");
         endpoints.failWaiters(new IllegalStateException("registry stopped"));
-        timer.shutdownNow();
+        settings.close();
         LOG.info("registry down");
     }
 
@@ -129,48 +113,6 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
         }
         unbindNetwork(ref, service);
         bindNetwork(ref, service);
-    }
-
-    // ---- ExportContext
-
-    @Override
-    public EndpointTable endpointTable() {
-        return endpoints;
-    }
-
-    @Override
-    public IoThreads io() {
-        return io;
-    }
-
-    @Override
-    public ScheduledExecutorService timer() {
-        return timer;
-    }
-
-    @Override
-    public long waitMs() {
-        return waitMs;
-    }
-
-    @Override
-    public int bufferBytes() {
-        return bufferBytes;
-    }
-
-    @Override
-    public int socketBufferBytes() {
-        return socketBufferBytes;
-    }
-
-    @Override
-    public int udpIdleSeconds() {
-        return udpIdleSeconds;
-    }
-
-    @Override
-    public int udpMaxSessions() {
-        return udpMaxSessions;
     }
 
     // ---- Forwards
@@ -223,6 +165,6 @@ public final class Registry implements StreamRegistry, Forwards, ExportContext {
     }
 
     private CompletionStage<ByteStream> openBest(Target target) {
-        return endpoints.open(target, waitMs, timer);
+        return endpoints.open(target, settings.waitMs(), settings.timer());
     }
 }

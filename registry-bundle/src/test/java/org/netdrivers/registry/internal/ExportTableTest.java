@@ -11,18 +11,17 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.Map;
 
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.StreamRegistry;
-import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.internal.IoThreadsService;
 import org.netdrivers.registry.internal.Drivers.Registered;
 import org.netdrivers.registry.internal.Drivers.TestDriver;
+import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.net.ListenAddress;
 
 /**
@@ -35,68 +34,27 @@ public class ExportTableTest {
     private static final long LINGER_MS = WAIT_MS + 1000;
 
     private Drivers drivers;
-    private ScheduledExecutorService timer;
     private IoThreadsService io;
     private EndpointTable endpoints;
+    private ExportSettings settings;
     private ExportTable exports;
 
     @Before
     public void setUp() throws Exception {
         drivers = new Drivers();
-        timer = Executors.newSingleThreadScheduledExecutor();
         io = new IoThreadsService("export-test", 1);
         endpoints = new EndpointTable();
-        exports = new ExportTable(new Context(), new Jmx());
+        settings = new ExportSettings(endpoints, io);
+        settings.apply(new ConfigReader(Map.of(RegistryConfig.WAIT_MS, (int) WAIT_MS)));
+        exports = new ExportTable(settings, new Jmx());
     }
 
     @After
     public void tearDown() throws Exception {
         exports.stopAll("test over");
         io.close();
-        timer.shutdownNow();
+        settings.close();
         drivers.close();
-    }
-
-    private final class Context implements ExportContext {
-        @Override
-        public EndpointTable endpointTable() {
-            return endpoints;
-        }
-
-        @Override
-        public IoThreads io() {
-            return io;
-        }
-
-        @Override
-        public ScheduledExecutorService timer() {
-            return timer;
-        }
-
-        @Override
-        public long waitMs() {
-            return WAIT_MS;
-        }
-
-        @Override
-        public int bufferBytes() {
-            return 1 << 20;
-        }
-
-        @Override
-        public int socketBufferBytes() {
-            return 0;
-        }
-
-        @Override
-        public int udpIdleSeconds() {
-            return 30;
-        }
-
-        @Override
-        public int udpMaxSessions() {
-            return 100;
-        }
     }
 
     private static int freePort() throws Exception {
