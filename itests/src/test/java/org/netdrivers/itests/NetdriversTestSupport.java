@@ -89,14 +89,19 @@ public abstract class NetdriversTestSupport {
                 bundle("file:" + bundles + "/api-bundle.jar"),
                 bundle("file:" + bundles + "/io-bundle.jar"),
                 bundle("file:" + bundles + "/registry-bundle.jar"),
-                bundle("file:" + bundles + "/echo-bundle.jar"),
-                bundle("file:" + bundles + "/tcp-bundle.jar"),
-                bundle("file:" + bundles + "/udp-bundle.jar"),
-                bundle("file:" + bundles + "/unix-bundle.jar"),
-                bundle("file:" + bundles + "/vsock-bundle.jar"),
-                bundle("file:" + bundles + "/dbus-bundle.jar"),
-                bundle("file:" + bundles + "/websocket-bundle.jar"),
+                driverBundles(bundles),
                 junitBundles());
+    }
+
+    /** Every driver bundle of the build's list (the drivers module), as the build copied them to {@code bundles}. */
+    private static Option driverBundles(String bundles) {
+        java.util.List<String> core = java.util.List.of("api-bundle.jar", "io-bundle.jar", "registry-bundle.jar");
+        File[] jars = new File(bundles).listFiles((dir, name) -> name.endsWith("-bundle.jar") && !core.contains(name));
+        if (jars == null || jars.length == 0) {
+            throw new IllegalStateException("no driver bundles in " + bundles + ": run the tests through Maven (mvn verify)");
+        }
+        java.util.Arrays.sort(jars);
+        return composite(java.util.Arrays.stream(jars).map(f -> bundle("file:" + f.getPath())).toArray(Option[]::new));
     }
 
     // ---- configurations
