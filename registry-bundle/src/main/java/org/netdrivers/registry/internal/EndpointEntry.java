@@ -31,6 +31,7 @@ final class EndpointEntry {
     private final java.util.Set<TransportStream> relayed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Set when the service is being unregistered: streams it opens now are not handed out. */
     volatile boolean gone;
+    private final CompletableFuture<Void> goneFuture = new CompletableFuture<>();
     /** Connects under way, failed when the service goes. */
     private final java.util.Set<CompletableFuture<ByteStream>> connecting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -129,10 +130,16 @@ final class EndpointEntry {
     /** The service is being unregistered: streams it opens from now on are not handed out. */
     void gone() {
         gone = true;
+        goneFuture.complete(null);
         StreamClosedException reason = goneWhileConnecting();
         for (CompletableFuture<ByteStream> c : connecting) {
             c.completeExceptionally(reason);
         }
+    }
+
+    /** @return completed when the registry lets the service go ({@link #gone()}) */
+    CompletableFuture<Void> whenGone() {
+        return goneFuture;
     }
 
     private StreamClosedException goneWhileConnecting() {

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -108,16 +109,25 @@ final class EndpointTable {
                     return;
                 }
                 Throwable cause = Completions.unwrap(error);
-                if (cause instanceof StreamClosedException && deadline - System.nanoTime() > 0) {
-                    // the driver is going away; the registry may not have heard yet: try again shortly
-                    try {
-                        timer.schedule(() -> attempt(target, deadline, waitMs, timer, result), 2, TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                        result.completeExceptionally(cause); // the registry stops
-                    }
-                } else {
+                long remainingNs = deadline - System.nanoTime();
+                if (!(cause instanceof StreamClosedException) || remainingNs <= 0) {
                     result.completeExceptionally(cause);
+                    return;
                 }
+                // the driver is going away (it refuses new streams), and the registry may not have
+                // heard yet: try again once it lets the driver go, within the same bound
+                ScheduledFuture<?> bound;
+                try {
+                    bound = timer.schedule(() -> result.completeExceptionally(cause), remainingNs, TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    result.completeExceptionally(cause); // the registry stops
+                    return;
+                }
+                entry.whenGone().thenRun(() -> {
+                    if (bound.cancel(false)) {
+                        attempt(target, deadline, waitMs, timer, result);
+                    }
+                });
             });
         });
     }

@@ -198,4 +198,29 @@ public class EndpointTableTest {
         a.close();
         assertEquals(1, e.open.get());
     }
+
+    @Test
+    public void aDriverThatRefusesAsItGoesIsLeftForItsReplacementOnceTheRegistryLetsItGo() throws Exception {
+        TestDriver going = new TestDriver("going", false);
+        Registered r = drivers.register(going, "dut", 0);
+        add(r);
+        CompletableFuture<ByteStream> open = table.open(Target.parse("dut"), 10_000, timer);
+        going.connects.remove().completeExceptionally(new StreamClosedException("tcp driver 'dut' is going away"));
+        Thread.sleep(50);
+        assertFalse("it waits for the registry to let the driver go, without asking it again", open.isDone());
+        assertTrue("not asked again", going.connects.isEmpty());
+        table.remove(r.ref());
+        add(drivers.register(new TestDriver("replacement", true), "dut", 0));
+        assertEquals("replacement", open.get(BOUND_S, TimeUnit.SECONDS).toString());
+    }
+
+    @Test
+    public void aDriverThatRefusesAndStaysFailsTheOpenWithItsReasonWhenTheBoundRunsOut() throws Exception {
+        TestDriver stuck = new TestDriver("stuck", false);
+        add(drivers.register(stuck, "dut", 0));
+        CompletableFuture<ByteStream> open = table.open(Target.parse("dut"), 200, timer);
+        StreamClosedException refusal = new StreamClosedException("going away");
+        stuck.connects.remove().completeExceptionally(refusal);
+        assertSame(refusal, failureOf(open));
+    }
 }
