@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +40,9 @@ final class ExportTable {
             this.forwardPid = forwardPid;
         }
     }
+
+    /** Callers waiting for an export to start, by address; guarded by this. */
+    private final Map<ListenAddress, List<CompletableFuture<StreamRegistry.Export>>> watchers = new HashMap<>();
 
     ExportTable(ExportContext context, Jmx jmx) {
         this.context = context;
@@ -74,6 +78,7 @@ final class ExportTable {
                 }
                 if (!existing.export.snapshot().listening()) {
                     existing.export.start();
+                    started(listen, existing.export);
                 }
                 return;
             }
@@ -84,6 +89,7 @@ final class ExportTable {
         Export export = new Export(listen, Target.parse(endpoint.name()), source, context);
         put(listen, new Entry(export, endpoint.name(), null));
         export.start();
+        started(listen, export);
     }
 
     /** A driver is going away: every export moves its UDP sessions off it (see Export.driverGoing). */
@@ -137,7 +143,31 @@ final class ExportTable {
         }
         Export export = new Export(listen, target, source, context);
         put(listen, new Entry(export, null, pid));
-        return export.start() ? null : export.snapshot().lastError().orElse("not listening");
+        boolean listening = export.start();
+        started(listen, export);
+        return listening ? null : export.snapshot().lastError().orElse("not listening");
+    }
+
+    /** @see Forwards#whenStarted */
+    synchronized CompletableFuture<StreamRegistry.Export> whenStarted(ListenAddress listen) {
+        Entry e = exports.get(listen);
+        if (e != null && (e.export.snapshot().listening() || e.export.snapshot().lastError().isPresent())) {
+            return CompletableFuture.completedFuture(e.export.snapshot());
+        }
+        CompletableFuture<StreamRegistry.Export> f = new CompletableFuture<>();
+        List<CompletableFuture<StreamRegistry.Export>> list = watchers.computeIfAbsent(listen, k -> new ArrayList<>());
+        list.removeIf(CompletableFuture::isDone); // those whose callers stopped waiting
+        list.add(f);
+        return f;
+    }
+
+    /** Called with this lock held, after {@code export} tried to listen. */
+    private void started(ListenAddress listen, Export export) {
+        List<CompletableFuture<StreamRegistry.Export>> waiting = watchers.remove(listen);
+        if (waiting != null) {
+            StreamRegistry.Export snapshot = export.snapshot();
+            waiting.forEach(f -> f.complete(snapshot));
+        }
     }
 
     synchronized void removeForward(String pid, String why) {

@@ -8,4 +8,10 @@ interface Forwards {
     String addForward(String pid, ListenAddress listen, Target target);
 
     void removeForward(String pid, String why);
+
+    /**
+     * @return completed with the export's snapshot once an export on {@code listen} has tried to
+     *         listen (listening, or not with its error); a caller that stops waiting cancels it
+     */
+    java.util.concurrent.CompletableFuture<org.netdrivers.api.StreamRegistry.Export> whenStarted(ListenAddress listen);
 }

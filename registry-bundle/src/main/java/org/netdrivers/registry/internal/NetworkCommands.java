@@ -40,6 +40,7 @@ public final class NetworkCommands {
     private static final long FORWARD_WAIT_MS = 5000;
 
     private final StreamRegistry registry;
+    private final Forwards forwards;
     private final BundleContext context;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -47,8 +48,9 @@ public final class NetworkCommands {
     volatile ConfigurationAdmin configurationAdmin;
 
     @Activate
-    public NetworkCommands(@Reference StreamRegistry registry, BundleContext context) {
+    public NetworkCommands(@Reference StreamRegistry registry, @Reference Forwards forwards, BundleContext context) {
         this.registry = registry;
+        this.forwards = forwards;
         this.context = context;
     }
 
@@ -166,20 +168,21 @@ public final class NetworkCommands {
             c.update(props);
             where = "configuration " + c.getPid();
         }
-        long deadline = System.currentTimeMillis() + FORWARD_WAIT_MS;
-        while (System.currentTimeMillis() < deadline) {
-            Optional<StreamRegistry.Export> x = export(address);
-            if (x.isPresent() && x.get().listening()) {
-                return "forward " + address + " -> " + target + ": listening (" + where + ")";
-            }
-            if (x.isPresent() && x.get().lastError().isPresent()) {
-                throw new IllegalStateException("forward " + address + " -> " + target + " does not listen: " + x.get().lastError().get()
-                        + " (" + where + "; network:unforward " + address + " removes it)");
-            }
-            Thread.sleep(50);
+        // the forward's configuration goes through Config Admin (and FileInstall) to the registry: wait for its export
+        java.util.concurrent.CompletableFuture<StreamRegistry.Export> started = forwards.whenStarted(address);
+        StreamRegistry.Export x;
+        try {
+            x = started.get(FORWARD_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            started.cancel(false);
+            throw new IllegalStateException("forward " + address + " -> " + target + " is not listening after " + FORWARD_WAIT_MS
+                    + " ms (" + where + "); see the log");
         }
-        throw new IllegalStateException("forward " + address + " -> " + target + " is not listening after " + FORWARD_WAIT_MS
-                + " ms (" + where + "); see the log");
+        if (x.listening()) {
+            return "forward " + address + " -> " + target + ": listening (" + where + ")";
+        }
+        throw new IllegalStateException("forward " + address + " -> " + target + " does not listen: "
+                + x.lastError().orElse("not listening") + " (" + where + "; network:unforward " + address + " removes it)");
     }
 
     /** network:unforward LISTEN — removes the forward listening on LISTEN (its file or configuration). */

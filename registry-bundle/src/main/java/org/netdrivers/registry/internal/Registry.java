@@ -127,6 +127,11 @@ public final class Registry implements StreamRegistry, Forwards {
         exports.removeForward(pid, why);
     }
 
+    @Override
+    public CompletableFuture<Export> whenStarted(ListenAddress listen) {
+        return exports.whenStarted(listen);
+    }
+
     // ---- StreamRegistry
 
     @Override

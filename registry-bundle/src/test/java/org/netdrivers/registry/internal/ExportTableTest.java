@@ -191,4 +191,24 @@ public class ExportTableTest {
         assertTrue(!accepts(a));
     }
 
+
+    @Test
+    public void aWaiterHearsWhenTheExportOnItsAddressListensOrFails() throws Exception {
+        int port = freePort();
+        ListenAddress listen = ListenAddress.parse("tcp://127.0.0.1:" + port);
+        java.util.concurrent.CompletableFuture<StreamRegistry.Export> started = exports.whenStarted(listen);
+        assertTrue("nothing there yet", !started.isDone());
+        exports.addForward("org.netdrivers.forward~w", listen, Target.parse("dut"));
+        assertTrue(started.get(10, java.util.concurrent.TimeUnit.SECONDS).listening());
+        assertTrue("asked again: at once", exports.whenStarted(listen).isDone());
+
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ListenAddress busy = ListenAddress.parse("tcp://127.0.0.1:" + taken.getLocalPort());
+            java.util.concurrent.CompletableFuture<StreamRegistry.Export> failing = exports.whenStarted(busy);
+            exports.addForward("org.netdrivers.forward~v", busy, Target.parse("dut"));
+            StreamRegistry.Export e = failing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(!e.listening());
+            assertTrue(e.lastError().orElseThrow(), e.lastError().orElseThrow().startsWith("cannot listen on " + busy));
+        }
+    }
 }
