@@ -7,8 +7,9 @@
  * of threads of their own; a driver stream opened from one of these threads joins that thread, so
  * that an export connection and the driver stream that serves it have one owner, and
  * {@link org.netdrivers.io.IoThreads#relay} copies between them on that thread. Updating a driver
- * bundle does not stop these threads.
+ * bundle does not stop these threads. {@link org.netdrivers.io.EventCounter} keeps the log of an
+ * event flood on those threads to a few counted lines.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.netdrivers.io;

@@ -111,14 +111,37 @@ public class TcpExportIT extends NetdriversTestSupport {
         try {
             configure(NetworkConstants.PID_FORWARD, "nobody", Map.of("target", "nobody-here", "listen", "tcp://127.0.0.1:" + port));
             awaitExport("tcp://127.0.0.1:" + port);
-            long t0 = System.nanoTime();
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                s.setSoTimeout((int) WAIT_MS);
-                assertEquals("closed without data", -1, s.getInputStream().read());
+            try (LogCapture log = new LogCapture(context)) {
+                long t0 = System.nanoTime();
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout((int) WAIT_MS);
+                    assertEquals("closed without data", -1, s.getInputStream().read());
+                }
+                long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue("waited about the bound, not less: " + waitedMs + " ms", waitedMs >= 250);
+                awaitCondition("failure counted", () -> export("tcp://127.0.0.1:" + port).failedConnections() == 1);
+
+                // a flood of such clients: counted, and no line each (one WARN per 10 s at most)
+                java.util.List<Socket> flood = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                        s.setSoTimeout((int) WAIT_MS);
+                        flood.add(s);
+                    }
+                    for (Socket s : flood) {
+                        assertEquals("closed without data", -1, s.getInputStream().read());
+                    }
+                } finally {
+                    for (Socket s : flood) {
+                        s.close();
+                    }
+                }
+                awaitCondition("21 failures counted", () -> export("tcp://127.0.0.1:" + port).failedConnections() == 21);
+                java.util.List<String> lines = log.warnings("export tcp://127.0.0.1:" + port, "client(s) closed");
+                assertEquals("one line for 21 clients: " + lines, 1, lines.size());
+                assertTrue(lines.get(0), lines.get(0).contains("no driver matching 'nobody-here' appeared within 300 ms"));
             }
-            long waitedMs = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue("waited about the bound, not less: " + waitedMs + " ms", waitedMs >= 250);
-            awaitCondition("failure counted", () -> export("tcp://127.0.0.1:" + port).failedConnections() == 1);
         } finally {
             registryConfig.delete();
         }

@@ -1,5 +1,7 @@
 package org.netdrivers.io.internal;
 
+import org.netdrivers.io.EventCounter;
+
 import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.core.session.IdleStatus;

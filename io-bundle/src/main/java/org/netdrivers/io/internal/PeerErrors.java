@@ -1,5 +1,7 @@
 package org.netdrivers.io.internal;
 
+import org.netdrivers.io.EventCounter;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.EventCounter;
 import org.netdrivers.io.Relay;
 import org.netdrivers.io.TransportStream;
 import org.netdrivers.support.stream.Bridge;
@@ -41,8 +42,13 @@ final class Export {
     private final AtomicLong closedBytesIn = new AtomicLong();
     private final AtomicLong closedBytesOut = new AtomicLong();
     private final AtomicLong peakInFlight = new AtomicLong();
-    private final AtomicLong refusedLogged = new AtomicLong();
     private final AtomicLong closedDropped = new AtomicLong();
+    /** UDP sessions refused at the bound: one WARN per 10 s at most. */
+    private final EventCounter refused = new EventCounter(10_000, true);
+    /** Clients the export closed (no driver in time, a driver's connect failed): one WARN per 10 s at most. */
+    private final EventCounter closedByExport = new EventCounter(10_000, true);
+    /** Connections that ended with an error (a peer's reset): one INFO per 10 s at most. */
+    private final EventCounter endedWithError = new EventCounter(10_000, true);
     private volatile Listener listener;
     private volatile String lastError;
 
@@ -112,12 +118,11 @@ final class Export {
     private void accepted(QueuedStream client, Object remote) {
         if (listen.isUdp() && open.get() >= context.udpMaxSessions()) {
             failed.incrementAndGet();
-            long now = System.nanoTime();
-            long last = refusedLogged.get();
-            if ((last == 0 || now - last > 10_000_000_000L) && refusedLogged.compareAndSet(last, now)) {
-                LOG.warn("export {}: session of {} refused: {} sessions are open, the bound (udp_max_sessions); "
-                        + "further refusals within 10 s are counted, not logged", listen, remote,
-                        open.get());
+            EventCounter.Due due = refused.count();
+            if (due != null) {
+                LOG.warn("export {}: session of {} refused: {} sessions are open, the bound (udp_max_sessions); {} refused in "
+                        + "the last {} s, {} in all; further refusals within 10 s are counted, not logged", listen, remote,
+                        open.get(), due.count(), due.seconds(), due.total());
             }
             client.close();
             return;
@@ -138,14 +143,14 @@ final class Export {
         context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
             if (error != null) {
                 failed.incrementAndGet();
-                LOG.warn("export {}: connection from {} closed: {}", listen, remote, Completions.rootMessage(error));
+                closed(remote, Completions.rootMessage(error));
                 client.close();
                 return;
             }
             if (listen.isUdp()) {
                 DatagramSession session = new DatagramSession(client,
                         () -> context.endpointTable().open(target, context.waitMs(), context.timer()),
-                        why -> LOG.warn("export {}: session of {} closed: {}", listen, remote, why), waitingDropped);
+                        why -> closed(remote, why), waitingDropped);
                 if (!connection.carriedBy(session)) {
                     driverStream.close(); // the client went away while it waited
                     return;
@@ -163,7 +168,7 @@ final class Export {
             }
             bridge.start().done().thenAccept(failure -> {
                 if (failure != null) {
-                    LOG.info("export {}: connection from {} ended: {}", listen, remote, Completions.rootMessage(failure));
+                    endedWithError(remote, failure);
                 }
             });
         });
@@ -197,10 +202,28 @@ final class Export {
         relayedTotal.incrementAndGet();
         relay.get().done().thenAccept(failure -> {
             if (failure != null) {
-                LOG.info("export {}: connection from {} ended: {}", listen, remote, Completions.rootMessage(failure));
+                endedWithError(remote, failure);
             }
         });
         return true;
+    }
+
+    /** The export closed a client ({@code why}); counted, and said in one WARN per 10 s at most. */
+    private void closed(Object remote, String why) {
+        EventCounter.Due due = closedByExport.count();
+        if (due != null) {
+            LOG.warn("export {}: {} client(s) closed in the last {} s (latest, {}: {}); {} in all; further ones within 10 s "
+                    + "are counted, not logged", listen, due.count(), due.seconds(), remote, why, due.total());
+        }
+    }
+
+    /** A connection ended with an error (a peer reset it); counted, and said in one INFO per 10 s at most. */
+    private void endedWithError(Object remote, Throwable failure) {
+        EventCounter.Due due = endedWithError.count();
+        if (due != null) {
+            LOG.info("export {}: {} connection(s) ended with an error in the last {} s (latest, {}: {}); {} in all", listen,
+                    due.count(), due.seconds(), remote, Completions.rootMessage(failure), due.total());
+        }
     }
 
     /** A relay's bound per direction: what the export may hold, less the one chunk a read may add. */

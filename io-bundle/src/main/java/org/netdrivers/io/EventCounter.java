@@ -1,14 +1,15 @@
-package org.netdrivers.io.internal;
+package org.netdrivers.io;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counts events of one kind and says when a summary line is due: at most one per interval, so
- * that a flood of events is a few lines with their counts.
+ * that a flood of events (peers resetting, clients with no driver to serve them) is a few log
+ * lines with their counts, not a line each. Thread-safe.
  */
-final class EventCounter {
+public final class EventCounter {
     /** A summary line is due: {@code count} events in the last {@code seconds} s, {@code total} in all. */
-    record Due(long count, long seconds, long total) {
+    public record Due(long count, long seconds, long total) {
     }
 
     private final long intervalNanos;
@@ -20,13 +21,13 @@ final class EventCounter {
      * @param firstAtOnce whether the first event gets its line at once (else the first line comes
      *     an interval after construction at the earliest)
      */
-    EventCounter(long intervalMillis, boolean firstAtOnce) {
+    public EventCounter(long intervalMillis, boolean firstAtOnce) {
         this.intervalNanos = intervalMillis * 1_000_000;
         this.lastLine = new AtomicLong(System.nanoTime() - (firstAtOnce ? intervalNanos : 0));
     }
 
     /** Counts one event; @return the line due now, or null */
-    Due count() {
+    public Due count() {
         long all = total.incrementAndGet();
         sinceLine.incrementAndGet();
         long now = System.nanoTime();
