@@ -60,11 +60,11 @@ public final class SelectorLoop implements AutoCloseable {
         tasks.add(task);
         selector.wakeup();
         if (closed) {
-            runLeftOverTasks();
+            runTasks();
         }
     }
 
-    private void runLeftOverTasks() {
+    private void runTasks() {
         for (Runnable task; (task = tasks.poll()) != null; ) {
             runSafely(task);
         }
@@ -92,9 +92,7 @@ public final class SelectorLoop implements AutoCloseable {
                 // tasks before the select, so that a channel they register is in the select's poll set
                 // (junixsocket's selector builds that set when a select begins); the bound keeps a
                 // task handed in during a select from waiting long on any selector implementation
-                for (Runnable task; (task = tasks.poll()) != null; ) {
-                    runSafely(task);
-                }
+                runTasks();
                 selector.select(SELECT_TIMEOUT_MS);
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
@@ -182,6 +180,6 @@ public final class SelectorLoop implements AutoCloseable {
             LOG.debug("closing selector", e);
         }
         closed = true;
-        runLeftOverTasks();
+        runTasks();
     }
 }

@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Mina NIO processor on a thread of its own that knows that thread: a change of a session's
@@ -21,7 +23,7 @@ import org.apache.mina.transport.socket.nio.NioSession;
  * interest in writing the rest and the session never wrote again.
  */
 final class OwnedProcessor extends NioProcessor {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OwnedProcessor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(OwnedProcessor.class);
     private final OwnerExecutor executor;
     private boolean pollNext; // owner thread only
 

@@ -142,7 +142,8 @@ final class EndpointEntry {
         return goneFuture;
     }
 
-    private StreamClosedException goneWhileConnecting() {
+    /** Why a stream this driver opened is not handed out: it went away meanwhile. */
+    StreamClosedException goneWhileConnecting() {
         return new StreamClosedException(describe() + " went away while connecting");
     }
 

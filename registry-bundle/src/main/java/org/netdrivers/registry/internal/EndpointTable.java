@@ -100,7 +100,7 @@ final class EndpointTable {
             entry.open().thenApply(stream -> {
                 if (entry.gone) {
                     stream.close();
-                    throw new CompletionException(new StreamClosedException(entry.describe() + " went away while connecting"));
+                    throw new CompletionException(entry.goneWhileConnecting());
                 }
                 return stream;
             }).whenComplete((stream, error) -> {

@@ -31,7 +31,7 @@ final class Export {
     private final ListenAddress listen;
     private final Target target;
     private final String source;
-    private final ExportContext context;
+    private final ExportSettings context;
     /** Every live connection, by its client stream. */
     private final java.util.Map<QueuedStream, Connection> live = new ConcurrentHashMap<>();
     private final AtomicLong waitingDropped = new AtomicLong();
@@ -56,7 +56,7 @@ final class Export {
      * @param source who configured the export and which field, for messages: "configuration
      *     org.netdrivers.forward~x, field 'listen'"
      */
-    Export(ListenAddress listen, Target target, String source, ExportContext context) {
+    Export(ListenAddress listen, Target target, String source, ExportSettings context) {
         this.listen = listen;
         this.target = target;
         this.source = source;
@@ -82,8 +82,9 @@ final class Export {
                     ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
                     : MinaListener.bind(listen, context, clientStreamLimit(), this::accepted);
         } catch (IOException | RuntimeException e) {
-            lastError = "cannot listen on " + listen + ": " + Completions.rootMessage(e);
-            LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, Completions.rootMessage(e));
+            String why = Completions.rootMessage(e);
+            lastError = "cannot listen on " + listen + ": " + why;
+            LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, why);
             return false;
         }
         lastError = null;
@@ -140,7 +141,7 @@ final class Export {
             closedDropped.addAndGet(client.dropped());
             peakInFlight.accumulateAndGet(connection.peakInFlight(), Math::max);
         });
-        context.endpointTable().open(target, context.waitMs(), context.timer()).whenComplete((driverStream, error) -> {
+        openDriverStream().whenComplete((driverStream, error) -> {
             if (error != null) {
                 failed.incrementAndGet();
                 closed(remote, Completions.rootMessage(error));
@@ -148,9 +149,8 @@ final class Export {
                 return;
             }
             if (listen.isUdp()) {
-                DatagramSession session = new DatagramSession(client,
-                        () -> context.endpointTable().open(target, context.waitMs(), context.timer()),
-                        why -> closed(remote, why), waitingDropped);
+                DatagramSession session = new DatagramSession(client, this::openDriverStream, why -> closed(remote, why),
+                        waitingDropped);
                 if (!connection.carriedBy(session)) {
                     driverStream.close(); // the client went away while it waited
                     return;
@@ -172,6 +172,11 @@ final class Export {
                 }
             });
         });
+    }
+
+    /** A stream of the best driver for the target, waiting (within wait_ms) for one while none is registered. */
+    private java.util.concurrent.CompletableFuture<ByteStream> openDriverStream() {
+        return context.endpointTable().open(target, context.waitMs(), context.timer());
     }
 
     /**

@@ -13,7 +13,7 @@ import org.netdrivers.support.net.SocketBuffers;
  * registry's one timer (the waits of hot swap and UDP sessions, export lingers), and the
  * registry's configuration, which a change applies to new connections.
  */
-final class ExportSettings implements ExportContext {
+final class ExportSettings {
     private final EndpointTable endpoints;
     private final IoThreads io;
     private final ScheduledThreadPoolExecutor timer;
@@ -58,43 +58,41 @@ final class ExportSettings implements ExportContext {
         timer.shutdownNow();
     }
 
-    @Override
-    public EndpointTable endpointTable() {
+    EndpointTable endpointTable() {
         return endpoints;
     }
 
-    @Override
-    public IoThreads io() {
+    /** The runtime's I/O threads: TCP listeners use their processors, and relays splice on them. */
+    IoThreads io() {
         return io;
     }
 
-    @Override
-    public ScheduledExecutorService timer() {
+    ScheduledExecutorService timer() {
         return timer;
     }
 
-    @Override
-    public long waitMs() {
+    /** How long a new connection waits for a matching driver. */
+    long waitMs() {
         return waitMs;
     }
 
-    @Override
-    public int bufferBytes() {
+    /** Bound on bytes in flight per direction of one bridged connection. */
+    int bufferBytes() {
         return bufferBytes;
     }
 
-    @Override
-    public int socketBufferBytes() {
+    /** SO_SNDBUF and SO_RCVBUF of accepted connections; 0 for the system's default. */
+    int socketBufferBytes() {
         return socketBufferBytes;
     }
 
-    @Override
-    public int udpIdleSeconds() {
+    /** A UDP export's client session ends after this many seconds without a datagram either way. */
+    int udpIdleSeconds() {
         return udpIdleSeconds;
     }
 
-    @Override
-    public int udpMaxSessions() {
+    /** Bound on live client sessions of one UDP export. */
+    int udpMaxSessions() {
         return udpMaxSessions;
     }
 }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 final class ExportTable {
     private static final Logger LOG = LoggerFactory.getLogger(ExportTable.class);
 
-    private final ExportContext context;
+    private final ExportSettings context;
     private final Map<ListenAddress, Entry> exports = new HashMap<>();
     private final Jmx jmx;
 
@@ -44,7 +44,7 @@ final class ExportTable {
     /** Callers waiting for an export to start, by address; guarded by this. */
     private final Map<ListenAddress, List<CompletableFuture<StreamRegistry.Export>>> watchers = new HashMap<>();
 
-    ExportTable(ExportContext context, Jmx jmx) {
+    ExportTable(ExportSettings context, Jmx jmx) {
         this.context = context;
         this.jmx = jmx;
     }
@@ -151,8 +151,9 @@ final class ExportTable {
     /** @see Forwards#whenStarted */
     synchronized CompletableFuture<StreamRegistry.Export> whenStarted(ListenAddress listen) {
         Entry e = exports.get(listen);
-        if (e != null && (e.export.snapshot().listening() || e.export.snapshot().lastError().isPresent())) {
-            return CompletableFuture.completedFuture(e.export.snapshot());
+        StreamRegistry.Export now = e == null ? null : e.export.snapshot();
+        if (now != null && (now.listening() || now.lastError().isPresent())) {
+            return CompletableFuture.completedFuture(now);
         }
         CompletableFuture<StreamRegistry.Export> f = new CompletableFuture<>();
         List<CompletableFuture<StreamRegistry.Export>> list = watchers.computeIfAbsent(listen, k -> new ArrayList<>());

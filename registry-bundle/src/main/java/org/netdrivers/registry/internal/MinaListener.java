@@ -22,7 +22,7 @@ final class MinaListener implements Listener {
         this.acceptor = acceptor;
     }
 
-    static MinaListener bind(ListenAddress listen, ExportContext context, long clientLimit, Accepted accepted) throws IOException {
+    static MinaListener bind(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted) throws IOException {
         IoAcceptor a;
         if (listen.isUdp()) {
             NioDatagramAcceptor udp = new NioDatagramAcceptor();

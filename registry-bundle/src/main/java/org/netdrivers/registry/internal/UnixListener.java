@@ -46,7 +46,7 @@ final class UnixListener implements Listener {
         this.server = server;
     }
 
-    static UnixListener bind(ListenAddress listen, ExportContext context, long clientLimit, Accepted onAccepted) throws IOException {
+    static UnixListener bind(ListenAddress listen, ExportSettings context, long clientLimit, Accepted onAccepted) throws IOException {
         UnixAddress address = UnixAddress.of(listen.unixPath());
         if (!address.isAbstract()) {
             Path file = address.path();
