@@ -29,6 +29,18 @@ public final class SelectorLoop implements AutoCloseable {
         /** The loop closed while this channel was still registered (a connect in progress): give up. */
         default void loopClosed() {
         }
+
+        /**
+         * The selector reported this channel and dropped its key without the handler cancelling
+         * it: junixsocket's selector does so when poll reports a hang-up or an error (POLLHUP,
+         * POLLERR, POLLNVAL), and the channel then gets no more events, although it is still open
+         * and may still hold unread bytes. On a hang-up, no more bytes can arrive (both directions
+         * are shut), so the handler reads what is left without waiting for readiness; on an error,
+         * its next read or write throws it. Also called for a key the handler cancelled itself
+         * during the same select: a handler checks that the key is still its own.
+         */
+        default void dropped(SelectionKey key) {
+        }
     }
 
     private static final long SELECT_TIMEOUT_MS = 100;
@@ -100,6 +112,8 @@ public final class SelectorLoop implements AutoCloseable {
                     it.remove();
                     if (key.isValid()) {
                         ready(key);
+                    } else if (key.channel().isOpen() && key.attachment() instanceof Handler h) {
+                        runSafely(() -> h.dropped(key));
                     }
                 }
             } catch (ClosedSelectorException e) {

@@ -20,7 +20,8 @@ public final class DriverSettings {
         this.export = export;
     }
 
-    static DriverSettings read(ConfigReader config, String type) throws InvalidConfigurationException {
+    /** The common fields of {@code config}, for a driver of {@code type}; its first invalid field is named. */
+    public static DriverSettings read(ConfigReader config, String type) throws InvalidConfigurationException {
         String name = config.requiredString(NetworkConstants.NETWORK_NAME);
         String exportText = config.optionalString(NetworkConstants.NETWORK_EXPORT, null);
         Optional<String> export = Optional.empty();

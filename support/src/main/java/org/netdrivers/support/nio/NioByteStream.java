@@ -24,6 +24,9 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
     private final SocketChannel channel;
     private final boolean zeroMeansEnd;
     private SelectionKey key; // loop thread only
+    private boolean reading = true; // loop thread only: whether the receive side wants bytes
+    private boolean hungUp; // loop thread only: the selector dropped the key (see dropped)
+    private boolean draining; // loop thread only: drainHungUp is running
     private final ArrayDeque<Write> writes = new ArrayDeque<>(); // guarded by this
     private boolean eofRequested; // guarded by this
     private CompletableFuture<Void> eofDone; // guarded by this
@@ -106,10 +109,64 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
 
     private void interest(int op, boolean on) {
         loop.execute(() -> {
-            if (key != null && key.isValid()) {
+            if (op == SelectionKey.OP_READ) {
+                reading = on;
+            }
+            if (hungUp) {
+                if (op == SelectionKey.OP_READ && on) {
+                    drainHungUp();
+                } else if (op == SelectionKey.OP_WRITE && on) {
+                    fail(new IOException("the peer hung up with bytes of this stream not yet written"));
+                }
+            } else if (key != null && key.isValid()) {
                 key.interestOps(on ? key.interestOps() | op : key.interestOps() & ~op);
             }
         });
+    }
+
+    /**
+     * junixsocket's selector reported a hang-up or an error and gives this channel no more events
+     * (see {@link SelectorLoop.Handler#dropped}): what is queued is written (or fails), and what
+     * is left to read is read now, as the receive side wants it: after a hang-up nothing more can
+     * arrive, so a read that finds nothing is the end of the input.
+     */
+    @Override
+    public void dropped(SelectionKey k) {
+        if (k != key || hungUp || isClosed()) {
+            return;
+        }
+        hungUp = true;
+        flush();
+        if (reading) {
+            drainHungUp();
+        }
+    }
+
+    private void drainHungUp() {
+        if (draining) {
+            return; // resumed from within a delivery: the loop below goes on
+        }
+        draining = true;
+        try {
+            while (reading && !isClosed()) {
+                ByteBuffer buf = ByteBuffer.allocate(MAX_CHUNK);
+                int n;
+                try {
+                    n = channel.read(buf);
+                } catch (IOException e) {
+                    fail(e);
+                    return;
+                }
+                if (n > 0) {
+                    delivered(buf.flip());
+                } else {
+                    reading = false;
+                    endOfInput();
+                }
+            }
+        } finally {
+            draining = false;
+        }
     }
 
     @Override

@@ -71,6 +71,22 @@ public final class NioConnect {
                     public void loopClosed() {
                         result.completeExceptionally(new java.nio.channels.ClosedChannelException());
                     }
+
+                    /** junixsocket's selector saw the connect fail (an error or hang-up): its cause now, not at the timeout. */
+                    @Override
+                    public void dropped(SelectionKey k) {
+                        if (result.isDone()) {
+                            return;
+                        }
+                        try {
+                            ch.finishConnect();
+                            closeQuietly(ch);
+                            result.completeExceptionally(new java.net.ConnectException("the peer hung up as the connection was made"));
+                        } catch (IOException e) {
+                            closeQuietly(ch);
+                            result.completeExceptionally(e);
+                        }
+                    }
                 });
                 if (timeoutMs > 0) {
                     CompletableFuture.delayedExecutor(timeoutMs, TimeUnit.MILLISECONDS).execute(() -> loop.execute(() -> {

@@ -98,6 +98,51 @@ public class UnixNioTest {
         }
     }
 
+    /**
+     * A peer that answers and closes while the stream is not receiving: poll then reports a
+     * hang-up with bytes unread, and junixsocket's selector drops the key. The stream reads the
+     * rest without it, then ends.
+     */
+    @Test
+    public void aPeerThatAnswersAndClosesWhileTheStreamIsNotReadingIsReadToTheEnd() throws Exception {
+        AFUNIXSocketAddress address = AFUNIXSocketAddress.inAbstractNamespace("nd-unit-hangup-" + ProcessHandle.current().pid());
+        int size = 256 * 1024; // fits in what the stream reads ahead (at most 256 KiB) plus the socket's buffer
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try (org.newsclub.net.unix.AFUNIXServerSocketChannel server = org.newsclub.net.unix.AFUNIXServerSocketChannel.open();
+                SelectorLoop loop = new SelectorLoop("unix-test-3", AFUNIXSelectorProvider.provider())) {
+            server.bind(address);
+            Future<Void> peer = threads.submit(() -> {
+                try (SocketChannel s = server.accept()) {
+                    ByteBuffer b = ByteBuffer.allocate(size);
+                    for (int i = 0; i < size; i++) {
+                        b.put((byte) i);
+                    }
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        s.write(b);
+                    }
+                }
+                return null;
+            });
+            NioByteStream stream = new NioByteStream(loop, AFUNIXSocketChannel.open(address), "unix test", 256 * 1024).start();
+            peer.get(10, TimeUnit.SECONDS); // written and closed: most of it is still unread
+            long received = 0;
+            while (true) {
+                Optional<ByteBuffer> c = stream.receive().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                if (c.isEmpty()) {
+                    break;
+                }
+                for (ByteBuffer b = c.get(); b.hasRemaining(); received++) {
+                    assertEquals("byte " + received, (byte) received, b.get());
+                }
+            }
+            assertEquals(size, received);
+            stream.close();
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     private static long cpuOf(String threadName) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (Thread t : Thread.getAllStackTraces().keySet()) {

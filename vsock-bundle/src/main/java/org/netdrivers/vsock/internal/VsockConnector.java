@@ -1,12 +1,14 @@
 package org.netdrivers.vsock.internal;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.net.SocketException;
 import java.util.List;
 import java.util.Optional;
 
 import org.netdrivers.io.SelectorLoop;
 import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.nio.NioConnect;
 import org.netdrivers.support.nio.NioStreamDriver;
 import org.newsclub.net.unix.AFVSOCKSocketAddress;
 
@@ -18,10 +20,15 @@ final class VsockConnector extends NioStreamDriver {
     private final VsockSettings settings;
     private final Target target;
 
-    private VsockConnector(DriverSettings common, VsockSettings settings, SelectorLoop loop, AFVSOCKSocketAddress address) {
+    /**
+     * @param loop, opener, address where the streams go: AF_VSOCK in the runtime; tests give the
+     *        same driver a Unix-domain socket (same channel base class, same stream code)
+     */
+    VsockConnector(DriverSettings common, VsockSettings settings, SelectorLoop loop, NioConnect.ChannelOpener opener,
+            SocketAddress address) {
         super(common, settings.bufferBytes(), List.of(loop));
         this.settings = settings;
-        this.target = new Target(settings.address(), () -> loop, VsockFamily::openChannel, address, settings.connectTimeoutMs());
+        this.target = new Target(settings.address(), () -> loop, opener, address, settings.connectTimeoutMs());
     }
 
     static VsockConnector create(DriverSettings common, VsockSettings settings) throws IOException {
@@ -33,7 +40,7 @@ final class VsockConnector extends NioStreamDriver {
             throw new IOException("not a vsock address: " + settings.address() + ": " + e.getMessage(), e);
         }
         return new VsockConnector(common, settings,
-                new SelectorLoop("netdrivers-vsock-" + common.name(), VsockFamily.PROVIDER), address);
+                new SelectorLoop("netdrivers-vsock-" + common.name(), VsockFamily.PROVIDER), VsockFamily::openChannel, address);
     }
 
     @Override
