@@ -120,12 +120,12 @@ public class BadConfigurationIT extends NetdriversTestSupport {
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v1", vsock("v1", "cid", null), "cid", "is missing", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v2", vsock("v2", "cid", 4294967295L), "cid",
                     "is 4294967295 (VMADDR_CID_ANY), which only a listener may use", false));
-            cases.add(new Case(NetworkConstants.PID_VSOCK, "v3", vsock("v3", "cid", -1), "cid", "is -1, out of range 0..4294967295", false));
+            cases.add(new Case(NetworkConstants.PID_VSOCK, "v3", vsock("v3", "cid", -1), "cid", "is -1, out of range 0..4294967294", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v4", vsock("v4", "port", 4294967295L), "port",
                     "is 4294967295 (VMADDR_PORT_ANY), which only a listener may use", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v5", vsock("v5", "port", "abc"), "port", "is \"abc\", not an integer", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v6", vsock("v6", "port", 4294967296L), "port",
-                    "is 4294967296, out of range 0..4294967295", false));
+                    "is 4294967296, out of range 0..4294967294", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v7", vsock("v7", "connect_timeout_ms", 0), "connect_timeout_ms",
                     "is 0, out of range", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v8", vsock("v8", "buffer_bytes", 1024), "buffer_bytes",

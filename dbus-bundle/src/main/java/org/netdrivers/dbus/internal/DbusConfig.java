@@ -10,10 +10,6 @@ import org.osgi.service.metatype.annotations.Option;
 @interface DbusConfig {
     String KIND = "kind";
     String ADDRESS = "address";
-    String CONNECT_TIMEOUT_MS = "connect_timeout_ms";
-    String BUFFER_BYTES = "buffer_bytes";
-    int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();
@@ -38,10 +34,10 @@ import org.osgi.service.metatype.annotations.Option;
             description = "Where the registry exports this endpoint: unix:/path, unix:@name or tcp://127.0.0.1:PORT; empty for none.")
     String network_export() default "";
 
-    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", description = "How long a connect to a tcp: entry may take.")
-    int connect__timeout__ms() default DEFAULT_CONNECT_TIMEOUT_MS;
+    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", max = "3600000", description = "How long a connect to a tcp: entry may take.")
+    int connect__timeout__ms() default 10_000;
 
-    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+    @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")
-    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+    int buffer__bytes() default 1024 * 1024;
 }

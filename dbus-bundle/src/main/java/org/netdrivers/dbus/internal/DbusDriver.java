@@ -34,13 +34,11 @@ public final class DbusDriver {
     public DbusDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_DBUS,
                 NetworkConstants.CLIENT_DBUS, (config, common) -> {
-                    String kind = config.requiredString(DbusConfig.KIND);
-                    List<DbusAddress> addresses = addresses(config, kind, System.getenv());
-                    int timeout = config.intInRange(DbusConfig.CONNECT_TIMEOUT_MS, 1, 3_600_000, DbusConfig.DEFAULT_CONNECT_TIMEOUT_MS);
-                    int buffer = config.intInRange(DbusConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, DbusConfig.DEFAULT_BUFFER_BYTES);
-                    boolean enableAddress = config.bool(NetworkConstants.ENABLE_ADDRESS, true);
+                    DbusConfig c = config.read(DbusConfig.class);
+                    List<DbusAddress> addresses = addresses(config, c.kind(), System.getenv());
                     try {
-                        return DbusConnector.create(common, kind, addresses, enableAddress, timeout, buffer, io);
+                        return DbusConnector.create(common, c.kind(), addresses, c.enable__address(), c.connect__timeout__ms(),
+                                c.buffer__bytes(), io);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open a selector for the D-Bus driver", e);
                     }

@@ -6,9 +6,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "netdrivers echo driver",
         description = "An in-memory endpoint that returns every chunk sent to it, for tests and demos.")
 @interface EchoConfig {
-    String BUFFER_BYTES = "buffer_bytes";
-    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
-
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();
 
@@ -18,5 +15,5 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Buffer bytes", min = "1",
             description = "Bytes a stream holds before a sender waits for the receiver.")
-    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+    int buffer__bytes() default 1024 * 1024;
 }

@@ -28,8 +28,7 @@ public final class EchoDriver {
     public EchoDriver(BundleContext context, Map<String, Object> properties) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_ECHO,
                 NetworkConstants.CLIENT_NETWORK,
-                (config, common) -> new Echo(common, config.intInRange(EchoConfig.BUFFER_BYTES, 1, Integer.MAX_VALUE,
-                        EchoConfig.DEFAULT_BUFFER_BYTES)));
+                (config, common) -> new Echo(common, config.read(EchoConfig.class).buffer__bytes()));
     }
 
     @Deactivate

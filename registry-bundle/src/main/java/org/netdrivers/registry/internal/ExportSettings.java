@@ -1,9 +1,11 @@
 package org.netdrivers.registry.internal;
 
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 import org.netdrivers.io.IoThreads;
+import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.netdrivers.support.net.SocketBuffers;
@@ -17,11 +19,7 @@ final class ExportSettings {
     private final EndpointTable endpoints;
     private final IoThreads io;
     private final ScheduledThreadPoolExecutor timer;
-    private volatile long waitMs = RegistryConfig.DEFAULT_WAIT_MS;
-    private volatile int bufferBytes = RegistryConfig.DEFAULT_BUFFER_BYTES;
-    private volatile int udpIdleSeconds = RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S;
-    private volatile int udpMaxSessions = RegistryConfig.DEFAULT_UDP_MAX_SESSIONS;
-    private volatile int socketBufferBytes;
+    private volatile RegistryConfig config; // checked: all fields valid
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -32,6 +30,11 @@ final class ExportSettings {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        try {
+            apply(new ConfigReader(Map.of("service.pid", NetworkConstants.PID_REGISTRY)));
+        } catch (InvalidConfigurationException e) {
+            throw new IllegalStateException("the registry's defaults are invalid: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -40,17 +43,9 @@ final class ExportSettings {
      * @throws InvalidConfigurationException naming the field and what is wrong
      */
     void apply(ConfigReader config) throws InvalidConfigurationException {
-        long wait = config.intInRange(RegistryConfig.WAIT_MS, 0, 3_600_000, RegistryConfig.DEFAULT_WAIT_MS);
-        int buffer = config.intInRange(RegistryConfig.BUFFER_BYTES, RegistryConfig.MIN_BUFFER_BYTES, 1 << 30,
-                RegistryConfig.DEFAULT_BUFFER_BYTES);
-        int idle = config.intInRange(RegistryConfig.UDP_IDLE_TIMEOUT_S, 1, 86_400, RegistryConfig.DEFAULT_UDP_IDLE_TIMEOUT_S);
-        int sessions = config.intInRange(RegistryConfig.UDP_MAX_SESSIONS, 1, 1_000_000, RegistryConfig.DEFAULT_UDP_MAX_SESSIONS);
-        int socketBuffers = SocketBuffers.read(config);
-        waitMs = wait;
-        bufferBytes = buffer;
-        udpIdleSeconds = idle;
-        udpMaxSessions = sessions;
-        socketBufferBytes = socketBuffers;
+        RegistryConfig checked = config.read(RegistryConfig.class);
+        SocketBuffers.check(config, checked.socket__buffer__bytes());
+        this.config = checked;
     }
 
     /** Ends the timer: waits still pending fail, lingers end. */
@@ -73,26 +68,26 @@ final class ExportSettings {
 
     /** How long a new connection waits for a matching driver. */
     long waitMs() {
-        return waitMs;
+        return config.wait__ms();
     }
 
     /** Bound on bytes in flight per direction of one bridged connection. */
     int bufferBytes() {
-        return bufferBytes;
+        return config.buffer__bytes();
     }
 
     /** SO_SNDBUF and SO_RCVBUF of accepted connections; 0 for the system's default. */
     int socketBufferBytes() {
-        return socketBufferBytes;
+        return config.socket__buffer__bytes();
     }
 
     /** A UDP export's client session ends after this many seconds without a datagram either way. */
     int udpIdleSeconds() {
-        return udpIdleSeconds;
+        return config.udp__idle__timeout__s();
     }
 
     /** Bound on live client sessions of one UDP export. */
     int udpMaxSessions() {
-        return udpMaxSessions;
+        return config.udp__max__sessions();
     }
 }

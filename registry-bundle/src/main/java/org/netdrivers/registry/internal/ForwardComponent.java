@@ -33,22 +33,22 @@ public final class ForwardComponent {
         this.pid = config.pid();
         boolean ok = false;
         try {
+            ForwardConfig c = config.read(ForwardConfig.class);
             Target target;
             try {
-                target = Target.parse(config.requiredString(NetworkConstants.FORWARD_TARGET));
+                target = Target.parse(c.target());
             } catch (IllegalArgumentException e) {
                 throw config.invalid(NetworkConstants.FORWARD_TARGET, e.getMessage());
             }
             ListenAddress listen;
             try {
-                listen = ListenAddress.parse(config.requiredString(NetworkConstants.FORWARD_LISTEN));
+                listen = ListenAddress.parse(c.listen());
             } catch (IllegalArgumentException e) {
                 throw config.invalid(NetworkConstants.FORWARD_LISTEN, e.getMessage());
             }
-            String mode = config.optionalString("mode", null);
-            if (mode != null) {
+            if (properties.get("mode") != null) { // unix:/path only; else the listen address's own
                 try {
-                    listen = listen.withMode(mode);
+                    listen = listen.withMode(c.mode());
                 } catch (IllegalArgumentException e) {
                     throw config.invalid("mode", e.getMessage());
                 }

@@ -16,17 +16,48 @@ public class ExportSettingsTest {
     public void anInvalidFieldLeavesEveryPreviousSettingAsItWas() throws Exception {
         ExportSettings settings = new ExportSettings(new EndpointTable(), null);
         try {
-            settings.apply(new ConfigReader(Map.of(RegistryConfig.WAIT_MS, 100, RegistryConfig.BUFFER_BYTES, 2 << 20)));
+            settings.apply(new ConfigReader(Map.of("wait_ms", 100, "buffer_bytes", 2 << 20)));
             assertEquals(100, settings.waitMs());
             assertEquals(2 << 20, settings.bufferBytes());
             try {
-                settings.apply(new ConfigReader(Map.of(RegistryConfig.WAIT_MS, 50, RegistryConfig.BUFFER_BYTES, "abc")));
+                settings.apply(new ConfigReader(Map.of("wait_ms", 50, "buffer_bytes", "abc")));
                 fail("applied");
             } catch (InvalidConfigurationException e) {
-                assertTrue(e.getMessage(), e.getMessage().contains(RegistryConfig.BUFFER_BYTES));
+                assertTrue(e.getMessage(), e.getMessage().contains("buffer_bytes"));
             }
             assertEquals("the valid field of the refused configuration is not applied either", 100, settings.waitMs());
             assertEquals(2 << 20, settings.bufferBytes());
+        } finally {
+            settings.close();
+        }
+    }
+
+    /** Defaults and ranges are RegistryConfig's own (its method defaults and its metatype's min and max). */
+    @Test
+    public void defaultsAndRangesComeFromTheConfigurationType() throws Exception {
+        ExportSettings settings = new ExportSettings(new EndpointTable(), null);
+        try {
+            assertEquals(5000, settings.waitMs());
+            assertEquals(1 << 20, settings.bufferBytes());
+            assertEquals(1024, settings.udpMaxSessions());
+            assertEquals(60, settings.udpIdleSeconds());
+            assertEquals(0, settings.socketBufferBytes());
+            String[][] refused = {
+                {"wait_ms", "3600001", "is 3600001, out of range 0..3600000"},
+                {"buffer_bytes", "1048575", "is 1048575, out of range 1048576..1073741824"},
+                {"udp_max_sessions", "0", "is 0, out of range 1..1000000"},
+                {"udp_idle_timeout_s", "x", "is \"x\", not an integer"},
+                {"socket_buffer_bytes", "100", "100 is too small"},
+            };
+            for (String[] r : refused) {
+                try {
+                    settings.apply(new ConfigReader(Map.of("service.pid", "org.netdrivers.registry", r[0], r[1])));
+                    fail("applied " + r[0] + "=" + r[1]);
+                } catch (InvalidConfigurationException e) {
+                    assertTrue(e.getMessage(), e.getMessage().contains(r[0]) && e.getMessage().contains(r[2]));
+                }
+            }
+            assertEquals(5000, settings.waitMs());
         } finally {
             settings.close();
         }

@@ -45,7 +45,7 @@ public class ExportTableTest {
         io = new IoThreadsService("export-test", 1);
         endpoints = new EndpointTable();
         settings = new ExportSettings(endpoints, io);
-        settings.apply(new ConfigReader(Map.of(RegistryConfig.WAIT_MS, (int) WAIT_MS)));
+        settings.apply(new ConfigReader(Map.of("wait_ms", (int) WAIT_MS)));
         exports = new ExportTable(settings, new Jmx());
     }
 

@@ -2,6 +2,14 @@ package org.netdrivers.support.driver;
 
 import org.netdrivers.support.net.NetAddresses;
 
+import java.lang.annotation.Annotation;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -22,6 +30,79 @@ public final class ConfigReader {
     /** @return the configuration PID, such as {@code org.netdrivers.tcp~dut} */
     public String pid() {
         return pid;
+    }
+
+    /**
+     * Where a list attribute ({@code String[]}) given as one string (a {@code .cfg} file) is split;
+     * a comma where the attribute does not say.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    public @interface ListSeparator {
+        /** A regular expression. */
+        String value();
+    }
+
+    /**
+     * Every attribute of the configuration type {@code type} (see {@link ConfigType}), checked in
+     * declaration order against its range, its type and whether it is required, and defaulted as
+     * the type says; the first invalid field is named. The result answers each attribute method
+     * with its checked value. Checks beyond a range (a host's syntax, a URL) are the driver's.
+     */
+    public <A extends Annotation> A read(Class<A> type) throws InvalidConfigurationException {
+        Map<Method, Object> values = new LinkedHashMap<>();
+        for (ConfigType.Attribute a : ConfigType.of(type).attributes()) {
+            values.put(a.method(), value(a));
+        }
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            if (values.containsKey(m)) {
+                Object v = values.get(m);
+                return v instanceof String[] ? ((String[]) v).clone() : v;
+            }
+            switch (m.getName()) {
+                case "annotationType":
+                    return type;
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                case "equals":
+                    return proxy == args[0];
+                case "toString":
+                    StringBuilder sb = new StringBuilder(type.getSimpleName()).append(" of ").append(pid).append(':');
+                    values.forEach((k, v) -> sb.append(' ').append(ConfigType.propertyName(k.getName())).append('=')
+                            .append(v instanceof String[] ? java.util.Arrays.toString((String[]) v) : v));
+                    return sb.toString();
+                default:
+                    throw new UnsupportedOperationException(m.toString());
+            }
+        }));
+    }
+
+    private Object value(ConfigType.Attribute a) throws InvalidConfigurationException {
+        Class<?> t = a.method().getReturnType();
+        Object dflt = a.method().getDefaultValue();
+        String id = a.id();
+        if (t == int.class) {
+            return (int) longInRange(id, bound(a.min(), Integer.MIN_VALUE), bound(a.max(), Integer.MAX_VALUE),
+                    dflt == null ? null : ((Integer) dflt).longValue());
+        }
+        if (t == long.class) {
+            return longInRange(id, bound(a.min(), Long.MIN_VALUE), bound(a.max(), Long.MAX_VALUE), (Long) dflt);
+        }
+        if (t == boolean.class) {
+            return bool(id, (Boolean) dflt);
+        }
+        if (t == String.class) {
+            return dflt == null ? requiredString(id) : optionalString(id, (String) dflt);
+        }
+        if (t == String[].class) {
+            ListSeparator sep = a.method().getAnnotation(ListSeparator.class);
+            return stringList(id, sep == null ? "," : sep.value()).toArray(new String[0]);
+        }
+        throw new IllegalStateException(a.method() + ": attributes of type " + t + " are not read");
+    }
+
+    private static long bound(String text, long otherwise) {
+        return text == null || text.isEmpty() ? otherwise : Long.parseLong(text);
     }
 
     public InvalidConfigurationException invalid(String field, String problem) {
@@ -96,6 +177,15 @@ public final class ConfigReader {
         return n;
     }
 
+    /** Whether {@code field} holds the integer {@code value} (as a number or as its text). */
+    public boolean holdsInteger(String field, long value) {
+        Object v = properties.get(field);
+        if (v instanceof Number && !(v instanceof Double || v instanceof Float)) {
+            return ((Number) v).longValue() == value;
+        }
+        return v != null && v.toString().trim().equals(Long.toString(value));
+    }
+
     /** A TCP/UDP port, 1..65535. */
     public int port(String field) throws InvalidConfigurationException {
         return intInRange(field, 1, 65535, null);
@@ -118,10 +208,13 @@ public final class ConfigReader {
         }
     }
 
-    /** A boolean written {@code true} or {@code false} (any case); the default when missing. */
-    public boolean bool(String field, boolean defaultValue) throws InvalidConfigurationException {
+    /** A boolean written {@code true} or {@code false} (any case); the default when missing (required where it is null). */
+    public boolean bool(String field, Boolean defaultValue) throws InvalidConfigurationException {
         Object v = raw(field);
-        if (v == null) {
+        if (v == null || (v instanceof String && ((String) v).isBlank())) {
+            if (defaultValue == null) {
+                throw invalid(field, "is missing (true or false is required)");
+            }
             return defaultValue;
         }
         if (v instanceof Boolean) {
@@ -133,9 +226,6 @@ public final class ConfigReader {
         }
         if (s.equalsIgnoreCase("false")) {
             return false;
-        }
-        if (s.isEmpty()) {
-            return defaultValue;
         }
         throw invalid(field, "is \"" + s + "\", not true or false");
     }

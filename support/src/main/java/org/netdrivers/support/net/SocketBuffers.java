@@ -20,9 +20,11 @@ public final class SocketBuffers {
 
     private SocketBuffers() {}
 
-    /** @return the configured size: 0 (system default) or MIN..MAX */
-    public static int read(ConfigReader config) throws InvalidConfigurationException {
-        int n = config.intInRange(FIELD, 0, MAX, 0);
+    /**
+     * @param n the configured size, in 0..MAX (the configuration type's range)
+     * @return {@code n}: 0 (system default) or MIN..MAX
+     */
+    public static int check(ConfigReader config, int n) throws InvalidConfigurationException {
         if (n != 0 && n < MIN) {
             throw config.invalid(FIELD, n + " is too small: 0 for the system's default, or " + MIN + ".." + MAX);
         }

@@ -8,12 +8,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @interface TcpConfig {
     String HOST = "host";
     String PORT = "port";
-    String CONNECT_TIMEOUT_MS = "connect_timeout_ms";
-    String TCP_NODELAY = "tcp_nodelay";
-    String KEEPALIVE = "keepalive";
-    String BUFFER_BYTES = "buffer_bytes";
-    int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();
@@ -33,8 +27,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Where the registry exports this endpoint, such as tcp://127.0.0.1:2222; empty for none.")
     String network_export() default "";
 
-    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", description = "How long a connect may take.")
-    int connect__timeout__ms() default DEFAULT_CONNECT_TIMEOUT_MS;
+    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", max = "3600000", description = "How long a connect may take.")
+    int connect__timeout__ms() default 10_000;
 
     @AttributeDefinition(name = "TCP_NODELAY", description = "Disable Nagle's algorithm on every connection.")
     boolean tcp__nodelay() default true;
@@ -42,9 +36,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "SO_KEEPALIVE", description = "Enable TCP keepalive on every connection.")
     boolean keepalive() default false;
 
-    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+    @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")
-    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+    int buffer__bytes() default 1024 * 1024;
 
     @AttributeDefinition(name = "Socket buffer bytes", min = "0", max = "67108864",
             description = "SO_SNDBUF and SO_RCVBUF of every socket, 4096..67108864; 0 for the system's default (Linux tunes TCP buffers itself).")

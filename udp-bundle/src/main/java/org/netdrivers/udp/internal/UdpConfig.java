@@ -8,12 +8,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @interface UdpConfig {
     String HOST = "host";
     String PORT = "port";
-    String IDLE_TIMEOUT_S = "idle_timeout_s";
-    String BUFFER_BYTES = "buffer_bytes";
-    int DEFAULT_IDLE_TIMEOUT_S = 60;
-    String STOP_DRAIN_MS = "stop_drain_ms";
-    int DEFAULT_STOP_DRAIN_MS = 50;
-    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();
@@ -34,17 +28,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "tcp://127.0.0.1:PORT forwards payload bytes as they come (boundaries are lost). Empty for none.")
     String network_export() default "";
 
-    @AttributeDefinition(name = "Idle timeout (s)", min = "1",
+    @AttributeDefinition(name = "Idle timeout (s)", min = "1", max = "86400",
             description = "A stream with no datagram either way for this long ends with end of stream (UDP has no EOF of its own).")
-    int idle__timeout__s() default DEFAULT_IDLE_TIMEOUT_S;
+    int idle__timeout__s() default 60;
 
-    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+    @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes of datagrams a stream holds ahead of its consumer before it stops reading the socket.")
-    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+    int buffer__bytes() default 1024 * 1024;
 
     @AttributeDefinition(name = "Stop drain (ms)", min = "0", max = "10000",
             description = "When the driver stops (bundle update, configuration change), its open streams go on this long"
                     + " before they close, so that answers already on their way still arrive; new datagrams of a UDP export"
                     + " go to the replacement meanwhile. 0: close at once.")
-    int stop__drain__ms() default DEFAULT_STOP_DRAIN_MS;
+    int stop__drain__ms() default 50;
 }

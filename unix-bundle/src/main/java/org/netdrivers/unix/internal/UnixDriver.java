@@ -28,16 +28,16 @@ public final class UnixDriver {
     public UnixDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_UNIX,
                 NetworkConstants.CLIENT_NETWORK, (config, common) -> {
+                    UnixConfig c = config.read(UnixConfig.class);
                     UnixAddress address;
                     try {
-                        address = UnixAddress.of(config.requiredString(UnixConfig.PATH));
+                        address = UnixAddress.of(c.path());
                     } catch (IllegalArgumentException e) {
                         throw config.invalid(UnixConfig.PATH, e.getMessage());
                     }
-                    int buffer = config.intInRange(UnixConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, UnixConfig.DEFAULT_BUFFER_BYTES);
-                    int socketBuffer = SocketBuffers.read(config);
+                    int socketBuffer = SocketBuffers.check(config, c.socket__buffer__bytes());
                     try {
-                        return UnixConnector.create(common, address, buffer, socketBuffer, io);
+                        return UnixConnector.create(common, address, c.buffer__bytes(), socketBuffer, io);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open a selector for Unix sockets", e);
                     }

@@ -10,8 +10,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String PORT = "port";
     String CONNECT_TIMEOUT_MS = "connect_timeout_ms";
     String BUFFER_BYTES = "buffer_bytes";
-    int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();
@@ -32,10 +30,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Where the registry exports this endpoint, such as tcp://127.0.0.1:2222 or unix:/run/netdrivers/vm.sock; empty for none.")
     String network_export() default "";
 
-    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", description = "How long a connect may take.")
-    int connect__timeout__ms() default DEFAULT_CONNECT_TIMEOUT_MS;
+    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", max = "3600000", description = "How long a connect may take.")
+    int connect__timeout__ms() default 10_000;
 
-    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+    @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")
-    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+    int buffer__bytes() default 1024 * 1024;
 }

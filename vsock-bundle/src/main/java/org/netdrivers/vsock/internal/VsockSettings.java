@@ -1,6 +1,5 @@
 package org.netdrivers.vsock.internal;
 
-import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 
@@ -10,21 +9,21 @@ record VsockSettings(long cid, long port, boolean enableAddress, int connectTime
     static final long ANY = 0xFFFF_FFFFL;
 
     static VsockSettings read(ConfigReader config) throws InvalidConfigurationException {
-        return new VsockSettings(
-                unsigned(config, VsockConfig.CID, "VMADDR_CID_ANY", "the CID of the machine to reach: 2 the host, 1 this machine, 3 and up a virtual machine"),
-                unsigned(config, VsockConfig.PORT, "VMADDR_PORT_ANY", "the port the machine listens on"),
-                config.bool(NetworkConstants.ENABLE_ADDRESS, true),
-                config.intInRange(VsockConfig.CONNECT_TIMEOUT_MS, 1, 3_600_000, VsockConfig.DEFAULT_CONNECT_TIMEOUT_MS),
-                config.intInRange(VsockConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, VsockConfig.DEFAULT_BUFFER_BYTES));
+        refuseAny(config, VsockConfig.CID, "VMADDR_CID_ANY", "the CID of the machine to reach: 2 the host, 1 this machine, 3 and up a virtual machine");
+        refuseAny(config, VsockConfig.PORT, "VMADDR_PORT_ANY", "the port the machine listens on");
+        VsockConfig c = config.read(VsockConfig.class);
+        return new VsockSettings(c.cid(), c.port(), c.enable__address(), c.connect__timeout__ms(), c.buffer__bytes());
     }
 
-    private static long unsigned(ConfigReader config, String field, String anyName, String expected)
+    /**
+     * A CID or port of VMADDR_*_ANY is what a listener may use, not a connect: said so before the
+     * type's range check (0..4294967294) would only say that it is out of range.
+     */
+    private static void refuseAny(ConfigReader config, String field, String anyName, String expected)
             throws InvalidConfigurationException {
-        long n = config.longInRange(field, 0, ANY, null);
-        if (n == ANY) {
+        if (config.holdsInteger(field, ANY)) {
             throw config.invalid(field, "is " + ANY + " (" + anyName + "), which only a listener may use; give " + expected);
         }
-        return n;
     }
 
     /** {@code vsock://CID:PORT}. */

@@ -1,5 +1,6 @@
 package org.netdrivers.websocket.internal;
 
+import org.netdrivers.support.driver.ConfigReader;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
@@ -9,15 +10,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String URL = "url";
     String HEADERS = "headers";
     String SUBPROTOCOLS = "subprotocols";
-    String CONNECT_TIMEOUT_MS = "connect_timeout_ms";
     String TRUST_STORE = "trust_store";
-    String TRUST_STORE_PASSWORD = "trust_store_password";
-    String TRUST_STORE_TYPE = "trust_store_type";
-    String MAX_MESSAGE_BYTES = "max_message_bytes";
-    String BUFFER_BYTES = "buffer_bytes";
-    int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-    int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-    int DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();
@@ -36,14 +29,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Headers", required = false, cardinality = 100,
             description = "HTTP headers of the opening handshake, each 'Name: value' (such as 'Authorization: Bearer ...');"
                     + " in a .cfg file, one string with the headers separated by newlines (\\n).")
+    @ConfigReader.ListSeparator("\\r?\\n")
     String[] headers() default {};
 
     @AttributeDefinition(name = "Subprotocols", required = false, cardinality = 100,
             description = "Subprotocols offered in the handshake, most preferred first; in a .cfg file, comma-separated.")
     String[] subprotocols() default {};
 
-    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", description = "How long the connect and handshake may take.")
-    int connect__timeout__ms() default DEFAULT_CONNECT_TIMEOUT_MS;
+    @AttributeDefinition(name = "Connect timeout (ms)", min = "1", max = "3600000", description = "How long the connect and handshake may take.")
+    int connect__timeout__ms() default 10_000;
 
     @AttributeDefinition(name = "Trust store", required = false,
             description = "wss only: a trust store file (PKCS12 or JKS) holding the certificates to trust instead of the JDK's default ones.")
@@ -57,11 +51,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "PKCS12 or JKS; empty to tell from the file name (.jks is JKS, anything else PKCS12).")
     String trust__store__type() default "";
 
-    @AttributeDefinition(name = "Max message bytes", min = "1",
+    @AttributeDefinition(name = "Max message bytes", min = "1", max = "1073741824",
             description = "The largest message a stream accepts; a larger one fails the stream (status 1009, message too big).")
-    int max__message__bytes() default DEFAULT_MAX_MESSAGE_BYTES;
+    int max__message__bytes() default 16 * 1024 * 1024;
 
-    @AttributeDefinition(name = "Buffer bytes", min = "262144",
+    @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes of received messages a stream holds ahead of its consumer before it stops asking the server for more.")
-    int buffer__bytes() default DEFAULT_BUFFER_BYTES;
+    int buffer__bytes() default 1024 * 1024;
 }

@@ -14,7 +14,6 @@ import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.netdrivers.support.stream.Completions;
@@ -31,9 +30,10 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 
     static WebSocketSettings read(ConfigReader config) throws InvalidConfigurationException {
-        URI url = url(config);
+        WebSocketConfig c = config.read(WebSocketConfig.class);
+        URI url = url(config, c.url());
         List<String[]> headers = new java.util.ArrayList<>();
-        for (String h : config.stringList(WebSocketConfig.HEADERS, "\\r?\\n")) {
+        for (String h : c.headers()) {
             int colon = h.indexOf(':');
             if (colon <= 0) {
                 throw config.invalid(WebSocketConfig.HEADERS, "'" + h + "' is not 'Name: value'");
@@ -43,7 +43,7 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
             if (!name.matches(TOKEN)) {
                 throw config.invalid(WebSocketConfig.HEADERS, "'" + name + "' is not a valid header name");
             }
-            if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+            if (value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t' || ch == 0x7f)) {
                 throw config.invalid(WebSocketConfig.HEADERS, "the value of '" + name + "' holds a control character");
             }
             if (HANDSHAKE_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
@@ -51,7 +51,7 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
             }
             headers.add(new String[] {name, value});
         }
-        List<String> subprotocols = config.stringList(WebSocketConfig.SUBPROTOCOLS, ",");
+        List<String> subprotocols = List.of(c.subprotocols());
         for (String p : subprotocols) {
             if (!p.matches(TOKEN)) {
                 throw config.invalid(WebSocketConfig.SUBPROTOCOLS, "'" + p + "' is not a valid subprotocol name (an HTTP token)");
@@ -60,17 +60,11 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
         if (subprotocols.size() != new java.util.HashSet<>(subprotocols).size()) {
             throw config.invalid(WebSocketConfig.SUBPROTOCOLS, "a subprotocol is offered twice: " + subprotocols);
         }
-        int timeout = config.intInRange(WebSocketConfig.CONNECT_TIMEOUT_MS, 1, 3_600_000, WebSocketConfig.DEFAULT_CONNECT_TIMEOUT_MS);
-        SSLContext ssl = trust(config, url);
-        WebSocketSettings settings = new WebSocketSettings(url, config.bool(NetworkConstants.ENABLE_ADDRESS, true), List.copyOf(headers),
-                List.copyOf(subprotocols), timeout, ssl,
-                config.intInRange(WebSocketConfig.MAX_MESSAGE_BYTES, 1, 1 << 30, WebSocketConfig.DEFAULT_MAX_MESSAGE_BYTES),
-                config.intInRange(WebSocketConfig.BUFFER_BYTES, 256 * 1024, 1 << 30, WebSocketConfig.DEFAULT_BUFFER_BYTES));
-        return settings;
+        return new WebSocketSettings(url, c.enable__address(), List.copyOf(headers), subprotocols, c.connect__timeout__ms(),
+                trust(config, c, url), c.max__message__bytes(), c.buffer__bytes());
     }
 
-    private static URI url(ConfigReader config) throws InvalidConfigurationException {
-        String text = config.requiredString(WebSocketConfig.URL);
+    private static URI url(ConfigReader config, String text) throws InvalidConfigurationException {
         URI url;
         try {
             url = new URI(text);
@@ -98,9 +92,9 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
         return url;
     }
 
-    private static SSLContext trust(ConfigReader config, URI url) throws InvalidConfigurationException {
-        String file = config.optionalString(WebSocketConfig.TRUST_STORE, null);
-        if (file == null) {
+    private static SSLContext trust(ConfigReader config, WebSocketConfig c, URI url) throws InvalidConfigurationException {
+        String file = c.trust__store();
+        if (file.isEmpty()) {
             return null;
         }
         if (!url.getScheme().equalsIgnoreCase("wss")) {
@@ -113,8 +107,9 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
         if (!Files.isRegularFile(path)) {
             throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' does not exist or is not a file");
         }
-        String type = config.optionalString(WebSocketConfig.TRUST_STORE_TYPE, file.toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12");
-        String password = config.optionalString(WebSocketConfig.TRUST_STORE_PASSWORD, null);
+        String type = !c.trust__store__type().isEmpty() ? c.trust__store__type()
+                : file.toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
+        String password = c.trust__store__password().isEmpty() ? null : c.trust__store__password();
         try (InputStream in = Files.newInputStream(path)) {
             KeyStore store = KeyStore.getInstance(type);
             store.load(in, password == null ? null : password.toCharArray());
