@@ -79,29 +79,22 @@ final class ExternalTools implements AutoCloseable {
     }
 
     private void prepareIperf(Path etc) throws Exception {
-        String version = versionOf(IPERF_VERSION, "iperf3", "--version");
-        if (version == null) {
-            return;
+        iperfVersion = versionOf(IPERF_VERSION, "iperf3", "--version");
+        if (iperfVersion != null) {
+            int[] ports = serveThroughTcpDriver(etc, "iperf", "iperf3", "-s", "-B", "127.0.0.1", "-p", PORT);
+            iperfPort = ports[0];
+            iperfExport = ports[1];
         }
-        iperfVersion = version;
-        iperfPort = Bench.freePort();
-        iperfExport = Bench.freePort();
-        server("iperf3", "-s", "-B", "127.0.0.1", "-p", Integer.toString(iperfPort));
-        Files.writeString(etc.resolve("org.netdrivers.tcp-iperf.cfg"), "network.name = iperf\nhost = 127.0.0.1\nport = "
-                + iperfPort + "\nnetwork.export = tcp://127.0.0.1:" + iperfExport + "\n");
     }
 
     private void prepareSockperf(Path etc) throws Exception {
-        String version = versionOf(SOCKPERF_VERSION, "sockperf", "--version");
-        if (version == null) {
+        sockperfVersion = versionOf(SOCKPERF_VERSION, "sockperf", "--version");
+        if (sockperfVersion == null) {
             return;
         }
-        sockperfVersion = version;
-        sockperfPort = Bench.freePort();
-        sockperfExport = Bench.freePort();
-        server("sockperf", "sr", "--tcp", "-i", "127.0.0.1", "-p", Integer.toString(sockperfPort));
-        Files.writeString(etc.resolve("org.netdrivers.tcp-sockperf.cfg"), "network.name = sockperf\nhost = 127.0.0.1\nport = "
-                + sockperfPort + "\nnetwork.export = tcp://127.0.0.1:" + sockperfExport + "\n");
+        int[] ports = serveThroughTcpDriver(etc, "sockperf", "sockperf", "sr", "--tcp", "-i", "127.0.0.1", "-p", PORT);
+        sockperfPort = ports[0];
+        sockperfExport = ports[1];
         // sockperf takes a Unix socket as "-i /absolute/path" since 3.9; its help then says "UNIX domain socket"
         Result help = run(List.of("sockperf", "sr", "--help"), 10);
         sockperfUnix = help.output.toLowerCase(Locale.ROOT).contains("unix domain socket");
@@ -319,6 +312,24 @@ final class ExternalTools implements AutoCloseable {
         } catch (IOException | InterruptedException e) {
             return null;
         }
+    }
+
+    /** Where {@link #serveThroughTcpDriver} puts the server's port in its command. */
+    private static final String PORT = "{port}";
+
+    /**
+     * Starts a tool's server on a free loopback port, and a TCP driver {@code name} to it exported
+     * on another.
+     *
+     * @return the server's port and the export's
+     */
+    private int[] serveThroughTcpDriver(Path etc, String name, String... command) throws IOException {
+        int port = Bench.freePort();
+        int export = Bench.freePort();
+        server(java.util.Arrays.stream(command).map(a -> a.equals(PORT) ? Integer.toString(port) : a).toArray(String[]::new));
+        Files.writeString(etc.resolve("org.netdrivers.tcp-" + name + ".cfg"), "network.name = " + name + "\nhost = 127.0.0.1\nport = "
+                + port + "\nnetwork.export = tcp://127.0.0.1:" + export + "\n");
+        return new int[] {port, export};
     }
 
     private void server(String... cmd) throws IOException {

@@ -4,153 +4,82 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-import org.netdrivers.api.ByteStream;
-import org.netdrivers.api.StreamClosedException;
-import org.netdrivers.support.stream.ReasonClosable;
+import org.netdrivers.support.stream.QueuedStream;
 
 /**
- * An in-memory stream that returns every chunk sent, as its own chunk, in order. At most {@code
- * limit} bytes wait to be received; a send beyond that completes only once the receiver has
- * taken enough. {@code sendEof()} makes receive report end of stream after the queued chunks.
+ * An in-memory stream that returns every chunk sent, as its own chunk, in order: its own sends are
+ * its transport's input, with the receive side, close and accounting of every stream
+ * ({@link QueuedStream}). Where a socket stream would stop reading near its limit, the echo stops
+ * completing sends: a sender that waits for each send holds at most the limit and one chunk, and
+ * its waiting sends complete once the receiver has drained about half of it.
+ * {@code sendEof()} makes receive report end of stream after the queued chunks.
  */
-final class EchoStream implements ByteStream, ReasonClosable {
-    private final String label;
-    private final long limit;
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
-
+final class EchoStream extends QueuedStream {
     // guarded by this
-    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
-    private final ArrayDeque<CompletableFuture<Void>> blockedSends = new ArrayDeque<>();
-    private long queued;
-    private boolean eof;
-    private StreamClosedException closedReason;
-    private CompletableFuture<Optional<ByteBuffer>> pending;
+    private final ArrayDeque<CompletableFuture<Void>> waitingSends = new ArrayDeque<>();
+    private boolean full;
 
     EchoStream(String label, long limit) {
-        this.label = label;
-        this.limit = limit;
-    }
-
-    @Override
-    public CompletionStage<Optional<ByteBuffer>> receive() {
-        List<CompletableFuture<Void>> released = new ArrayList<>();
-        CompletionStage<Optional<ByteBuffer>> result;
-        synchronized (this) {
-            if (closedReason != null) {
-                return CompletableFuture.failedFuture(closedReason);
-            }
-            if (pending != null) {
-                return CompletableFuture.failedFuture(new IllegalStateException(label + ": receive() called while one is pending"));
-            }
-            ByteBuffer chunk = queue.poll();
-            if (chunk != null) {
-                queued -= chunk.remaining();
-                while (!blockedSends.isEmpty() && queued <= limit) {
-                    released.add(blockedSends.poll());
-                }
-                result = CompletableFuture.completedFuture(Optional.of(chunk));
-            } else if (eof) {
-                result = CompletableFuture.completedFuture(Optional.empty());
-            } else {
-                pending = new CompletableFuture<>();
-                result = pending;
-            }
-        }
-        released.forEach(f -> f.complete(null));
-        return result;
+        super(label, limit, 1, false);
     }
 
     @Override
     public CompletionStage<Void> send(ByteBuffer chunk) {
+        CompletableFuture<Void> refused = checkSend();
+        if (refused != null) {
+            return refused;
+        }
         ByteBuffer copy = ByteBuffer.allocate(chunk.remaining()).put(chunk.duplicate()).flip();
-        CompletableFuture<Optional<ByteBuffer>> receiver = null;
-        CompletableFuture<Void> result;
+        bytesOut.addAndGet(copy.remaining());
         synchronized (this) {
-            if (closedReason != null) {
-                return CompletableFuture.failedFuture(closedReason);
+            delivered(copy); // may find the stream full: this send then waits
+            if (full) {
+                CompletableFuture<Void> waiting = new CompletableFuture<>();
+                waitingSends.add(waiting);
+                return waiting;
             }
-            if (eof) {
-                return CompletableFuture.failedFuture(new IllegalStateException(label + ": send() after sendEof()"));
-            }
-            if (pending != null) {
-                receiver = pending;
-                pending = null;
-                result = CompletableFuture.completedFuture(null);
-            } else {
-                queue.add(copy);
-                queued += copy.remaining();
-                if (queued <= limit) {
-                    result = CompletableFuture.completedFuture(null);
-                } else {
-                    result = new CompletableFuture<>();
-                    blockedSends.add(result);
-                }
-            }
-        }
-        if (receiver != null) {
-            receiver.complete(Optional.of(copy));
-        }
-        return result;
-    }
-
-    @Override
-    public CompletionStage<Void> sendEof() {
-        CompletableFuture<Optional<ByteBuffer>> receiver = null;
-        synchronized (this) {
-            if (closedReason != null) {
-                return CompletableFuture.failedFuture(closedReason);
-            }
-            eof = true;
-            if (pending != null) {
-                receiver = pending;
-                pending = null;
-            }
-        }
-        if (receiver != null) {
-            receiver.complete(Optional.empty());
         }
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public void close() {
-        close(new StreamClosedException(label + ": closed"));
+    public CompletionStage<Void> sendEof() {
+        CompletableFuture<Void> now = checkSendEof();
+        if (now != null) {
+            return now;
+        }
+        endOfInput();
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public void close(StreamClosedException reason) {
-        CompletableFuture<Optional<ByteBuffer>> receiver;
-        List<CompletableFuture<Void>> sends;
+    protected void suspendReading() {
+        full = true;
+    }
+
+    /**
+     * Called with this stream's lock held (from a receive): the waiting sends complete on another
+     * thread, so that what their senders do next never runs under this lock (a bridge's next step
+     * takes the other stream's lock, and that stream's thread may be sending here).
+     */
+    @Override
+    protected void resumeReading() {
+        full = false;
+        List<CompletableFuture<Void>> released = new ArrayList<>(waitingSends);
+        waitingSends.clear();
+        released.forEach(f -> f.completeAsync(() -> null));
+    }
+
+    @Override
+    protected void closeTransport() {
+        List<CompletableFuture<Void>> failed;
         synchronized (this) {
-            if (closedReason != null) {
-                return;
-            }
-            closedReason = reason;
-            queue.clear();
-            queued = 0;
-            receiver = pending;
-            pending = null;
-            sends = new ArrayList<>(blockedSends);
-            blockedSends.clear();
+            failed = new ArrayList<>(waitingSends);
+            waitingSends.clear();
         }
-        if (receiver != null) {
-            receiver.completeExceptionally(reason);
-        }
-        sends.forEach(f -> f.completeExceptionally(reason));
-        closed.complete(null);
-    }
-
-    @Override
-    public CompletionStage<Void> closed() {
-        return closed;
-    }
-
-    /** @return bytes waiting to be received */
-    synchronized long queued() {
-        return queued;
+        failed.forEach(f -> f.completeExceptionally(writeFailure(null)));
     }
 }

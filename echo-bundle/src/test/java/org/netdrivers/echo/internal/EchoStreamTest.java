@@ -42,10 +42,16 @@ public class EchoStreamTest {
         CompletableFuture<Void> second = s.send(bytes(60)).toCompletableFuture();
         assertFalse("over the bound: the send waits", second.isDone());
         // a sender that waits for each send holds at most the bound plus one chunk
-        assertEquals(120, s.queued());
-        s.receive().toCompletableFuture().get();
-        assertTrue("room again once the receiver took a chunk", second.isDone());
-        assertEquals(60, s.queued());
+        assertEquals(120, s.inFlight());
+        assertEquals(60, s.receive().toCompletableFuture().get().get().remaining());
+        assertFalse("the receiver still holds 120 bytes: the chunk it has and the one queued", second.isDone());
+        assertEquals(60, s.receive().toCompletableFuture().get().get().remaining());
+        assertFalse("it holds the second chunk until its next receive", second.isDone());
+        CompletableFuture<Optional<ByteBuffer>> third = s.receive().toCompletableFuture();
+        second.get(5, java.util.concurrent.TimeUnit.SECONDS); // room again once the receiver drained below half the bound
+        assertEquals(0, s.inFlight());
+        s.send(bytes(5));
+        assertEquals(5, third.get().get().remaining());
     }
 
     @Test
