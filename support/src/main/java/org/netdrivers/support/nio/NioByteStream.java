@@ -82,29 +82,38 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
     @Override
     public void ready(SelectionKey k) {
         if (k.isValid() && k.isReadable()) {
-            read();
+            // junixsocket's non-blocking read reports the peer's end of stream as 0 bytes on a
+            // socket its selector called readable, not -1 (and reports it only once)
+            read(zeroMeansEnd);
         }
         if (k.isValid() && k.isWritable()) {
             flush();
         }
     }
 
-    private void read() {
+    /**
+     * One read.
+     *
+     * @param nothingMeansEnd whether a read of 0 bytes is the end of the input
+     * @return whether bytes came
+     */
+    private boolean read(boolean nothingMeansEnd) {
         ByteBuffer buf = ByteBuffer.allocate(MAX_CHUNK);
         int n;
         try {
             n = channel.read(buf);
         } catch (IOException e) {
             fail(e);
-            return;
+            return false;
         }
         if (n > 0) {
             delivered(buf.flip());
-        } else if (n < 0 || zeroMeansEnd) {
-            // junixsocket's non-blocking read reports the peer's end of stream as 0 bytes on a
-            // socket its selector called readable, not -1 (and reports it only once)
-            endOfInput();
+            return true;
         }
+        if (n < 0 || nothingMeansEnd) {
+            endOfInput(); // stops reading
+        }
+        return false;
     }
 
     private void interest(int op, boolean on) {
@@ -148,21 +157,8 @@ public final class NioByteStream extends QueuedStream implements SelectorLoop.Ha
         }
         draining = true;
         try {
-            while (reading && !isClosed()) {
-                ByteBuffer buf = ByteBuffer.allocate(MAX_CHUNK);
-                int n;
-                try {
-                    n = channel.read(buf);
-                } catch (IOException e) {
-                    fail(e);
-                    return;
-                }
-                if (n > 0) {
-                    delivered(buf.flip());
-                } else {
-                    reading = false;
-                    endOfInput();
-                }
+            while (reading && !isClosed() && read(true)) {
+                // a delivery that fills the receive side stops reading; a receive resumes it
             }
         } finally {
             draining = false;
