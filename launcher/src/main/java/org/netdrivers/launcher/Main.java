@@ -17,11 +17,14 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
@@ -105,20 +108,83 @@ public final class Main {
             installed.add(context.installBundle(jar.toUri().toString()));
         }
         framework.start();
+        Bundle shellBundle = null;
         for (Bundle b : installed) {
-            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                try {
-                    b.start();
-                } catch (BundleException e) {
-                    log("ERROR", "bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
-                }
+            if (GOGO_SHELL.equals(b.getSymbolicName())) {
+                shellBundle = b; // reads commands at once: started once the runtime's commands are there
+            } else if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                startBundle(b);
             }
         }
         watchEtc(context, home.resolve("etc"));
+        if (shellBundle != null) {
+            awaitCommands(context, COMMANDS_WAIT_MS);
+            startBundle(shellBundle);
+        }
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
         log("INFO", "netdrivers runtime started in " + uptime + " ms: home " + home + ", " + installed.size()
                 + " core bundles; drivers from deploy/, configurations from etc/" + (shell ? "" : "; no interactive shell (stdin is not a terminal)"));
         return framework;
+    }
+
+    private static final String GOGO_SHELL = "org.apache.felix.gogo.shell";
+    private static final long COMMANDS_WAIT_MS = 10_000;
+    /** The runtime's shell commands the shell waits for: one of each component that registers them. */
+    private static final List<String> COMMANDS = List.of("list", "connect");
+
+    private static void startBundle(Bundle b) {
+        try {
+            b.start();
+        } catch (BundleException e) {
+            log("ERROR", "bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Waits, at most {@code ms}, until the {@code network:} commands are registered, so that a
+     * command piped to {@code --shell} finds them (the shell reads its input as soon as it starts).
+     */
+    private static void awaitCommands(BundleContext context, long ms) throws InterruptedException {
+        Object changed = new Object();
+        ServiceListener listener = event -> {
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        };
+        try {
+            context.addServiceListener(listener, "(osgi.command.scope=network)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+            synchronized (changed) {
+                while (!commandsRegistered(context)) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0) {
+                        log("WARN", "the network: commands are not registered after " + ms + " ms; the shell starts without them");
+                        return;
+                    }
+                    changed.wait(left);
+                }
+            }
+        } finally {
+            context.removeServiceListener(listener);
+        }
+    }
+
+    private static boolean commandsRegistered(BundleContext context) {
+        for (String function : COMMANDS) {
+            try {
+                if (context.getServiceReferences((String) null,
+                        "(&(osgi.command.scope=network)(osgi.command.function=" + function + "))") == null) {
+                    return false;
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return true;
     }
 
     /** Asks FileInstall (through Config Admin) to watch {@code etc} for configuration files too. */

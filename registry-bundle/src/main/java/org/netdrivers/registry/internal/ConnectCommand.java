@@ -36,7 +36,12 @@ public final class ConnectCommand {
         this.registry = registry;
     }
 
-    public String connect(CommandSession session, String name) throws Exception {
+    /** Prints its summary on the session's console, as the other commands print theirs. */
+    public void connect(CommandSession session, String name) throws Exception {
+        session.getConsole().println(connectText(session, name));
+    }
+
+    private String connectText(CommandSession session, String name) throws Exception {
         InputStream in = session.getKeyboard();
         PrintStream out = session.getConsole();
         ByteStream stream;

@@ -54,8 +54,35 @@ public final class NetworkCommands {
         this.context = context;
     }
 
+    // Each command prints its answer (and returns nothing): a returned value is printed by an
+    // interactive shell only, not by Karaf's ssh exec ("ssh karaf@host network:list").
+
+    public void list() {
+        System.out.println(listText());
+    }
+
+    public void address(String name) {
+        System.out.println(addressText(name));
+    }
+
+    public void stats() {
+        System.out.println(statsText());
+    }
+
+    public void stats(String name) {
+        System.out.println(statsText(name));
+    }
+
+    public void forward(String target, String listen) throws Exception {
+        System.out.println(forwardText(target, listen));
+    }
+
+    public void unforward(String listen) throws Exception {
+        System.out.println(unforwardText(listen));
+    }
+
     /** network:list — every endpoint with its status, address, export, streams and bytes. */
-    public String list() {
+    String listText() {
         List<StreamRegistry.Endpoint> endpoints = registry.endpoints();
         if (endpoints.isEmpty()) {
             return "no network endpoints";
@@ -83,7 +110,7 @@ public final class NetworkCommands {
     }
 
     /** network:address NAME — the address of one endpoint. */
-    public String address(String name) {
+    String addressText(String name) {
         return endpoint(name).address();
     }
 
@@ -94,7 +121,7 @@ public final class NetworkCommands {
     }
 
     /** network:stats — traffic per endpoint and per export. */
-    public String stats() {
+    String statsText() {
         StringBuilder sb = new StringBuilder();
         for (StreamRegistry.Endpoint e : registry.endpoints()) {
             sb.append(endpointStats(e)).append('\n');
@@ -106,7 +133,7 @@ public final class NetworkCommands {
     }
 
     /** network:stats NAME — traffic of one endpoint and of the exports that serve it. */
-    public String stats(String name) {
+    String statsText(String name) {
         StreamRegistry.Endpoint e = endpoint(name);
         StringBuilder sb = new StringBuilder(endpointStats(e)).append('\n');
         for (StreamRegistry.Export x : registry.exports()) {
@@ -138,7 +165,7 @@ public final class NetworkCommands {
      * file in its etc/ folder, elsewhere (Karaf) a configuration through Config Admin, which Karaf
      * keeps. Waits up to 5 s for the listener and says how it went.
      */
-    public String forward(String target, String listen) throws Exception {
+    String forwardText(String target, String listen) throws Exception {
         Target.parse(target); // says what is wrong with a filter
         ListenAddress address;
         try {
@@ -186,7 +213,7 @@ public final class NetworkCommands {
     }
 
     /** network:unforward LISTEN — removes the forward listening on LISTEN (its file or configuration). */
-    public String unforward(String listen) throws Exception {
+    String unforwardText(String listen) throws Exception {
         ListenAddress address;
         try {
             address = ListenAddress.parse(listen);

@@ -72,8 +72,9 @@ public final class DriverRegistration {
         ServiceRegistration<NetworkInterface> reg = context.registerService(NetworkInterface.class, tracker, props);
         published.registration = reg;
         driver.onAddressChange(published::updateLater);
+        // the export is the registry's to start: its own line says whether it listens or why not
         LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
-                settings.export().map(e -> ", export " + e).orElse(""), settings.pid());
+                settings.export().map(e -> ", export asked on " + e).orElse(""), settings.pid());
         return new DriverRegistration(settings, driver, reg, published);
     }
 
