@@ -91,6 +91,14 @@ public class BadConfigurationIT extends NetdriversTestSupport {
             int busy = occupied.getLocalPort();
             int busy2 = occupied2.getLocalPort();
             List<Case> cases = new ArrayList<>();
+            cases.add(new Case(NetworkConstants.PID_TCP, "n1", tcp("n1", NetworkConstants.NETWORK_NAME, "dut ssh"), NetworkConstants.NETWORK_NAME,
+                    "holds ' ': a name is letters, digits, '.', '_' and '-'", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "n2", tcp("n2", NetworkConstants.NETWORK_NAME, "x".repeat(201)),
+                    NetworkConstants.NETWORK_NAME, "(201 characters) is longer than 200 characters", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "n3", tcp("n3", NetworkConstants.NETWORK_NAME, "y".repeat(1 << 20)),
+                    NetworkConstants.NETWORK_NAME, "(1048576 characters) is longer than 200 characters", false));
+            cases.add(new Case(NetworkConstants.PID_TCP, "u1", tcp("u1", "conect_timeout_ms", 500, "lab.bench", "17"),
+                    "conect_timeout_ms", "unknown field(s) 'conect_timeout_ms' ignored", true));
             cases.add(new Case(NetworkConstants.PID_TCP, "p1", tcp("p1", "port", -1), "port", "is -1, out of range 1..65535", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "p2", tcp("p2", "port", 0), "port", "is 0, out of range 1..65535", false));
             cases.add(new Case(NetworkConstants.PID_TCP, "p3", tcp("p3", "port", 65536), "port", "is 65536, out of range 1..65535", false));
@@ -197,6 +205,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
                     assertEquals(pid + ": exactly one WARN line, got " + lines, 1, lines.size());
                     assertContains(pid + " names the field", lines.get(0), field);
                     assertContains(pid + " says what is wrong", lines.get(0), c.problem);
+                    assertTrue(pid + ": a short line, whatever the value: " + lines.get(0).length(), lines.get(0).length() < 1000);
                     assertEquals(pid + ": no ERROR lines", List.of(), log.errors());
                     System.out.println("bad configuration " + pid + " -> " + lines.get(0));
                 }

@@ -146,4 +146,45 @@ public class TcpExportIT extends NetdriversTestSupport {
             registryConfig.delete();
         }
     }
+
+    @Test
+    public void connectionsBeyondTheExportsBoundAreClosedCountedAndSaidOnce() throws Exception {
+        int port = FreePort.find();
+        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        registryConfig.update(dict("max_connections", 3));
+        java.util.List<Socket> clients = new java.util.ArrayList<>();
+        try (LogCapture log = new LogCapture(context)) {
+            configure(NetworkConstants.PID_ECHO, "bounded", Map.of(NetworkConstants.NETWORK_NAME, "bounded",
+                    NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
+            awaitExport("tcp://127.0.0.1:" + port);
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                s.setSoTimeout((int) WAIT_MS);
+                clients.add(s);
+                s.getOutputStream().write('a' + i);
+                assertEquals("served within the bound", 'a' + i, s.getInputStream().read());
+            }
+            for (int i = 0; i < 5; i++) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout((int) WAIT_MS);
+                    assertEquals("beyond the bound: closed at once", -1, s.getInputStream().read());
+                }
+            }
+            awaitCondition("5 refusals counted", () -> export("tcp://127.0.0.1:" + port).failedConnections() == 5);
+            java.util.List<String> lines = log.warnings("export tcp://127.0.0.1:" + port, "refused", "max_connections");
+            assertEquals("one line for 5 refusals: " + lines, 1, lines.size());
+            clients.remove(0).close();
+            awaitCondition("a slot free again", () -> export("tcp://127.0.0.1:" + port).openConnections() == 2);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout((int) WAIT_MS);
+                s.getOutputStream().write('z');
+                assertEquals("served once a connection ended", 'z', s.getInputStream().read());
+            }
+        } finally {
+            for (Socket s : clients) {
+                s.close();
+            }
+            registryConfig.delete();
+        }
+    }
 }

@@ -43,7 +43,7 @@ final class Export {
     private final AtomicLong closedBytesOut = new AtomicLong();
     private final AtomicLong peakInFlight = new AtomicLong();
     private final AtomicLong closedDropped = new AtomicLong();
-    /** UDP sessions refused at the bound: one WARN per 10 s at most. */
+    /** Connections and UDP sessions refused at their bound: one WARN per 10 s at most. */
     private final EventCounter refused = new EventCounter(10_000, true);
     /** Clients the export closed (no driver in time, a driver's connect failed): one WARN per 10 s at most. */
     private final EventCounter closedByExport = new EventCounter(10_000, true);
@@ -117,13 +117,15 @@ final class Export {
 
     /** A new connection (TCP, Unix) or client session (UDP); {@code remote} names the client. */
     private void accepted(QueuedStream client, Object remote) {
-        if (listen.isUdp() && open.get() >= context.udpMaxSessions()) {
+        int bound = listen.isUdp() ? context.udpMaxSessions() : context.maxConnections();
+        if (open.get() >= bound) {
             failed.incrementAndGet();
             EventCounter.Due due = refused.count();
             if (due != null) {
-                LOG.warn("export {}: session of {} refused: {} sessions are open, the bound (udp_max_sessions); {} refused in "
-                        + "the last {} s, {} in all; further refusals within 10 s are counted, not logged", listen, remote,
-                        open.get(), due.count(), due.seconds(), due.total());
+                LOG.warn("export {}: {} of {} refused: {} are open, the bound ({}); {} refused in the last {} s, {} in all; "
+                        + "further refusals within 10 s are counted, not logged", listen,
+                        listen.isUdp() ? "session" : "connection", remote, open.get(),
+                        listen.isUdp() ? "udp_max_sessions" : "max_connections", due.count(), due.seconds(), due.total());
             }
             client.close();
             return;

@@ -86,6 +86,16 @@ final class ExportSettings {
         return config.udp__idle__timeout__s();
     }
 
+    /** Bound on open connections of one TCP or Unix export. */
+    int maxConnections() {
+        return config.max__connections();
+    }
+
+    /** Connections the kernel queues for a TCP or Unix export before they are accepted. */
+    int backlog() {
+        return config.backlog();
+    }
+
     /** Bound on live client sessions of one UDP export. */
     int udpMaxSessions() {
         return config.udp__max__sessions();

@@ -38,7 +38,7 @@ final class MinaListener implements Listener {
         } else {
             NioSocketAcceptor tcp = new NioSocketAcceptor(context.io().processor());
             tcp.setReuseAddress(true);
-            tcp.setBacklog(256);
+            tcp.setBacklog(context.backlog());
             MinaTransports.configure(tcp.getSessionConfig(), true, false, context.socketBufferBytes());
             tcp.setHandler(new StreamIoHandler(
                     session -> MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),

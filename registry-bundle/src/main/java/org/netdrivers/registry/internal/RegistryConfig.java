@@ -26,4 +26,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Socket buffer bytes", min = "0", max = "67108864",
             description = "SO_SNDBUF and SO_RCVBUF of every connection a TCP export or a Unix export (path) accepts, 4096..67108864; 0 for the system's default.")
     int socket__buffer__bytes() default 0;
+
+    @AttributeDefinition(name = "Connections per export", min = "1", max = "1000000",
+            description = "Bound on open connections of one TCP or Unix export; a client beyond it is closed at once, counted,"
+                    + " and said in one WARN line per 10 s at most.")
+    int max__connections() default 16384;
+
+    @AttributeDefinition(name = "Listen backlog", min = "1", max = "65535",
+            description = "Connections the kernel queues for a TCP or Unix export before it accepts them (the kernel caps it at"
+                    + " net.core.somaxconn); a burst of connects beyond it waits for a retransmit (TCP) or is refused (Unix).")
+    int backlog() default 1024;
 }

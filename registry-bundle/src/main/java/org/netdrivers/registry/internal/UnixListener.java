@@ -62,7 +62,7 @@ final class UnixListener implements Listener {
         ServerSocketChannel server = address.openServerChannel();
         SelectorLoop own = null;
         try {
-            bindInPlace(server, address, listen.unixMode());
+            bindInPlace(server, address, listen.unixMode(), context.backlog());
             SelectorLoop acceptLoop;
             UnixListener l;
             if (address.isAbstract()) {
@@ -100,9 +100,9 @@ final class UnixListener implements Listener {
      * mode, never before (a client that waits for the file was refused for a moment, and the file
      * was briefly open to the umask's permissions).
      */
-    private static void bindInPlace(ServerSocketChannel server, UnixAddress address, String mode) throws IOException {
+    private static void bindInPlace(ServerSocketChannel server, UnixAddress address, String mode, int backlog) throws IOException {
         if (address.isAbstract()) {
-            server.bind(address.socketAddress(), 256);
+            server.bind(address.socketAddress(), backlog);
             return;
         }
         Path file = address.path();
@@ -111,12 +111,12 @@ final class UnixListener implements Listener {
             temp = null; // no room for a temporary name: bind in place
         }
         if (temp == null) {
-            server.bind(address.socketAddress(), 256);
+            server.bind(address.socketAddress(), backlog);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
             return;
         }
         try {
-            server.bind(java.net.UnixDomainSocketAddress.of(temp), 256);
+            server.bind(java.net.UnixDomainSocketAddress.of(temp), backlog);
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(mode));
             Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {

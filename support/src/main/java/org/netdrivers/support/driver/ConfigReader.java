@@ -20,6 +20,7 @@ import java.util.Map;
 public final class ConfigReader {
     private final Map<String, ?> properties;
     private final String pid;
+    private final java.util.Set<String> declared = new java.util.HashSet<>(); // ids of the types read
 
     public ConfigReader(Map<String, ?> properties) {
         this.properties = properties;
@@ -52,6 +53,7 @@ public final class ConfigReader {
     public <A extends Annotation> A read(Class<A> type) throws InvalidConfigurationException {
         Map<Method, Object> values = new LinkedHashMap<>();
         for (ConfigType.Attribute a : ConfigType.of(type).attributes()) {
+            declared.add(a.id());
             values.put(a.method(), value(a));
         }
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
@@ -75,6 +77,27 @@ public final class ConfigReader {
                     throw new UnsupportedOperationException(m.toString());
             }
         }));
+    }
+
+    /**
+     * The keys of this configuration that no type read so far declares, sorted: most likely
+     * misspelt fields. Left out: the framework's own ({@code service.*}, {@code component.*},
+     * {@code felix.fileinstall.*}, keys beginning with a dot) and keys with a dot outside
+     * {@code network.} (such as {@code lab.bench}): a driver publishes those as service
+     * properties, for LDAP targets to match.
+     */
+    public java.util.List<String> undeclared() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String k : properties.keySet()) {
+            boolean framework = k.startsWith("service.") || k.startsWith("component.") || k.startsWith("felix.fileinstall.")
+                    || k.startsWith(".");
+            boolean serviceProperty = k.contains(".") && !k.startsWith("network.");
+            if (!declared.contains(k) && !framework && !serviceProperty) {
+                out.add(k.length() > 60 ? k.substring(0, 60) + "..." : k);
+            }
+        }
+        java.util.Collections.sort(out);
+        return out;
     }
 
     private Object value(ConfigType.Attribute a) throws InvalidConfigurationException {

@@ -52,6 +52,11 @@ public final class DriverRegistration {
             LOG.warn("{} driver not registered: {}", type, e.getMessage());
             return null;
         }
+        java.util.List<String> unknown = config.undeclared();
+        if (!unknown.isEmpty()) {
+            LOG.warn("{} ({}): unknown field(s) '{}' ignored; a key with a dot outside network. (such as lab.bench) is a"
+                    + " service property for LDAP targets", settings.describe(), settings.pid(), String.join("', '", unknown));
+        }
         Hashtable<String, Object> props = new Hashtable<>();
         properties.forEach((k, v) -> {
             if (!k.startsWith("component.") && !k.startsWith(".") && v != null) {

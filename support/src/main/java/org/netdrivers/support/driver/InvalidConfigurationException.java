@@ -8,10 +8,15 @@ public final class InvalidConfigurationException extends Exception {
     private final String problem;
 
     public InvalidConfigurationException(String pid, String field, String problem) {
-        super("configuration " + pid + ": field '" + field + "' " + problem);
+        super("configuration " + pid + ": field '" + field + "' " + shortened(problem));
         this.pid = pid;
         this.field = field;
         this.problem = problem;
+    }
+
+    /** A problem quoting a huge value is cut, so that one bad field cannot flood the log. */
+    private static String shortened(String problem) {
+        return problem.length() <= 400 ? problem : problem.substring(0, 400) + "... (" + problem.length() + " characters)";
     }
 
     public String pid() {

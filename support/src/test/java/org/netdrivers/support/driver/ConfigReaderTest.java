@@ -38,6 +38,14 @@ public class ConfigReaderTest {
     }
 
     @Test
+    public void keysNoTypeDeclaresAreNamedExceptTheFrameworksAndServiceProperties() throws Exception {
+        ConfigReader r = reader("network.name", "n", "port", 22, "conect_timeout_ms", 5, "network.exprt", "tcp://127.0.0.1:1",
+                "lab.bench", "17", "felix.fileinstall.filename", "file:/x.cfg", "component.id", 3, ".hidden", 1);
+        r.read(SampleConfig.class);
+        assertEquals(java.util.List.of("conect_timeout_ms", "network.exprt"), r.undeclared());
+    }
+
+    @Test
     public void aConfigurationTypeGivesDefaultsRangesAndTypedValues() throws Exception {
         SampleConfig c = reader("network.name", " dut ", "port", "22", "lines", "A: 1\nB: 2", "words", "x, y").read(SampleConfig.class);
         assertEquals("dut", c.network_name());
