@@ -194,11 +194,24 @@ public abstract class NetdriversTestSupport {
         return context.getService(awaitDriver(name));
     }
 
+    /** Every thread's stack, for a wait that timed out: what held it up shows there. */
+    protected static void printThreads(String why) {
+        StringBuilder sb = new StringBuilder("---- threads (" + why + ")\n");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            sb.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+            for (StackTraceElement e : stack) {
+                sb.append("    at ").append(e).append('\n');
+            }
+        });
+        System.out.println(sb.append("---- end of threads"));
+    }
+
     /** Waits, bounded, for a condition; fails the test with {@code what} otherwise. */
     protected static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
+                printThreads("timed out waiting for " + what);
                 fail("timed out after " + WAIT_MS + " ms waiting for " + what);
             }
             Thread.sleep(10);

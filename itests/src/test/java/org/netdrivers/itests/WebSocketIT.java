@@ -108,6 +108,33 @@ public class WebSocketIT extends NetdriversTestSupport {
         }
     }
 
+    /** Threads of the JDK's HttpClient selectors (one per client): Java 17 cannot close a client. */
+    private static long httpClientSelectors() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("-SelectorManager")).count();
+    }
+
+    @Test
+    public void driversWithoutATrustStoreShareOneHttpClient() throws Exception {
+        try (Peer server = server()) {
+            String url = "ws://127.0.0.1:" + port(server) + "/echo";
+            wsDriver("share0", url);
+            await(driver("share0").connect()).close();
+            long before = httpClientSelectors();
+            for (int i = 1; i <= 5; i++) {
+                wsDriver("share" + i, url);
+                ByteStream stream = await(driver("share" + i).connect());
+                sendText(stream, "cmd:text:" + i);
+                assertArrayEquals(Integer.toString(i).getBytes(StandardCharsets.UTF_8), receiveMessage(stream));
+                stream.close();
+                deleteConfigurations(NetworkConstants.PID_WEBSOCKET); // the driver goes (a hot swap's first half)
+            }
+            System.out.println("HttpClient selector threads: " + before + " before 5 driver activations, "
+                    + httpClientSelectors() + " after");
+            assertEquals("no selector thread per activation", before, httpClientSelectors());
+        }
+    }
+
     @Test
     public void textMessagesArriveAsTheirUtf8Bytes() throws Exception {
         try (Peer server = server()) {

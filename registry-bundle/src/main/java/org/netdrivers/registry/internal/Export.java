@@ -77,6 +77,14 @@ final class Export {
 
     /** Binds the listener; on failure logs one line naming the source and returns false. */
     boolean start() {
+        if (!listen.isLoopback() && !context.insecureExports()) {
+            lastError = "refused: " + listen + " is reachable from other machines, and plain text there is off"
+                    + " (registry field insecure_exports)";
+            LOG.warn("export {} not started: {}: it is not a loopback address, so any machine that reaches it would get the"
+                    + " device in plain text; listen on 127.0.0.1 or ::1 and reach it over ssh or a VPN, or set insecure_exports"
+                    + " = true in the registry's configuration (org.netdrivers.registry)", listen, source);
+            return false;
+        }
         try {
             listener = listen.isUnix()
                     ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
@@ -89,7 +97,8 @@ final class Export {
         }
         lastError = null;
         if (!listen.isLoopback()) {
-            LOG.info("export {} listens on a non-loopback address, as configured ({})", listen, source);
+            LOG.warn("export {} listens on a non-loopback address in plain text, unauthenticated, because insecure_exports"
+                    + " is true ({}): anyone who reaches this machine reaches the device", listen, source);
         }
         LOG.info("export {} listening for '{}' ({})", listen, target, source);
         return true;

@@ -86,6 +86,11 @@ final class ExportSettings {
         return config.udp__idle__timeout__s();
     }
 
+    /** Whether exports may listen in plain text on addresses other machines reach. */
+    boolean insecureExports() {
+        return config.insecure__exports();
+    }
+
     /** Bound on open connections of one TCP or Unix export. */
     int maxConnections() {
         return config.max__connections();

@@ -32,6 +32,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " and said in one WARN line per 10 s at most.")
     int max__connections() default 16384;
 
+    @AttributeDefinition(name = "Plain exports off loopback",
+            description = "Whether an export or forward may listen on an address other machines can reach (not 127.0.0.0/8"
+                    + " or ::1) in plain text, with no authentication; false refuses it with a WARN line, true allows it with"
+                    + " a WARN line at every start.")
+    boolean insecure__exports() default false;
+
     @AttributeDefinition(name = "Listen backlog", min = "1", max = "65535",
             description = "Connections the kernel queues for a TCP or Unix export before it accepts them (the kernel caps it at"
                     + " net.core.somaxconn); a burst of connects beyond it waits for a retransmit (TCP) or is refused (Unix).")

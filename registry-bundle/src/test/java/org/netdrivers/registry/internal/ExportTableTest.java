@@ -168,6 +168,18 @@ public class ExportTableTest {
         assertTrue(!accepts(port));
     }
 
+    /** Nothing is bound: the refusal comes before any listener (tests listen on loopback only). */
+    @Test
+    public void aPlainExportOnAnAddressOtherMachinesReachIsRefusedUnlessInsecureExportsIsSet() throws Exception {
+        for (String listen : new String[] {"tcp://0.0.0.0:" + freePort(), "udp://0.0.0.0:" + freePort(), "tcp://[::]:" + freePort()}) {
+            String problem = exports.addForward("org.netdrivers.forward~open", ListenAddress.parse(listen), Target.parse("dut"));
+            assertNotNull(listen, problem);
+            assertTrue(problem, problem.contains("insecure_exports"));
+            assertTrue("not listening: " + listen, !export(listen).listening());
+            exports.removeForward("org.netdrivers.forward~open", "test over");
+        }
+    }
+
     @Test
     public void aPortSomeoneElseHoldsLeavesTheExportNotListeningWithTheReason() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -21,32 +21,50 @@ import org.netdrivers.support.driver.DriverSettings;
 import org.netdrivers.support.driver.TrackingDriver;
 
 /**
- * The WebSocket driver's service object: one JDK {@link HttpClient} (its selector thread and a
- * small pool for listener calls) serves every stream of the driver; no thread per stream.
+ * The WebSocket driver's service object. A JDK {@link HttpClient} (its selector thread and a small
+ * pool for listener calls) serves every stream; no thread per stream. Drivers that trust the
+ * JDK's certificates share one client for the bundle: Java 17's client cannot be closed, and the
+ * selector thread of one per driver lingered until the collector took it (one per hot swap). A
+ * driver with its own trust store has its own client, released when it goes.
  */
 final class WebSocketConnector extends TrackingDriver {
+    /** The bundle's client for drivers without a trust store of their own; its pool's threads end when idle. */
+    private static final class Shared {
+        static final ExecutorService EXECUTOR = pool("netdrivers-websocket-");
+        static final HttpClient CLIENT = HttpClient.newBuilder().executor(EXECUTOR).build();
+    }
+
     private final DriverSettings common;
     private final WebSocketSettings settings;
     private final ExecutorService executor;
     private final HttpClient client;
+    private final boolean own;
 
     WebSocketConnector(DriverSettings common, WebSocketSettings settings) {
         this.common = common;
         this.settings = settings;
+        this.own = settings.sslContext() != null;
+        if (own) {
+            this.executor = pool("netdrivers-websocket-" + common.name() + "-");
+            this.client = HttpClient.newBuilder().executor(executor).sslContext(settings.sslContext()).build();
+        } else {
+            this.executor = Shared.EXECUTOR;
+            this.client = Shared.CLIENT;
+        }
+    }
+
+    /** At most 8 daemon threads, none while idle for 30 s. */
+    private static ExecutorService pool(String prefix) {
         AtomicInteger count = new AtomicInteger();
         ThreadFactory threads = r -> {
-            Thread t = new Thread(r, "netdrivers-websocket-" + common.name() + "-" + count.incrementAndGet());
+            Thread t = new Thread(r, prefix + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         };
-        this.executor = new java.util.concurrent.ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS,
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS,
                 new java.util.concurrent.LinkedBlockingQueue<>(), threads);
-        HttpClient.Builder builder = HttpClient.newBuilder().executor(executor)
-                .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()));
-        if (settings.sslContext() != null) {
-            builder.sslContext(settings.sslContext());
-        }
-        this.client = builder.build();
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private String url() {
@@ -113,6 +131,9 @@ final class WebSocketConnector extends TrackingDriver {
 
     @Override
     protected void releaseTransport() {
+        if (!own) {
+            return; // the shared client serves on; its pool's threads end when idle
+        }
         // the streams' Close frames and their answers need the pool a moment longer
         CompletableFuture.delayedExecutor(WebSocketStream.CLOSE_WAIT_MS + 500, TimeUnit.MILLISECONDS).execute(() -> {
             executor.shutdown();
