@@ -42,6 +42,11 @@ final class Certificates {
         return store;
     }
 
+    /** The PKCS12 file of key or trust store {@code name}. */
+    Path store(String name) {
+        return dir.resolve(name + ".p12");
+    }
+
     /** The PEM certificate of key store {@code name}. */
     Path pem(String name) {
         return dir.resolve(name + ".pem");

@@ -77,7 +77,7 @@ final class Export {
 
     /** Binds the listener; on failure logs one line naming the source and returns false. */
     boolean start() {
-        if (!listen.isLoopback() && !context.insecureExports()) {
+        if (!listen.isLoopback() && !listen.isTls() && !context.insecureExports()) {
             lastError = "refused: " + listen + " is reachable from other machines, and plain text there is off"
                     + " (registry field insecure_exports)";
             LOG.warn("export {} not started: {}: it is not a loopback address, so any machine that reaches it would get the"
@@ -88,7 +88,7 @@ final class Export {
         try {
             listener = listen.isUnix()
                     ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
-                    : MinaListener.bind(listen, context, clientStreamLimit(), this::accepted);
+                    : MinaListener.bind(listen, context, clientStreamLimit(), this::accepted, this::refused);
         } catch (IOException | RuntimeException e) {
             String why = Completions.rootMessage(e);
             lastError = "cannot listen on " + listen + ": " + why;
@@ -96,7 +96,7 @@ final class Export {
             return false;
         }
         lastError = null;
-        if (!listen.isLoopback()) {
+        if (!listen.isLoopback() && !listen.isTls()) {
             LOG.warn("export {} listens on a non-loopback address in plain text, unauthenticated, because insecure_exports"
                     + " is true ({}): anyone who reaches this machine reaches the device", listen, source);
         }
@@ -222,6 +222,12 @@ final class Export {
             }
         });
         return true;
+    }
+
+    /** The listener turned a client away before it became a connection (TLS); counted as a failed connection. */
+    private void refused(Object remote, String why) {
+        failed.incrementAndGet();
+        closed(remote, why);
     }
 
     /** The export closed a client ({@code why}); counted, and said in one WARN per 10 s at most. */

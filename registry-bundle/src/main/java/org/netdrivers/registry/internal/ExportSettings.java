@@ -20,6 +20,7 @@ final class ExportSettings {
     private final IoThreads io;
     private final ScheduledThreadPoolExecutor timer;
     private volatile RegistryConfig config; // checked: all fields valid
+    private volatile javax.net.ssl.SSLContext tls; // from the tls_* fields, null without a key store
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -45,7 +46,9 @@ final class ExportSettings {
     void apply(ConfigReader config) throws InvalidConfigurationException {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
+        javax.net.ssl.SSLContext context = Tls.context(config, checked);
         this.config = checked;
+        this.tls = context;
     }
 
     /** Ends the timer: waits still pending fail, lingers end. */
@@ -84,6 +87,16 @@ final class ExportSettings {
     /** A UDP export's client session ends after this many seconds without a datagram either way. */
     int udpIdleSeconds() {
         return config.udp__idle__timeout__s();
+    }
+
+    /** The TLS identity and trust of tls:// exports; null while no key store is configured. */
+    javax.net.ssl.SSLContext tls() {
+        return tls;
+    }
+
+    /** Client certificate subjects tls:// exports serve (normalised, RFC 2253); empty for any trusted client. */
+    java.util.Set<String> tlsAllow() {
+        return Tls.normalised(config.tls__allow());
     }
 
     /** Whether exports may listen in plain text on addresses other machines reach. */

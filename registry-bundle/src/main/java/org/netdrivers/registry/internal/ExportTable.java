@@ -92,6 +92,20 @@ final class ExportTable {
         started(listen, export);
     }
 
+    /**
+     * The registry's configuration changed: exports that could not listen try again (a tls://
+     * export configured before the registry's key and trust stores, an address refused before
+     * insecure_exports was set). Exports that listen keep their listener.
+     */
+    synchronized void retryStopped() {
+        exports.forEach((listen, entry) -> {
+            if (!entry.export.snapshot().listening() && entry.linger == null) {
+                entry.export.start();
+                started(listen, entry.export);
+            }
+        });
+    }
+
     /** A driver is going away: every export moves its UDP sessions off it (see Export.driverGoing). */
     synchronized void driverGoing(EndpointEntry endpoint) {
         for (Entry e : exports.values()) {

@@ -11,18 +11,27 @@ import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
 
 /**
- * TCP and UDP listeners: a Mina acceptor; UDP gets one client session per client address. TCP
+ * TCP, TLS and UDP listeners: a Mina acceptor; UDP gets one client session per client address. TCP
  * connections are served by the runtime's I/O threads, where a relay can splice them with the
- * driver sessions that serve them.
+ * driver sessions that serve them. A TLS connection (Mina's TLS filter, mutual TLS) counts as
+ * accepted once its handshake is done and its client is allowed; its bytes go through the stream
+ * path, never a relay.
  */
 final class MinaListener implements Listener {
+    /** A client the listener turned away (TLS: no trusted certificate, or not allowed). */
+    @FunctionalInterface
+    interface Refused {
+        void refused(Object remote, String why);
+    }
+
     private final IoAcceptor acceptor;
 
     private MinaListener(IoAcceptor acceptor) {
         this.acceptor = acceptor;
     }
 
-    static MinaListener bind(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted) throws IOException {
+    static MinaListener bind(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted, Refused refused)
+            throws IOException {
         IoAcceptor a;
         if (listen.isUdp()) {
             NioDatagramAcceptor udp = new NioDatagramAcceptor();
@@ -40,10 +49,14 @@ final class MinaListener implements Listener {
             tcp.setReuseAddress(true);
             tcp.setBacklog(context.backlog());
             MinaTransports.configure(tcp.getSessionConfig(), true, false, context.socketBufferBytes());
-            tcp.setHandler(new StreamIoHandler(
-                    session -> MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
-                            clientLimit),
-                    stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
+            if (listen.isTls()) {
+                tls(tcp, listen, context, clientLimit, accepted, refused);
+            } else {
+                tcp.setHandler(new StreamIoHandler(
+                        session -> MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
+                                clientLimit),
+                        stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
+            }
             a = tcp;
         }
         a.setCloseOnDeactivation(true);
@@ -54,6 +67,43 @@ final class MinaListener implements Listener {
             throw e;
         }
         return new MinaListener(a);
+    }
+
+    private static void tls(NioSocketAcceptor tcp, ListenAddress listen, ExportSettings context, long clientLimit,
+            Accepted accepted, Refused refused) throws IOException {
+        javax.net.ssl.SSLContext ssl = context.tls();
+        if (ssl == null) {
+            throw new IOException("a tls:// export needs tls_key_store and tls_trust_store in the registry's configuration"
+                    + " (" + org.netdrivers.api.NetworkConstants.PID_REGISTRY + ")");
+        }
+        tcp.getFilterChain().addLast("tls", new TlsFilter(ssl));
+        java.util.Set<String> allow = context.tlsAllow();
+        tcp.setHandler(new StreamIoHandler(
+                session -> MinaTransports.tlsStream(session, "export " + listen + " client " + session.getRemoteAddress(), clientLimit),
+                stream -> {
+                    javax.security.auth.x500.X500Principal subject = subject(stream.session());
+                    if (!allow.isEmpty() && (subject == null || !allow.contains(Tls.canonical(subject)))) {
+                        refused.refused(stream.session().getRemoteAddress(), "certificate subject "
+                                + (subject == null ? "(none)" : subject.getName()) + " is not in tls_allow");
+                        stream.close();
+                        return;
+                    }
+                    accepted.accept(stream, stream.session().getRemoteAddress());
+                },
+                (session, cause) -> refused.refused(session.getRemoteAddress(), cause == null
+                        ? "closed before the TLS handshake was done"
+                        : "TLS handshake failed: " + org.netdrivers.support.stream.Completions.rootMessage(cause))));
+    }
+
+    /** The subject of the client's certificate (the handshake required one); null where there is none. */
+    private static javax.security.auth.x500.X500Principal subject(org.apache.mina.core.session.IoSession session) {
+        try {
+            javax.net.ssl.SSLSession ssl = (javax.net.ssl.SSLSession) session.getAttribute(
+                    org.apache.mina.filter.ssl.SslFilter.SSL_SECURED);
+            return ((java.security.cert.X509Certificate) ssl.getPeerCertificates()[0]).getSubjectX500Principal();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override

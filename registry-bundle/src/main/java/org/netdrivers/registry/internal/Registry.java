@@ -54,6 +54,9 @@ public final class Registry implements StreamRegistry, Forwards {
     void configure(Map<String, Object> properties) {
         try {
             settings.apply(new ConfigReader(properties));
+            if (active) {
+                exports.retryStopped();
+            }
         } catch (InvalidConfigurationException e) {
             LOG.warn("registry keeps its previous settings: {}", e.getMessage());
         }

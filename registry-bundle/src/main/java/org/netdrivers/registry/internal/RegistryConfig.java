@@ -38,6 +38,28 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " a WARN line at every start.")
     boolean insecure__exports() default false;
 
+    @AttributeDefinition(name = "TLS key store", required = false,
+            description = "tls:// exports: a PKCS12 file with this runtime's private key and certificate chain, shown to clients.")
+    String tls__key__store() default "";
+
+    @AttributeDefinition(name = "TLS key store password", required = false, type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD,
+            description = "The key store's password (also the key's).")
+    String tls__key__store__password() default "";
+
+    @AttributeDefinition(name = "TLS trust store", required = false,
+            description = "tls:// exports: a PKCS12 file with the certificates client certificates must chain to (mutual TLS:"
+                    + " a client without a trusted certificate is refused).")
+    String tls__trust__store() default "";
+
+    @AttributeDefinition(name = "TLS trust store password", required = false, type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD,
+            description = "The trust store's password, if it has one.")
+    String tls__trust__store__password() default "";
+
+    @AttributeDefinition(name = "TLS allowed clients", required = false, cardinality = 100,
+            description = "tls:// exports: when set, only clients whose certificate subject is one of these distinguished names"
+                    + " (such as CN=bench-17,O=lab) are served; others are refused after the handshake.")
+    String[] tls__allow() default {};
+
     @AttributeDefinition(name = "Listen backlog", min = "1", max = "65535",
             description = "Connections the kernel queues for a TCP or Unix export before it accepts them (the kernel caps it at"
                     + " net.core.somaxconn); a burst of connects beyond it waits for a retransmit (TCP) or is refused (Unix).")

@@ -85,7 +85,8 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     /** Mina keeps writing what was sent before a hand-over, in order, ahead of a relay's writes. */
     @Override
     public boolean readyForHandOver() {
-        return !isClosed();
+        // a relay splices raw bytes: a session whose bytes a TLS filter en- and decrypts keeps its stream
+        return !isClosed() && !session.getFilterChain().contains(org.apache.mina.filter.ssl.SslFilter.class);
     }
 
     /** Bytes read from the session (Mina counts them, also while a relay has the session). */

@@ -71,4 +71,16 @@ public final class MinaTransports {
     public static MinaByteStream tcpStream(IoSession session, String label, long limit) {
         return new MinaByteStream(session, label, Math.max(limit, 4L * MAX_CHUNK), MAX_CHUNK, TCP_HALF_CLOSE);
     }
+
+    /**
+     * A TLS connection cannot end one direction alone here (the TLS layer answers a peer's
+     * close_notify by closing): the end of what this side sends closes the connection once it is
+     * written, with a close_notify.
+     */
+    public static final MinaByteStream.HalfCloser TLS_END = IoSession::closeOnFlush;
+
+    /** A stream over a session with a TLS filter: its sends end with the connection ({@link #TLS_END}). */
+    public static MinaByteStream tlsStream(IoSession session, String label, long limit) {
+        return new MinaByteStream(session, label, Math.max(limit, 4L * MAX_CHUNK), MAX_CHUNK, TLS_END);
+    }
 }

@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.Locale;
 
 /**
- * Where an export listens: {@code tcp://HOST:PORT}, {@code udp://HOST:PORT}, {@code unix:/PATH} or
+ * Where an export listens: {@code tcp://HOST:PORT}, {@code tls://HOST:PORT}, {@code udp://HOST:PORT}, {@code unix:/PATH} or
  * {@code unix:@NAME}. The host must be an IP literal or {@code
  * localhost}; omitted, it is 127.0.0.1.
  */
@@ -65,15 +65,20 @@ public final class ListenAddress {
                 throw new IllegalArgumentException("\"" + text + "\": " + e.getMessage());
             }
         }
-        if (!scheme.equals("tcp") && !scheme.equals("udp")) {
+        if (!scheme.equals("tcp") && !scheme.equals("udp") && !scheme.equals("tls")) {
             throw new IllegalArgumentException("\"" + text + "\" is not a supported listen address; expected tcp://HOST:PORT, "
-                    + "udp://HOST:PORT, unix:/PATH or unix:@NAME");
+                    + "tls://HOST:PORT, udp://HOST:PORT, unix:/PATH or unix:@NAME");
         }
         InetSocketAddress address = NetAddresses.parseListen(t, scheme);
         if (address.getPort() == 0) {
             throw new IllegalArgumentException("\"" + text + "\" has port 0; a listen address needs a fixed port 1..65535");
         }
         return new ListenAddress(scheme, address, null, 0);
+    }
+
+    /** TCP with TLS: clients authenticate with a certificate (mutual TLS). */
+    public boolean isTls() {
+        return scheme.equals("tls");
     }
 
     public boolean isUnix() {

@@ -1,0 +1,240 @@
+package org.netdrivers.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.netdrivers.api.NetworkConstants;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * tls:// exports: mutual TLS with certificates made by keytool at test time. A client with a
+ * trusted certificate gets through (64 MiB each way, SHA-256 equal; openssl s_client too); one
+ * with an untrusted certificate, with none, or outside tls_allow is refused, counted, and said in
+ * one WARN line per 10 s.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class TlsExportIT extends NetdriversTestSupport {
+    private static Certificates certs;
+    private org.osgi.service.cm.Configuration registryConfig;
+    private int port;
+
+    @Before
+    public void tlsRegistryAndAnEchoBehindATlsExport() throws Exception {
+        if (certs == null) {
+            certs = new Certificates(Files.createTempDirectory("nd-tls"));
+            certs.keyStore("server", "netdrivers-runtime");
+            certs.keyStore("client", "bench-client");
+            certs.keyStore("stranger", "stranger");
+            certs.trustStore("server-trust", "client");
+            certs.trustStore("client-trust", "server");
+        }
+        registry(Map.of());
+        port = FreePort.find();
+        configure(NetworkConstants.PID_ECHO, "tlsecho", Map.of(NetworkConstants.NETWORK_NAME, "tls-echo",
+                NetworkConstants.NETWORK_EXPORT, "tls://127.0.0.1:" + port));
+        awaitExport("tls://127.0.0.1:" + port);
+    }
+
+    /** The registry's configuration: the TLS stores, and {@code extra}. */
+    private void registry(Map<String, Object> extra) throws Exception {
+        registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>(Map.of(
+                "tls_key_store", certs.store("server").toString(), "tls_key_store_password", Certificates.PASSWORD,
+                "tls_trust_store", certs.store("server-trust").toString(), "tls_trust_store_password", Certificates.PASSWORD));
+        props.putAll(extra);
+        registryConfig.update(props);
+    }
+
+    @After
+    public void cleanUp() throws Exception {
+        deleteConfigurations(NetworkConstants.PID_ECHO);
+        if (registryConfig != null) {
+            registryConfig.delete();
+        }
+    }
+
+    /** A TLS client of the export on {@code port}, with the certificate of key store {@code keyStore} (null: none). */
+    private static SSLSocket client(String keyStore, int port) throws Exception {
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        if (keyStore != null) {
+            kmf.init(load(certs.store(keyStore)), Certificates.PASSWORD.toCharArray());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load(certs.store("client-trust")));
+        ssl.init(keyStore == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return (SSLSocket) ssl.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+    }
+
+    private static KeyStore load(Path file) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, Certificates.PASSWORD.toCharArray());
+        }
+        return ks;
+    }
+
+    @Test
+    public void aTrustedClientGets64MebibytesEachWayThrough() throws Exception {
+        int size = 64 * 1024 * 1024;
+        try (SSLSocket s = client("client", port)) {
+            s.setSoTimeout((int) WAIT_MS * 3);
+            s.startHandshake();
+            Future<String> sent = Payload.THREADS.submit(() -> {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                Random random = new Random(21);
+                byte[] chunk = new byte[64 * 1024];
+                OutputStream out = s.getOutputStream();
+                for (int left = size; left > 0; left -= chunk.length) {
+                    random.nextBytes(chunk);
+                    sha.update(chunk);
+                    out.write(chunk);
+                }
+                out.flush();
+                return HexFormat.of().formatHex(sha.digest());
+            });
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            long got = 0;
+            while (got < size) {
+                int n = in.read(buf);
+                assertTrue("the echo ended early after " + got + " bytes", n > 0);
+                sha.update(buf, 0, n);
+                got += n;
+            }
+            String received = HexFormat.of().formatHex(sha.digest());
+            assertEquals("the echo through the TLS export", sent.get(60, TimeUnit.SECONDS), received);
+            System.out.println("64 MiB each way through tls://127.0.0.1:" + port + " (" + s.getSession().getProtocol() + ", "
+                    + s.getSession().getCipherSuite() + "): SHA-256 " + received);
+        }
+        assertEquals(0, export("tls://127.0.0.1:" + port).failedConnections());
+    }
+
+    @Test
+    public void untrustedMissingAndUnlistedClientsAreRefusedCountedAndSaidOnce() throws Exception {
+        try (LogCapture log = new LogCapture(context)) {
+            for (String who : new String[] {"stranger", null}) {
+                try (SSLSocket s = client(who, port)) {
+                    s.setSoTimeout((int) WAIT_MS);
+                    s.startHandshake();
+                    s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                    int r = s.getInputStream().read();
+                    assertEquals((who == null ? "no certificate" : "an untrusted certificate") + ": nothing back", -1, r);
+                } catch (SSLException | java.net.SocketException refused) {
+                    System.out.println((who == null ? "no certificate" : "an untrusted certificate") + ": " + refused);
+                }
+            }
+            awaitCondition("two refusals counted", () -> export("tls://127.0.0.1:" + port).failedConnections() == 2);
+            List<String> lines = log.warnings("export tls://127.0.0.1:" + port, "TLS handshake failed");
+            assertEquals("one line for both: " + lines, 1, lines.size());
+            System.out.println(lines.get(0));
+        }
+
+        // a trusted client outside tls_allow
+        registry(Map.of("tls_allow", new String[] {"CN=somebody-else"}));
+        deleteConfigurations(NetworkConstants.PID_ECHO);
+        awaitCondition("the old export gone", () -> registry.exports().stream().noneMatch(e -> e.listen().endsWith(":" + port)));
+        port = FreePort.find();
+        configure(NetworkConstants.PID_ECHO, "tlsecho2", Map.of(NetworkConstants.NETWORK_NAME, "tls-echo2",
+                NetworkConstants.NETWORK_EXPORT, "tls://127.0.0.1:" + port));
+        awaitExport("tls://127.0.0.1:" + port);
+        try (LogCapture log = new LogCapture(context); SSLSocket s = client("client", port)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.startHandshake();
+            try {
+                assertEquals("not in tls_allow: closed", -1, s.getInputStream().read());
+            } catch (SSLException | java.net.SocketException closed) {
+                System.out.println("outside tls_allow: " + closed);
+            }
+            awaitCondition("refusal counted", () -> export("tls://127.0.0.1:" + port).failedConnections() == 1);
+            List<String> lines = log.warnings("export tls://127.0.0.1:" + port, "is not in tls_allow");
+            assertEquals(lines.toString(), 1, lines.size());
+            assertTrue(lines.get(0), lines.get(0).contains("CN=bench-client"));
+        }
+    }
+
+    @Test
+    public void opensslSClientWithTheClientCertificateGetsItsEcho() throws Exception {
+        if (!Tools.installed("openssl")) {
+            System.out.println("SKIPPED opensslSClientWithTheClientCertificateGetsItsEcho: openssl is not installed"
+                    + " (CI installs it: .ci/run)");
+            return;
+        }
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-quiet", "-ign_eof",
+                "-verify_return_error", "-CAfile", certs.pem("server").toString(), "-cert", certs.pem("client").toString(),
+                "-key", certs.keyPem("client").toString()).redirectErrorStream(true).start();
+        try {
+            p.getOutputStream().write("hello through tls\n".getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().flush();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+            Future<String> echoed = Payload.THREADS.submit(() -> {
+                StringBuilder seen = new StringBuilder();
+                for (String line; (line = out.readLine()) != null; ) {
+                    seen.append(line).append('\n');
+                    if (line.equals("hello through tls")) {
+                        return seen.toString();
+                    }
+                }
+                return seen.toString();
+            });
+            String seen = echoed.get(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertTrue("openssl s_client got its echo: " + seen, seen.contains("hello through tls\n"));
+        } finally {
+            p.destroy();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        assertEquals(0, export("tls://127.0.0.1:" + port).failedConnections());
+    }
+
+    @Test
+    public void aTlsExportWithoutTheRegistrysStoresDoesNotStartAndSaysWhy() throws Exception {
+        registryConfig.delete();
+        registryConfig = null;
+        deleteConfigurations(NetworkConstants.PID_ECHO);
+        int p = FreePort.find();
+        try (LogCapture log = new LogCapture(context)) {
+            configure(NetworkConstants.PID_ECHO, "tlsecho3", Map.of(NetworkConstants.NETWORK_NAME, "tls-echo3",
+                    NetworkConstants.NETWORK_EXPORT, "tls://127.0.0.1:" + p));
+            awaitCondition("a WARN line", () -> !log.warnings("export tls://127.0.0.1:" + p, "not started").isEmpty());
+            String line = log.warnings("export tls://127.0.0.1:" + p, "not started").get(0);
+            assertTrue(line, line.contains("tls_key_store and tls_trust_store"));
+        }
+        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), p)) {
+            fail("nothing listens on " + p);
+        } catch (java.net.ConnectException expected) {
+            // refused
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package org.netdrivers.registry.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.security.auth.x500.X500Principal;
+
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.stream.Completions;
+
+/** The TLS identity and trust of tls:// exports, from the registry's configuration, checked when configured. */
+final class Tls {
+    private Tls() {}
+
+    /**
+     * @return the context for tls:// exports, or null when no key store is configured
+     * @throws InvalidConfigurationException naming the field whose file is missing, unreadable or empty
+     */
+    static SSLContext context(ConfigReader config, RegistryConfig c) throws InvalidConfigurationException {
+        if (c.tls__key__store().isEmpty()) {
+            if (!c.tls__trust__store().isEmpty()) {
+                throw config.invalid("tls_key_store", "is missing: tls_trust_store is set, and a tls:// export needs both");
+            }
+            return null;
+        }
+        if (c.tls__trust__store().isEmpty()) {
+            throw config.invalid("tls_trust_store", "is missing: a tls:// export authenticates its clients (mutual TLS) against it");
+        }
+        for (String name : c.tls__allow()) {
+            try {
+                new X500Principal(name);
+            } catch (IllegalArgumentException e) {
+                throw config.invalid("tls_allow", "'" + name + "' is not a distinguished name (such as CN=bench-17,O=lab)");
+            }
+        }
+        KeyStore keys = load(config, "tls_key_store", c.tls__key__store(), c.tls__key__store__password());
+        KeyStore trust = load(config, "tls_trust_store", c.tls__trust__store(), c.tls__trust__store__password());
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, c.tls__key__store__password().toCharArray());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw config.invalid("tls_key_store", "'" + c.tls__key__store() + "' gives no usable key: " + Completions.message(e));
+        }
+    }
+
+    private static KeyStore load(ConfigReader config, String field, String file, String password)
+            throws InvalidConfigurationException {
+        Path path = Path.of(file);
+        if (!path.isAbsolute()) {
+            throw config.invalid(field, "'" + file + "' is not an absolute path");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw config.invalid(field, "'" + file + "' does not exist or is not a file");
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, password.isEmpty() ? null : password.toCharArray());
+            if (store.size() == 0) {
+                throw config.invalid(field, "'" + file + "' holds nothing");
+            }
+            return store;
+        } catch (IOException | GeneralSecurityException e) {
+            throw config.invalid(field, "'" + file + "' cannot be read as a PKCS12 store: " + Completions.message(e));
+        }
+    }
+
+    /** Distinguished names in one form (RFC 2253), so that spacing and case of attribute names do not matter. */
+    static Set<String> normalised(String[] names) {
+        Set<String> out = new TreeSet<>();
+        for (String n : names) {
+            out.add(new X500Principal(n).getName(X500Principal.CANONICAL));
+        }
+        return out;
+    }
+
+    /** The canonical form of a certificate subject, to compare with {@link #normalised}. */
+    static String canonical(X500Principal subject) {
+        return subject.getName(X500Principal.CANONICAL);
+    }
+}
