@@ -35,8 +35,17 @@ final class LogCapture implements LogListener, AutoCloseable {
 
     /** Lines at WARN or worse that contain every one of {@code needles}. */
     synchronized List<String> warnings(String... needles) {
+        return matching(e -> e.getLogLevel() == LogLevel.WARN || e.getLogLevel() == LogLevel.ERROR, needles);
+    }
+
+    /** Lines at any level that contain every one of {@code needles}. */
+    synchronized List<String> lines(String... needles) {
+        return matching(e -> true, needles);
+    }
+
+    private List<String> matching(java.util.function.Predicate<LogEntry> level, String... needles) {
         return entries.stream()
-                .filter(e -> e.getLogLevel() == LogLevel.WARN || e.getLogLevel() == LogLevel.ERROR)
+                .filter(level)
                 .map(LogEntry::getMessage)
                 .filter(m -> {
                     for (String n : needles) {

@@ -187,4 +187,41 @@ public class TcpExportIT extends NetdriversTestSupport {
             registryConfig.delete();
         }
     }
+
+    @Test
+    public void anIdleConnectionIsClosedAfterIdleTimeoutAndABusyOneIsNot() throws Exception {
+        int port = FreePort.find();
+        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        registryConfig.update(dict("idle_timeout_s", 1));
+        try (LogCapture log = new LogCapture(context)) {
+            configure(NetworkConstants.PID_ECHO, "idle", Map.of(NetworkConstants.NETWORK_NAME, "idle",
+                    NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
+            awaitExport("tcp://127.0.0.1:" + port);
+            try (Socket idle = new Socket(InetAddress.getLoopbackAddress(), port);
+                    Socket busy = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                idle.setSoTimeout((int) WAIT_MS);
+                busy.setSoTimeout((int) WAIT_MS);
+                idle.getOutputStream().write('i');
+                assertEquals('i', idle.getInputStream().read());
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 10; i++) { // 3 s of a byte each way every 300 ms
+                    busy.getOutputStream().write('b');
+                    assertEquals("the busy connection serves on", 'b', busy.getInputStream().read());
+                    Thread.sleep(300);
+                }
+                assertEquals("the idle one was closed", -1, idle.getInputStream().read());
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue("closed after about 1 s of silence, not before: " + ms + " ms", ms >= 900);
+            }
+            awaitCondition("a line for the idle close", () -> log.lines("export tcp://127.0.0.1:" + port, "idle_timeout_s").size() == 1);
+            Thread.sleep(200);
+            java.util.List<String> lines = log.lines("export tcp://127.0.0.1:" + port, "idle_timeout_s");
+            assertEquals("one line (INFO, counted): " + lines, 1, lines.size());
+            assertEquals("not a warning: a client's silence is not a fault", 0,
+                    log.warnings("export tcp://127.0.0.1:" + port, "idle_timeout_s").size());
+            System.out.println(lines.get(0));
+        } finally {
+            registryConfig.delete();
+        }
+    }
 }

@@ -144,6 +144,9 @@ final class Export {
         Connection connection = new Connection(client, remote);
         live.put(client, connection);
         client.closed().whenComplete((v, e) -> {
+            if (client.closeReason() instanceof org.netdrivers.support.stream.IdleTimeoutException) {
+                endedWithError(remote, client.closeReason()); // the one line for it, relayed or bridged
+            }
             connection.end();
             live.remove(client);
             open.decrementAndGet();
@@ -178,7 +181,7 @@ final class Export {
                 return;
             }
             bridge.start().done().thenAccept(failure -> {
-                if (failure != null) {
+                if (failure != null && !(Completions.unwrap(failure) instanceof org.netdrivers.support.stream.IdleTimeoutException)) {
                     endedWithError(remote, failure);
                 }
             });
@@ -217,7 +220,7 @@ final class Export {
         connection.carriedBy(Connection.Carrier.of(relay.get())); // false only if the client closed meanwhile: its close ends the relay
         relayedTotal.incrementAndGet();
         relay.get().done().thenAccept(failure -> {
-            if (failure != null) {
+            if (failure != null && !(Completions.unwrap(failure) instanceof org.netdrivers.support.stream.IdleTimeoutException)) {
                 endedWithError(remote, failure);
             }
         });

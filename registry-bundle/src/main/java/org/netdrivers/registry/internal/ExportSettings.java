@@ -104,6 +104,11 @@ final class ExportSettings {
         return config.insecure__exports();
     }
 
+    /** A TCP or TLS export's connection idle this many seconds is closed; 0: never. */
+    int idleTimeoutSeconds() {
+        return config.idle__timeout__s();
+    }
+
     /** Bound on open connections of one TCP or Unix export. */
     int maxConnections() {
         return config.max__connections();

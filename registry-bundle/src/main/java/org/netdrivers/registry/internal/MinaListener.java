@@ -53,8 +53,8 @@ final class MinaListener implements Listener {
                 tls(tcp, listen, context, clientLimit, accepted, refused);
             } else {
                 tcp.setHandler(new StreamIoHandler(
-                        session -> MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
-                                clientLimit),
+                        session -> MinaTransports.tcpStream(idle(session, context), "export " + listen + " client "
+                                + session.getRemoteAddress(), clientLimit),
                         stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             }
             a = tcp;
@@ -79,7 +79,8 @@ final class MinaListener implements Listener {
         tcp.getFilterChain().addLast("tls", new TlsFilter(ssl));
         java.util.Set<String> allow = context.tlsAllow();
         tcp.setHandler(new StreamIoHandler(
-                session -> MinaTransports.tlsStream(session, "export " + listen + " client " + session.getRemoteAddress(), clientLimit),
+                session -> MinaTransports.tlsStream(idle(session, context), "export " + listen + " client "
+                        + session.getRemoteAddress(), clientLimit),
                 stream -> {
                     javax.security.auth.x500.X500Principal subject = subject(stream.session());
                     if (!allow.isEmpty() && (subject == null || !allow.contains(Tls.canonical(subject)))) {
@@ -93,6 +94,13 @@ final class MinaListener implements Listener {
                 (session, cause) -> refused.refused(session.getRemoteAddress(), cause == null
                         ? "closed before the TLS handshake was done"
                         : "TLS handshake failed: " + org.netdrivers.support.stream.Completions.rootMessage(cause))));
+    }
+
+    /** Gives a new connection the registry's idle_timeout_s as it is now (0: none). */
+    private static org.apache.mina.core.session.IoSession idle(org.apache.mina.core.session.IoSession session,
+            ExportSettings context) {
+        session.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE, context.idleTimeoutSeconds());
+        return session;
     }
 
     /** The subject of the client's certificate (the handshake required one); null where there is none. */

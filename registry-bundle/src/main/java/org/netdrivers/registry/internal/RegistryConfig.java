@@ -60,6 +60,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " (such as CN=bench-17,O=lab) are served; others are refused after the handshake.")
     String[] tls__allow() default {};
 
+    @AttributeDefinition(name = "Idle timeout (s)", min = "0", max = "604800",
+            description = "A TCP or TLS export's connection with no byte either way for this long is closed (counted, and said"
+                    + " in the export's summary line); 0: never (an idle ssh session stays).")
+    int idle__timeout__s() default 0;
+
     @AttributeDefinition(name = "Listen backlog", min = "1", max = "65535",
             description = "Connections the kernel queues for a TCP or Unix export before it accepts them (the kernel caps it at"
                     + " net.core.somaxconn); a burst of connects beyond it waits for a retransmit (TCP) or is refused (Unix).")

@@ -132,7 +132,12 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
         if (mode != Mode.STREAM) {
             endOfInput();
             session.closeNow();
+            return;
         }
+        // only a session given an idle time has one (an export's connection, idle_timeout_s)
+        int seconds = session.getConfig().getBothIdleTime();
+        close(new org.netdrivers.support.stream.IdleTimeoutException(label + ": closed after " + seconds
+                + " s without a byte either way (idle_timeout_s)"));
     }
 
     void onSessionClosed() {

@@ -243,6 +243,11 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
         bytesOut.addAndGet(out);
     }
 
+    /** @return why this stream was closed, or null while it is open */
+    public final synchronized StreamClosedException closeReason() {
+        return closedReason;
+    }
+
     protected final synchronized boolean isClosed() {
         return closedReason != null;
     }
