@@ -1,9 +1,5 @@
 package org.netdrivers.registry.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Set;
@@ -16,6 +12,7 @@ import javax.security.auth.x500.X500Principal;
 
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.KeyStoreFiles;
 import org.netdrivers.support.stream.Completions;
 
 /** The TLS identity and trust of tls:// exports, from the registry's configuration, checked when configured. */
@@ -43,8 +40,9 @@ final class Tls {
                 throw config.invalid("tls_allow", "'" + name + "' is not a distinguished name (such as CN=bench-17,O=lab)");
             }
         }
-        KeyStore keys = load(config, "tls_key_store", c.tls__key__store(), c.tls__key__store__password());
-        KeyStore trust = load(config, "tls_trust_store", c.tls__trust__store(), c.tls__trust__store__password());
+        KeyStore keys = KeyStoreFiles.load(config, "tls_key_store", c.tls__key__store(), "PKCS12", c.tls__key__store__password());
+        KeyStore trust = KeyStoreFiles.load(config, "tls_trust_store", c.tls__trust__store(), "PKCS12",
+                c.tls__trust__store__password());
         try {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, c.tls__key__store__password().toCharArray());
@@ -55,27 +53,6 @@ final class Tls {
             return context;
         } catch (GeneralSecurityException e) {
             throw config.invalid("tls_key_store", "'" + c.tls__key__store() + "' gives no usable key: " + Completions.message(e));
-        }
-    }
-
-    private static KeyStore load(ConfigReader config, String field, String file, String password)
-            throws InvalidConfigurationException {
-        Path path = Path.of(file);
-        if (!path.isAbsolute()) {
-            throw config.invalid(field, "'" + file + "' is not an absolute path");
-        }
-        if (!Files.isRegularFile(path)) {
-            throw config.invalid(field, "'" + file + "' does not exist or is not a file");
-        }
-        try (InputStream in = Files.newInputStream(path)) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, password.isEmpty() ? null : password.toCharArray());
-            if (store.size() == 0) {
-                throw config.invalid(field, "'" + file + "' holds nothing");
-            }
-            return store;
-        } catch (IOException | GeneralSecurityException e) {
-            throw config.invalid(field, "'" + file + "' cannot be read as a PKCS12 store: " + Completions.message(e));
         }
     }
 

@@ -1,11 +1,8 @@
 package org.netdrivers.websocket.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
@@ -16,6 +13,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.KeyStoreFiles;
 import org.netdrivers.support.stream.Completions;
 
 /** A validated WebSocket driver configuration. */
@@ -100,29 +98,17 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
         if (!url.getScheme().equalsIgnoreCase("wss")) {
             throw config.invalid(WebSocketConfig.TRUST_STORE, "is set, but the URL is not wss://");
         }
-        Path path = Path.of(file);
-        if (!path.isAbsolute()) {
-            throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' is not an absolute path");
-        }
-        if (!Files.isRegularFile(path)) {
-            throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' does not exist or is not a file");
-        }
         String type = !c.trust__store__type().isEmpty() ? c.trust__store__type()
                 : file.toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
-        String password = c.trust__store__password().isEmpty() ? null : c.trust__store__password();
-        try (InputStream in = Files.newInputStream(path)) {
-            KeyStore store = KeyStore.getInstance(type);
-            store.load(in, password == null ? null : password.toCharArray());
-            if (store.size() == 0) {
-                throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' holds no certificate");
-            }
+        KeyStore store = KeyStoreFiles.load(config, WebSocketConfig.TRUST_STORE, file, type, c.trust__store__password());
+        try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(store);
             SSLContext ssl = SSLContext.getInstance("TLS");
             ssl.init(null, tmf.getTrustManagers(), null);
             return ssl;
-        } catch (IOException | GeneralSecurityException e) {
-            throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' cannot be read as a " + type + " trust store: "
+        } catch (GeneralSecurityException e) {
+            throw config.invalid(WebSocketConfig.TRUST_STORE, "'" + file + "' cannot be used as a trust store: "
                     + Completions.message(e));
         }
     }
