@@ -60,4 +60,14 @@ public interface IoThreads {
      *         bridges them as streams
      */
     Optional<Relay> relay(TransportStream a, TransportStream b, int window);
+
+    /**
+     * Closes every session of a Mina {@code service} (a driver's connector) and disposes of it
+     * after {@code delayMs}, on a thread of this service: a driver that goes away lets its
+     * sessions drain meanwhile (answers already on their way still arrive) without holding up its
+     * caller (SCR's thread). The close is Mina's own, so it runs whatever became of the caller's
+     * bundle meanwhile; the sessions' handlers hear it on their I/O threads. When this service
+     * goes away first, the close runs then.
+     */
+    void disposeLater(org.apache.mina.core.service.IoService service, long delayMs);
 }

@@ -57,6 +57,41 @@ public class UdpIT extends NetdriversTestSupport {
         configureDriver(NetworkConstants.PID_UDP, name, Map.of("host", "127.0.0.1", "port", peerPort), extra);
     }
 
+    /**
+     * A UDP driver that goes away lets its open streams drain stop_drain_ms on the I/O threads,
+     * not on the thread that deactivates it: the configuration after it applies at once, and an
+     * answer that arrives during the drain still reaches the old stream.
+     */
+    @Test
+    public void theStopDrainHoldsNoConfigurationUpAndLateAnswersStillArrive() throws Exception {
+        try (java.net.DatagramSocket peer = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            Future<?> slowPeer = Payload.THREADS.submit(() -> {
+                DatagramPacket p = new DatagramPacket(new byte[64], 64);
+                peer.receive(p);
+                Thread.sleep(800); // the answer comes while the driver drains
+                peer.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                return null;
+            });
+            udpDriver("drain", peer.getLocalPort(), "stop_drain_ms", 3000);
+            ByteStream stream = await(driver("drain").connect());
+            await(stream.send(ByteBuffer.wrap("late".getBytes(StandardCharsets.UTF_8))));
+            Thread.sleep(100); // the request is out
+            long t0 = System.nanoTime();
+            deleteConfigurations(NetworkConstants.PID_UDP);
+            configure(NetworkConstants.PID_ECHO, "after", Map.of(NetworkConstants.NETWORK_NAME, "after-drain"));
+            awaitDriver("after-drain");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue("the next configuration waited for no drain: " + ms + " ms", ms < 2000);
+            java.util.Optional<ByteBuffer> answer = await(stream.receive());
+            assertEquals("the late answer reached the draining stream", "late",
+                    StandardCharsets.UTF_8.decode(answer.orElseThrow()).toString());
+            slowPeer.get(5, TimeUnit.SECONDS);
+            System.out.println("stop drain: next configuration applied after " + ms + " ms; the 800 ms answer arrived");
+        } finally {
+            deleteConfigurations(NetworkConstants.PID_ECHO);
+        }
+    }
+
     @Test
     public void tenThousandDatagramsThroughTheDriverKeepTheirBoundaries() throws Exception {
         try (UdpEchoPeer peer = new UdpEchoPeer()) {

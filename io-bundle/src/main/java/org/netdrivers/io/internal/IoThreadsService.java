@@ -38,10 +38,19 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     private final Map<SelectorLoop, ChannelRelay.Buffers> buffers = new IdentityHashMap<>();
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final int threads;
+    /** Runs the delayed closes of {@link #disposeLater}; one thread, only while one is pending. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor later;
 
     /** @param name the threads' names, numbered from 1 */
     public IoThreadsService(String name, int threads) {
         this.threads = threads;
+        later = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name + "-later");
+            t.setDaemon(true);
+            return t;
+        });
+        later.setKeepAliveTime(5, java.util.concurrent.TimeUnit.SECONDS);
+        later.allowCoreThreadTimeOut(true);
         pool = new AffinityPool(name, threads);
         loops = new SelectorLoop[threads];
         try {
@@ -131,9 +140,25 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         return key != null && key.isValid() && s.channel().isOpen();
     }
 
+    @Override
+    public void disposeLater(org.apache.mina.core.service.IoService service, long delayMs) {
+        Runnable dispose = () -> {
+            service.getManagedSessions().values().forEach(org.apache.mina.core.session.IoSession::closeNow);
+            service.dispose(false);
+        };
+        try {
+            later.schedule(dispose, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            dispose.run(); // this service is going away: at once
+        }
+    }
+
     /** Closes every session and channel served by these threads and ends them. */
     @Override
     public void close() {
+        for (Runnable pending : later.shutdownNow()) {
+            pending.run(); // delayed closes run now, before their threads end
+        }
         pool.shutdown();
         for (SelectorLoop l : loops) {
             if (l != null) {

@@ -49,14 +49,10 @@ public abstract class TrackingDriver implements ManagedDriver {
     @Override
     public final void dispose(StreamClosedException reason) {
         long drain = stopDrainMillis();
-        if (drain > 0 && streams.size() > 0) {
-            // new streams are refused already, and the registry has moved its UDP sessions to the
-            // replacement; the open streams go on a moment, so that answers in flight arrive
-            try {
-                Thread.sleep(drain);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        // new streams are refused already, and the registry has moved its UDP sessions to the
+        // replacement; the open streams go on a moment, so that answers in flight arrive
+        if (drain > 0 && streams.size() > 0 && drainThenRelease(drain)) {
+            return;
         }
         streams.closeAll(reason);
         releaseTransport();
@@ -69,6 +65,17 @@ public abstract class TrackingDriver implements ManagedDriver {
      */
     protected long stopDrainMillis() {
         return 0;
+    }
+
+    /**
+     * Lets the open streams go on {@code ms}, then closes them and releases the transport, without
+     * waiting here (the caller is SCR's thread): a driver with a stop drain hands this to a thread
+     * that outlives its bundle.
+     *
+     * @return false where the driver cannot: its streams are then closed at once
+     */
+    protected boolean drainThenRelease(long ms) {
+        return false;
     }
 
     /** Called once, after every stream was closed: release the selector, connector or client. */

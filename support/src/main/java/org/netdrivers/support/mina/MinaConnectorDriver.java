@@ -102,4 +102,11 @@ public final class MinaConnectorDriver extends TrackingDriver {
     protected void releaseTransport() {
         connector.dispose(false);
     }
+
+    /** The I/O threads close the connector's sessions (Mina's close: its streams end) and dispose of it after the drain. */
+    @Override
+    protected boolean drainThenRelease(long ms) {
+        io.disposeLater(connector, ms);
+        return true;
+    }
 }
