@@ -74,6 +74,7 @@ public final class Bench {
                     + sink.port() + "\nnetwork.export = tcp://127.0.0.1:" + sinkExport + "\n");
             Files.writeString(home.resolve("etc/org.netdrivers.tcp-echo.cfg"), "network.name = echo\nhost = 127.0.0.1\nport = "
                     + echo.port() + "\nnetwork.export = tcp://127.0.0.1:" + echoExport + "\n");
+            TlsBench tls = TlsBench.prepare(home.resolve("etc"), echo.port());
 
             Path sockets = Files.createTempDirectory("nd-bench");
             Path unixSink = sockets.resolve("sink.sock");
@@ -157,6 +158,12 @@ public final class Bench {
                             us(lDirect), us(lExport), lSocat == null ? "-" : us(lSocat));
                     System.out.printf(Locale.ROOT, "added latency p50/p99 us: export %s | socat %s%n",
                             added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
+                    try {
+                        awaitListening(tls.port());
+                        tls.run(echoExport, bulkBytes / 4);
+                    } catch (Exception e) {
+                        System.out.println("tls export: not measured: " + e);
+                    }
 
                     double cDirect = connects(echo.port(), connectSeconds);
                     double cExport = connects(echoExport, connectSeconds);

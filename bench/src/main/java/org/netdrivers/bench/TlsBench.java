@@ -1,0 +1,134 @@
+package org.netdrivers.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A tls:// export beside a plain one of the same echo server: certificates made with the JDK's
+ * keytool (written into etc/ before the runtime starts), then echo throughput through each.
+ */
+final class TlsBench {
+    private static final String PASSWORD = "bench-only";
+
+    private final Path dir;
+    private final int tlsExport;
+
+    private TlsBench(Path dir, int tlsExport) {
+        this.dir = dir;
+        this.tlsExport = tlsExport;
+    }
+
+    /** Stores for the runtime and a client, the registry's TLS fields, and a TCP driver to {@code echoPort} exported on tls://. */
+    static TlsBench prepare(Path etc, int echoPort) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("nd-bench-tls");
+        for (String who : List.of("runtime", "client")) {
+            keytool("-genkeypair", "-alias", who, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=bench-" + who,
+                    "-validity", "2", "-storetype", "PKCS12", "-keystore", dir.resolve(who + ".p12").toString(),
+                    "-storepass", PASSWORD, "-keypass", PASSWORD);
+            keytool("-exportcert", "-alias", who, "-keystore", dir.resolve(who + ".p12").toString(), "-storepass", PASSWORD,
+                    "-file", dir.resolve(who + ".cer").toString());
+            String other = who.equals("runtime") ? "client" : "runtime";
+            keytool("-importcert", "-noprompt", "-alias", who, "-file", dir.resolve(who + ".cer").toString(),
+                    "-storetype", "PKCS12", "-keystore", dir.resolve("trusted-by-" + other + ".p12").toString(), "-storepass", PASSWORD);
+        }
+        Files.writeString(etc.resolve("org.netdrivers.registry.cfg"), "tls_key_store = " + dir.resolve("runtime.p12")
+                + "\ntls_key_store_password = " + PASSWORD + "\ntls_trust_store = " + dir.resolve("trusted-by-runtime.p12")
+                + "\ntls_trust_store_password = " + PASSWORD + "\n");
+        int port = Bench.freePort();
+        Files.writeString(etc.resolve("org.netdrivers.tcp-techo.cfg"), "network.name = techo\nhost = 127.0.0.1\nport = " + echoPort
+                + "\nnetwork.export = tls://127.0.0.1:" + port + "\n");
+        return new TlsBench(dir, port);
+    }
+
+    int port() {
+        return tlsExport;
+    }
+
+    /** Prints echo MiB/s through the plain export on {@code plainPort} and through the tls:// export, best of 3 each. */
+    void run(int plainPort, long bytes) throws Exception {
+        SSLContext ssl = clientContext();
+        echoed(new Socket(InetAddress.getLoopbackAddress(), plainPort), bytes / 4); // warm up both paths
+        echoed(ssl.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), tlsExport), bytes / 4);
+        double plain = 0;
+        double tls = 0;
+        for (int i = 0; i < 3; i++) {
+            plain = Math.max(plain, echoed(new Socket(InetAddress.getLoopbackAddress(), plainPort), bytes));
+            tls = Math.max(tls, echoed(ssl.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), tlsExport), bytes));
+        }
+        System.out.printf(Locale.ROOT, "echo MiB/s (sent and read back at once, %d MiB): plain export %.0f | tls export %.0f"
+                + " (%.2fx plain; mutual TLS, the client encrypting too)%n", bytes >> 20, plain, tls, tls / plain);
+    }
+
+    /** MiB/s of {@code bytes} sent while the echo of them is read back on the same connection. */
+    private static double echoed(Socket s, long bytes) throws Exception {
+        try (s) {
+            long t0 = System.nanoTime();
+            OutputStream out = s.getOutputStream();
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (long n = 0; n < bytes; n += chunk.length) {
+                        out.write(chunk);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[256 * 1024];
+            long got = 0;
+            while (got < bytes) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    throw new IOException("the echo ended after " + got + " of " + bytes + " bytes");
+                }
+                got += n;
+            }
+            sent.get(60, TimeUnit.SECONDS);
+            return bytes / ((System.nanoTime() - t0) / 1e9) / (1 << 20);
+        }
+    }
+
+    private SSLContext clientContext() throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(dir.resolve("client.p12")), PASSWORD.toCharArray());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load(dir.resolve("trusted-by-client.p12")));
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ssl;
+    }
+
+    private static KeyStore load(Path file) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        return ks;
+    }
+
+    private static void keytool(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("keytool failed: " + out);
+        }
+    }
+}
