@@ -144,7 +144,7 @@ final class Export {
         Connection connection = new Connection(client, remote);
         live.put(client, connection);
         client.closed().whenComplete((v, e) -> {
-            if (client.closeReason() instanceof org.netdrivers.support.stream.IdleTimeoutException) {
+            if (idle(client.closeReason())) {
                 endedWithError(remote, client.closeReason()); // the one line for it, relayed or bridged
             }
             connection.end();
@@ -181,7 +181,7 @@ final class Export {
                 return;
             }
             bridge.start().done().thenAccept(failure -> {
-                if (failure != null && !(Completions.unwrap(failure) instanceof org.netdrivers.support.stream.IdleTimeoutException)) {
+                if (failure != null && !idle(Completions.unwrap(failure))) {
                     endedWithError(remote, failure);
                 }
             });
@@ -220,11 +220,16 @@ final class Export {
         connection.carriedBy(Connection.Carrier.of(relay.get())); // false only if the client closed meanwhile: its close ends the relay
         relayedTotal.incrementAndGet();
         relay.get().done().thenAccept(failure -> {
-            if (failure != null && !(Completions.unwrap(failure) instanceof org.netdrivers.support.stream.IdleTimeoutException)) {
+            if (failure != null && !idle(Completions.unwrap(failure))) {
                 endedWithError(remote, failure);
             }
         });
         return true;
+    }
+
+    /** Whether a connection ended for its idle_timeout_s: said once, when its client stream closes. */
+    private static boolean idle(Throwable why) {
+        return why instanceof org.netdrivers.support.stream.IdleTimeoutException;
     }
 
     /** The listener turned a client away before it became a connection (TLS); counted as a failed connection. */

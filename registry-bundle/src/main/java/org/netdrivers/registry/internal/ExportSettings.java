@@ -19,8 +19,11 @@ final class ExportSettings {
     private final EndpointTable endpoints;
     private final IoThreads io;
     private final ScheduledThreadPoolExecutor timer;
-    private volatile RegistryConfig config; // checked: all fields valid
-    private volatile javax.net.ssl.SSLContext tls; // from the tls_* fields, null without a key store
+    /** The configuration as last applied, whole: its checked fields and what is made of them once. */
+    private record Applied(RegistryConfig config, javax.net.ssl.SSLContext tls, java.util.Set<String> tlsAllow) {
+    }
+
+    private volatile Applied applied;
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -46,9 +49,7 @@ final class ExportSettings {
     void apply(ConfigReader config) throws InvalidConfigurationException {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
-        javax.net.ssl.SSLContext context = Tls.context(config, checked);
-        this.config = checked;
-        this.tls = context;
+        applied = new Applied(checked, Tls.context(config, checked), Tls.normalised(checked.tls__allow()));
     }
 
     /** Ends the timer: waits still pending fail, lingers end. */
@@ -71,56 +72,56 @@ final class ExportSettings {
 
     /** How long a new connection waits for a matching driver. */
     long waitMs() {
-        return config.wait__ms();
+        return applied.config().wait__ms();
     }
 
     /** Bound on bytes in flight per direction of one bridged connection. */
     int bufferBytes() {
-        return config.buffer__bytes();
+        return applied.config().buffer__bytes();
     }
 
     /** SO_SNDBUF and SO_RCVBUF of accepted connections; 0 for the system's default. */
     int socketBufferBytes() {
-        return config.socket__buffer__bytes();
+        return applied.config().socket__buffer__bytes();
     }
 
     /** A UDP export's client session ends after this many seconds without a datagram either way. */
     int udpIdleSeconds() {
-        return config.udp__idle__timeout__s();
+        return applied.config().udp__idle__timeout__s();
     }
 
     /** The TLS identity and trust of tls:// exports; null while no key store is configured. */
     javax.net.ssl.SSLContext tls() {
-        return tls;
+        return applied.tls();
     }
 
     /** Client certificate subjects tls:// exports serve (normalised, RFC 2253); empty for any trusted client. */
     java.util.Set<String> tlsAllow() {
-        return Tls.normalised(config.tls__allow());
+        return applied.tlsAllow();
     }
 
     /** Whether exports may listen in plain text on addresses other machines reach. */
     boolean insecureExports() {
-        return config.insecure__exports();
+        return applied.config().insecure__exports();
     }
 
     /** A TCP or TLS export's connection idle this many seconds is closed; 0: never. */
     int idleTimeoutSeconds() {
-        return config.idle__timeout__s();
+        return applied.config().idle__timeout__s();
     }
 
     /** Bound on open connections of one TCP or Unix export. */
     int maxConnections() {
-        return config.max__connections();
+        return applied.config().max__connections();
     }
 
     /** Connections the kernel queues for a TCP or Unix export before they are accepted. */
     int backlog() {
-        return config.backlog();
+        return applied.config().backlog();
     }
 
     /** Bound on live client sessions of one UDP export. */
     int udpMaxSessions() {
-        return config.udp__max__sessions();
+        return applied.config().udp__max__sessions();
     }
 }

@@ -49,13 +49,18 @@ final class MinaListener implements Listener {
             tcp.setReuseAddress(true);
             tcp.setBacklog(context.backlog());
             MinaTransports.configure(tcp.getSessionConfig(), true, false, context.socketBufferBytes());
+            // the registry's idle_timeout_s as it is when the connection comes (0: none)
+            java.util.function.Function<org.apache.mina.core.session.IoSession, org.netdrivers.support.mina.MinaByteStream> streams =
+                    session -> {
+                        session.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE,
+                                context.idleTimeoutSeconds());
+                        return MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
+                                clientLimit);
+                    };
             if (listen.isTls()) {
-                tls(tcp, listen, context, clientLimit, accepted, refused);
+                tls(tcp, context, streams, accepted, refused);
             } else {
-                tcp.setHandler(new StreamIoHandler(
-                        session -> MinaTransports.tcpStream(idle(session, context), "export " + listen + " client "
-                                + session.getRemoteAddress(), clientLimit),
-                        stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
+                tcp.setHandler(new StreamIoHandler(streams, stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             }
             a = tcp;
         }
@@ -69,7 +74,8 @@ final class MinaListener implements Listener {
         return new MinaListener(a);
     }
 
-    private static void tls(NioSocketAcceptor tcp, ListenAddress listen, ExportSettings context, long clientLimit,
+    private static void tls(NioSocketAcceptor tcp, ExportSettings context,
+            java.util.function.Function<org.apache.mina.core.session.IoSession, org.netdrivers.support.mina.MinaByteStream> streams,
             Accepted accepted, Refused refused) throws IOException {
         javax.net.ssl.SSLContext ssl = context.tls();
         if (ssl == null) {
@@ -78,9 +84,7 @@ final class MinaListener implements Listener {
         }
         tcp.getFilterChain().addLast("tls", new TlsFilter(ssl));
         java.util.Set<String> allow = context.tlsAllow();
-        tcp.setHandler(new StreamIoHandler(
-                session -> MinaTransports.tlsStream(idle(session, context), "export " + listen + " client "
-                        + session.getRemoteAddress(), clientLimit),
+        tcp.setHandler(new StreamIoHandler(streams,
                 stream -> {
                     javax.security.auth.x500.X500Principal subject = subject(stream.session());
                     if (!allow.isEmpty() && (subject == null || !allow.contains(Tls.canonical(subject)))) {
@@ -94,13 +98,6 @@ final class MinaListener implements Listener {
                 (session, cause) -> refused.refused(session.getRemoteAddress(), cause == null
                         ? "closed before the TLS handshake was done"
                         : "TLS handshake failed: " + org.netdrivers.support.stream.Completions.rootMessage(cause))));
-    }
-
-    /** Gives a new connection the registry's idle_timeout_s as it is now (0: none). */
-    private static org.apache.mina.core.session.IoSession idle(org.apache.mina.core.session.IoSession session,
-            ExportSettings context) {
-        session.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE, context.idleTimeoutSeconds());
-        return session;
     }
 
     /** The subject of the client's certificate (the handshake required one); null where there is none. */

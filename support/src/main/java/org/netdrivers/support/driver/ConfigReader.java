@@ -209,21 +209,14 @@ public final class ConfigReader {
         return v != null && v.toString().trim().equals(Long.toString(value));
     }
 
-    /** A TCP/UDP port, 1..65535. */
-    public int port(String field) throws InvalidConfigurationException {
-        return intInRange(field, 1, 65535, null);
-    }
-
     /**
      * A host (name or IP literal, syntax checked before any lookup, then resolved once) and a port
-     * 1..65535, as a socket address.
+     * (checked already, by its configuration type's range), as a socket address.
      */
-    public java.net.InetSocketAddress hostAndPort(String hostField, String portField) throws InvalidConfigurationException {
-        String host = requiredString(hostField);
+    public java.net.InetSocketAddress socketAddress(String hostField, String host, int port) throws InvalidConfigurationException {
         if (!NetAddresses.isValidHost(host)) {
             throw invalid(hostField, "\"" + host + "\" is not a host name or an IP address");
         }
-        int port = port(portField);
         try {
             return new java.net.InetSocketAddress(NetAddresses.resolve(host), port);
         } catch (java.net.UnknownHostException | SecurityException e) {

@@ -86,7 +86,7 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     @Override
     public boolean readyForHandOver() {
         // a relay splices raw bytes: a session whose bytes a TLS filter en- and decrypts keeps its stream
-        return !isClosed() && !session.getFilterChain().contains(org.apache.mina.filter.ssl.SslFilter.class);
+        return !isClosed() && !MinaTransports.isTls(session);
     }
 
     /** Bytes read from the session (Mina counts them, also while a relay has the session). */

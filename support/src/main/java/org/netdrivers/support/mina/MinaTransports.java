@@ -68,8 +68,10 @@ public final class MinaTransports {
     }
 
     /** A stream for a new TCP session. */
+    /** A stream over a TCP session; over a TLS session (see {@link #isTls}) its sends end with the connection ({@link #TLS_END}). */
     public static MinaByteStream tcpStream(IoSession session, String label, long limit) {
-        return new MinaByteStream(session, label, Math.max(limit, 4L * MAX_CHUNK), MAX_CHUNK, TCP_HALF_CLOSE);
+        return new MinaByteStream(session, label, Math.max(limit, 4L * MAX_CHUNK), MAX_CHUNK,
+                isTls(session) ? TLS_END : TCP_HALF_CLOSE);
     }
 
     /**
@@ -79,8 +81,8 @@ public final class MinaTransports {
      */
     public static final MinaByteStream.HalfCloser TLS_END = IoSession::closeOnFlush;
 
-    /** A stream over a session with a TLS filter: its sends end with the connection ({@link #TLS_END}). */
-    public static MinaByteStream tlsStream(IoSession session, String label, long limit) {
-        return new MinaByteStream(session, label, Math.max(limit, 4L * MAX_CHUNK), MAX_CHUNK, TLS_END);
+    /** Whether a TLS filter en- and decrypts the session's bytes. */
+    static boolean isTls(IoSession session) {
+        return session.getFilterChain().contains(org.apache.mina.filter.ssl.SslFilter.class);
     }
 }

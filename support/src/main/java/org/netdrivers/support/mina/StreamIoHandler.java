@@ -25,9 +25,7 @@ public final class StreamIoHandler extends IoHandlerAdapter {
      * @param onOpened called once the session is open (acceptors start their work here)
      */
     public StreamIoHandler(Function<IoSession, MinaByteStream> factory, Consumer<MinaByteStream> onOpened) {
-        this.factory = factory;
-        this.onOpened = onOpened;
-        this.onRefused = null;
+        this(factory, onOpened, null);
     }
 
     /**

@@ -96,9 +96,9 @@ public class ConfigReaderTest {
 
     @Test
     public void readsStringsAndTypedValues() throws Exception {
-        assertEquals(22, reader("port", "22").port("port"));
-        assertEquals(22, reader("port", 22L).port("port"));
-        assertEquals(22, reader("port", " 22 ").port("port"));
+        assertEquals(22, reader("port", "22").intInRange("port", 1, 65535, null));
+        assertEquals(22, reader("port", 22L).intInRange("port", 1, 65535, null));
+        assertEquals(22, reader("port", " 22 ").intInRange("port", 1, 65535, null));
         assertTrue(reader("x", "TRUE").bool("x", false));
         assertFalse(reader("x", Boolean.FALSE).bool("x", true));
         assertTrue(reader().bool("x", true));
@@ -109,10 +109,10 @@ public class ConfigReaderTest {
 
     @Test
     public void problemsNameThePidTheFieldAndWhatIsWrong() {
-        expect(() -> reader("port", "abc").port("port"), "configuration org.netdrivers.tcp~dut: field 'port' is \"abc\", not an integer");
-        expect(() -> reader("port", 65536).port("port"), "field 'port' is 65536, out of range 1..65535");
-        expect(() -> reader("port", 2.5).port("port"), "field 'port' is 2.5, not an integer");
-        expect(() -> reader().port("port"), "field 'port' is missing");
+        expect(() -> reader("port", "abc").intInRange("port", 1, 65535, null), "configuration org.netdrivers.tcp~dut: field 'port' is \"abc\", not an integer");
+        expect(() -> reader("port", 65536).intInRange("port", 1, 65535, null), "field 'port' is 65536, out of range 1..65535");
+        expect(() -> reader("port", 2.5).intInRange("port", 1, 65535, null), "field 'port' is 2.5, not an integer");
+        expect(() -> reader().intInRange("port", 1, 65535, null), "field 'port' is missing");
         expect(() -> reader("host", "").requiredString("host"), "field 'host' is empty");
         expect(() -> reader("host", new String[] {"a", "b"}).requiredString("host"), "field 'host' must be a single value");
         expect(() -> reader("x", "yes").bool("x", true), "field 'x' is \"yes\", not true or false");

@@ -7,7 +7,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "A TCP port of a device: every stream is a new TCP connection to host:port.")
 @interface TcpConfig {
     String HOST = "host";
-    String PORT = "port";
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();

@@ -13,7 +13,7 @@ record TcpSettings(InetSocketAddress target, boolean enableAddress, int connectT
 
     static TcpSettings read(ConfigReader config) throws InvalidConfigurationException {
         TcpConfig c = config.read(TcpConfig.class);
-        return new TcpSettings(config.hostAndPort(TcpConfig.HOST, TcpConfig.PORT), c.enable__address(), c.connect__timeout__ms(),
+        return new TcpSettings(config.socketAddress(TcpConfig.HOST, c.host(), c.port()), c.enable__address(), c.connect__timeout__ms(),
                 c.tcp__nodelay(), c.keepalive(), c.buffer__bytes(), SocketBuffers.check(config, c.socket__buffer__bytes()));
     }
 

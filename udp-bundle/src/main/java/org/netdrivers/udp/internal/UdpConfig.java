@@ -7,7 +7,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "A UDP port of a device: every stream is a connected UDP socket; one datagram is one chunk.")
 @interface UdpConfig {
     String HOST = "host";
-    String PORT = "port";
 
     @AttributeDefinition(name = "Name", description = "The endpoint's export name (network.name); required.")
     String network_name();

@@ -11,7 +11,7 @@ record UdpSettings(InetSocketAddress target, boolean enableAddress, int idleTime
 
     static UdpSettings read(ConfigReader config) throws InvalidConfigurationException {
         UdpConfig c = config.read(UdpConfig.class);
-        return new UdpSettings(config.hostAndPort(UdpConfig.HOST, UdpConfig.PORT), c.enable__address(), c.idle__timeout__s(),
+        return new UdpSettings(config.socketAddress(UdpConfig.HOST, c.host(), c.port()), c.enable__address(), c.idle__timeout__s(),
                 c.buffer__bytes(), c.stop__drain__ms());
     }
 
