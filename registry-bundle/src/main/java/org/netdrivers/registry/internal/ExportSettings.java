@@ -49,7 +49,7 @@ final class ExportSettings {
     void apply(ConfigReader config) throws InvalidConfigurationException {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
-        applied = new Applied(checked, Tls.context(config, checked), Tls.normalised(checked.tls__allow()));
+        applied = new Applied(checked, Tls.context(config, checked), Tls.allowList(config, checked.tls__allow()));
     }
 
     /** Ends the timer: waits still pending fail, lingers end. */

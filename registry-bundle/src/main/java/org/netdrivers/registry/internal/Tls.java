@@ -33,13 +33,6 @@ final class Tls {
         if (c.tls__trust__store().isEmpty()) {
             throw config.invalid("tls_trust_store", "is missing: a tls:// export authenticates its clients (mutual TLS) against it");
         }
-        for (String name : c.tls__allow()) {
-            try {
-                new X500Principal(name);
-            } catch (IllegalArgumentException e) {
-                throw config.invalid("tls_allow", "'" + name + "' is not a distinguished name (such as CN=bench-17,O=lab)");
-            }
-        }
         KeyStore keys = KeyStoreFiles.load(config, "tls_key_store", c.tls__key__store(), "PKCS12", c.tls__key__store__password());
         KeyStore trust = KeyStoreFiles.load(config, "tls_trust_store", c.tls__trust__store(), "PKCS12",
                 c.tls__trust__store__password());
@@ -56,16 +49,23 @@ final class Tls {
         }
     }
 
-    /** Distinguished names in one form (RFC 2253), so that spacing and case of attribute names do not matter. */
-    static Set<String> normalised(String[] names) {
+    /**
+     * tls_allow's names in one form (RFC 2253, canonical), so that spacing and case of attribute
+     * names do not matter; a name that is not a distinguished name is refused, named.
+     */
+    static Set<String> allowList(ConfigReader config, String[] names) throws InvalidConfigurationException {
         Set<String> out = new TreeSet<>();
         for (String n : names) {
-            out.add(new X500Principal(n).getName(X500Principal.CANONICAL));
+            try {
+                out.add(canonical(new X500Principal(n)));
+            } catch (IllegalArgumentException e) {
+                throw config.invalid("tls_allow", "'" + n + "' is not a distinguished name (such as CN=bench-17,O=lab)");
+            }
         }
         return out;
     }
 
-    /** The canonical form of a certificate subject, to compare with {@link #normalised}. */
+    /** The canonical form of a certificate subject, to compare with {@link #allowList}. */
     static String canonical(X500Principal subject) {
         return subject.getName(X500Principal.CANONICAL);
     }

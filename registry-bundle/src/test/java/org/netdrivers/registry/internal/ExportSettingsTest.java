@@ -48,6 +48,7 @@ public class ExportSettingsTest {
                 {"udp_max_sessions", "0", "is 0, out of range 1..1000000"},
                 {"udp_idle_timeout_s", "x", "is \"x\", not an integer"},
                 {"socket_buffer_bytes", "100", "100 is too small"},
+                {"tls_allow", "no equals sign", "'no equals sign' is not a distinguished name"},
             };
             for (String[] r : refused) {
                 try {
