@@ -57,7 +57,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "TLS allowed clients", required = false, cardinality = 100,
             description = "tls:// exports: when set, only clients whose certificate subject is one of these distinguished names"
-                    + " (such as CN=bench-17,O=lab) are served; others are refused after the handshake.")
+                    + " (such as CN=bench-17,O=lab) are served; others are refused after the handshake. In a .cfg file, one"
+                    + " string with the names separated by ';' (a distinguished name holds commas).")
+    @org.netdrivers.support.driver.ConfigReader.ListSeparator(";")
     String[] tls__allow() default {};
 
     @AttributeDefinition(name = "Idle timeout (s)", min = "0", max = "604800",

@@ -32,6 +32,19 @@ public class ExportSettingsTest {
         }
     }
 
+    /** A .cfg file's tls_allow: names separated by ';', each a distinguished name with its commas. */
+    @Test
+    public void tlsAllowFromACfgFileKeepsTheCommasOfEachName() throws Exception {
+        ExportSettings settings = new ExportSettings(new EndpointTable(), null);
+        try {
+            settings.apply(new ConfigReader(Map.of("service.pid", "org.netdrivers.registry",
+                    "tls_allow", "CN=bench-17,O=lab; CN=bench-18, O=lab")));
+            assertEquals(java.util.Set.of("cn=bench-17,o=lab", "cn=bench-18,o=lab"), settings.tlsAllow());
+        } finally {
+            settings.close();
+        }
+    }
+
     /** Defaults and ranges are RegistryConfig's own (its method defaults and its metatype's min and max). */
     @Test
     public void defaultsAndRangesComeFromTheConfigurationType() throws Exception {
