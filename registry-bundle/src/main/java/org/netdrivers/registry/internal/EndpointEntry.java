@@ -16,11 +16,11 @@ import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.TransportStream;
 import org.netdrivers.support.net.ListenAddress;
-import org.osgi.framework.ServiceReference;
 
 /** A registered driver service and the traffic the registry carried to it. */
 final class EndpointEntry {
-    final ServiceReference<NetworkInterface> ref;
+    /** The service: its properties follow the registration's. */
+    final ServiceView ref;
     final NetworkInterface service;
     final AtomicLong open = new AtomicLong();
     final AtomicLong total = new AtomicLong();
@@ -41,11 +41,11 @@ final class EndpointEntry {
     private final Optional<ListenAddress> exportAddress;
     private final String exportProblem;
 
-    EndpointEntry(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
+    EndpointEntry(ServiceView ref, NetworkInterface service) {
         this.ref = ref;
         this.service = service;
-        this.name = String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME));
-        Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
+        this.name = String.valueOf(ref.property(NetworkConstants.NETWORK_NAME));
+        Object e = ref.property(NetworkConstants.NETWORK_EXPORT);
         this.export = e == null ? Optional.empty() : Optional.of(e.toString());
         ListenAddress parsed = null;
         String problem = null;
@@ -76,13 +76,13 @@ final class EndpointEntry {
 
     /** Whether the service's name or export changed since it was taken up. */
     boolean identityChanged() {
-        Object e = ref.getProperty(NetworkConstants.NETWORK_EXPORT);
-        return !name.equals(String.valueOf(ref.getProperty(NetworkConstants.NETWORK_NAME)))
+        Object e = ref.property(NetworkConstants.NETWORK_EXPORT);
+        return !name.equals(String.valueOf(ref.property(NetworkConstants.NETWORK_NAME)))
                 || !export.equals(e == null ? Optional.empty() : Optional.of(e.toString()));
     }
 
     String type() {
-        return String.valueOf(ref.getProperty(NetworkConstants.NETWORK_TYPE));
+        return String.valueOf(ref.property(NetworkConstants.NETWORK_TYPE));
     }
 
     Optional<String> export() {
@@ -90,8 +90,8 @@ final class EndpointEntry {
     }
 
     String pid() {
-        Object pid = ref.getProperty("service.pid");
-        return pid == null ? "service " + ref.getProperty("service.id") : pid.toString();
+        Object pid = ref.property("service.pid");
+        return pid == null ? "service " + ref.property("service.id") : pid.toString();
     }
 
     String describe() {
@@ -149,9 +149,7 @@ final class EndpointEntry {
 
     StreamRegistry.Endpoint snapshot() {
         Map<String, Object> props = new TreeMap<>();
-        for (String key : ref.getPropertyKeys()) {
-            props.put(key, ref.getProperty(key));
-        }
+        props.putAll(ref.properties());
         long in = bytesIn.get();
         long out = bytesOut.get();
         for (TransportStream s : relayed) {

@@ -18,19 +18,19 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.support.stream.Completions;
-import org.osgi.framework.ServiceReference;
 
 /** The live driver services, and callers waiting for one that matches. */
 final class EndpointTable {
-    private final Map<ServiceReference<NetworkInterface>, EndpointEntry> entries = new ConcurrentHashMap<>();
+    /** By service.id. */
+    private final Map<Long, EndpointEntry> entries = new ConcurrentHashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
 
     private record Waiter(Target target, CompletableFuture<EndpointEntry> future) {
     }
 
-    EndpointEntry add(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
+    EndpointEntry add(ServiceView ref, NetworkInterface service) {
         EndpointEntry entry = new EndpointEntry(ref, service);
-        entries.put(ref, entry);
+        entries.put(ref.id(), entry);
         wake(entry);
         return entry;
     }
@@ -41,7 +41,7 @@ final class EndpointTable {
     }
 
     private void wake(EndpointEntry entry) {
-        ServiceReference<NetworkInterface> ref = entry.ref;
+        ServiceView ref = entry.ref;
         List<Waiter> ready = new ArrayList<>();
         synchronized (waiters) {
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
@@ -60,12 +60,12 @@ final class EndpointTable {
         }
     }
 
-    EndpointEntry get(ServiceReference<NetworkInterface> ref) {
-        return entries.get(ref);
+    EndpointEntry get(long serviceId) {
+        return entries.get(serviceId);
     }
 
-    EndpointEntry remove(ServiceReference<NetworkInterface> ref) {
-        EndpointEntry e = entries.remove(ref);
+    EndpointEntry remove(long serviceId) {
+        EndpointEntry e = entries.remove(serviceId);
         if (e != null) {
             e.gone();
         }
@@ -140,7 +140,7 @@ final class EndpointTable {
     Optional<EndpointEntry> best(Target target) {
         EndpointEntry best = null;
         for (EndpointEntry e : entries.values()) {
-            if (target.matches(e.ref) && (best == null || e.ref.compareTo(best.ref) > 0)) {
+            if (target.matches(e.ref) && (best == null || ServiceView.BEST_FIRST.compare(e.ref, best.ref) < 0)) {
                 best = e;
             }
         }

@@ -22,7 +22,7 @@ final class Jmx {
 
     static ObjectName endpointName(EndpointEntry entry) throws JMException {
         return new ObjectName(DOMAIN + ":type=Endpoint,name=" + ObjectName.quote(entry.name()) + ",id="
-                + entry.ref.getProperty("service.id"));
+                + entry.ref.id());
     }
 
     static ObjectName exportName(String listen) throws JMException {
@@ -82,7 +82,7 @@ final class Jmx {
         }
 
         private String property(String key) {
-            Object v = entry.ref.getProperty(key);
+            Object v = entry.ref.property(key);
             return v == null ? "" : v.toString();
         }
 

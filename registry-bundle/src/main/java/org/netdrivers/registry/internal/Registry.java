@@ -16,6 +16,7 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.netdrivers.support.net.ListenAddress;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -85,7 +86,7 @@ public final class Registry implements StreamRegistry, Forwards {
             // again after it let it go; such an entry would win every open and refuse it
             return;
         }
-        EndpointEntry entry = endpoints.add(ref, service);
+        EndpointEntry entry = endpoints.add(ServiceView.of(ref), service);
         jmx.endpointAdded(entry);
         if (active) {
             exports.driverAppeared(entry);
@@ -93,7 +94,7 @@ public final class Registry implements StreamRegistry, Forwards {
     }
 
     void unbindNetwork(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
-        EndpointEntry entry = endpoints.remove(ref);
+        EndpointEntry entry = endpoints.remove((Long) ref.getProperty(Constants.SERVICE_ID));
         if (entry != null) {
             jmx.endpointRemoved(entry);
         }
@@ -109,7 +110,7 @@ public final class Registry implements StreamRegistry, Forwards {
      * bus address it reached) keeps the endpoint, its statistics and its export as they are.
      */
     void updatedNetwork(ServiceReference<NetworkInterface> ref, NetworkInterface service) {
-        EndpointEntry entry = endpoints.get(ref);
+        EndpointEntry entry = endpoints.get((Long) ref.getProperty(Constants.SERVICE_ID));
         if (entry != null && !entry.identityChanged()) {
             endpoints.propertiesChanged(entry);
             return;

@@ -4,7 +4,6 @@ import org.netdrivers.api.NetworkConstants;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 
 /** What an export or open() selects: a {@code network.name}, or an LDAP filter when it starts with "(". */
 final class Target {
@@ -32,11 +31,11 @@ final class Target {
         return new Target(t, null);
     }
 
-    boolean matches(ServiceReference<?> ref) {
+    boolean matches(ServiceView service) {
         if (filter != null) {
-            return filter.match(ref);
+            return service.matches(filter);
         }
-        return text.equals(ref.getProperty(NetworkConstants.NETWORK_NAME));
+        return text.equals(service.property(NetworkConstants.NETWORK_NAME));
     }
 
     @Override

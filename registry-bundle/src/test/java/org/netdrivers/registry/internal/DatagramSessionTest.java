@@ -29,8 +29,8 @@ import org.netdrivers.support.stream.QueuedStream;
 /**
  * A UDP client session across a hot swap: datagrams keep their boundaries and order, wait for the
  * replacement while the driver is away, and answers still on their way from the old driver arrive.
- * The client is in memory (the test plays the UDP client); the drivers are services of a real
- * framework in this JVM.
+ * The client is in memory (the test plays the UDP client); the drivers are
+ * {@link Drivers.InMemoryService} views, no framework.
  */
 public class DatagramSessionTest {
     private static final long BOUND_MS = 10_000;
@@ -146,7 +146,7 @@ public class DatagramSessionTest {
         client.datagram("before");
         await("the first datagram at the old driver", () -> oldStream.sent.size() == 1);
 
-        EndpointEntry gone = table.remove(old.ref());
+        EndpointEntry gone = table.remove(old.ref().id());
         session.driverGoing(gone);
         client.datagram("w1");
         client.datagram("w2");
@@ -168,7 +168,7 @@ public class DatagramSessionTest {
     public void pastTheBoundOfWaitingDatagramsTheRestAreDroppedAndCounted() throws Exception {
         Registered old = driver("old");
         DatagramSession session = session(BOUND_MS);
-        session.driverGoing(table.remove(old.ref()));
+        session.driverGoing(table.remove(old.ref().id()));
         int extra = 5;
         for (int i = 0; i < DatagramSession.MAX_PENDING + extra; i++) {
             client.datagram("d" + i);
@@ -187,7 +187,7 @@ public class DatagramSessionTest {
         Registered old = driver("old");
         DatagramSession session = session(200);
         TestStream oldStream = only(old);
-        session.driverGoing(table.remove(old.ref()));
+        session.driverGoing(table.remove(old.ref().id()));
         client.datagram("waits in vain");
         await("the session's end", () -> endedWhy.get() != null);
         assertEquals("no driver for the waiting datagrams: no driver matching 'dut' appeared within 200 ms", endedWhy.get());
@@ -210,7 +210,7 @@ public class DatagramSessionTest {
         Registered old = driver("old");
         session(BOUND_MS);
         TestStream oldStream = only(old);
-        table.remove(old.ref()); // the registry forgets it, but nobody told the session
+        table.remove(old.ref().id()); // the registry forgets it, but nobody told the session
         oldStream.close(); // the driver closed its stream: the session's next send fails
         Registered replacement = driver("new");
         client.datagram("x");

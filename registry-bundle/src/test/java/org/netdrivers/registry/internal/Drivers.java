@@ -10,61 +10,77 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
-import org.apache.felix.framework.FrameworkFactory;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.framework.ServiceReference;
-import org.osgi.framework.ServiceRegistration;
-import org.osgi.framework.launch.Framework;
+import org.osgi.framework.Filter;
 
 /**
- * A real Felix framework in the test's JVM, and drivers registered in it: the registry's tables
- * get real service references (ranking, id, LDAP matching) without Pax Exam.
+ * Drivers as the registry's tables see them, without a framework: each registration is a
+ * {@link ServiceView} over a map of properties, numbered as a framework numbers services
+ * (service.id ascending). Stands in for the framework's service references, which the Felix
+ * itests exercise for real; LDAP matching is the OSGi {@link Filter}'s own.
  */
 final class Drivers implements AutoCloseable {
-    private final Framework framework;
-    private final Path storage;
-
-    Drivers() throws Exception {
-        storage = Files.createTempDirectory("nd-registry-test");
-        framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
-                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
-        framework.start();
-    }
-
-    BundleContext context() {
-        return framework.getBundleContext();
-    }
+    private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
 
     /** Registers {@code driver} as a NetworkInterface named {@code name} with the given ranking and more properties. */
     Registered register(TestDriver driver, String name, int ranking, Object... more) {
-        Hashtable<String, Object> props = new Hashtable<>();
+        Map<String, Object> props = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         props.put(NetworkConstants.NETWORK_NAME, name);
         props.put(NetworkConstants.NETWORK_TYPE, "test");
         props.put(Constants.SERVICE_RANKING, ranking);
+        props.put(Constants.SERVICE_ID, ids.incrementAndGet());
+        props.put(Constants.OBJECTCLASS, new String[] {NetworkInterface.class.getName()});
         for (int i = 0; i < more.length; i += 2) {
             props.put((String) more[i], more[i + 1]);
         }
-        ServiceRegistration<NetworkInterface> reg = context().registerService(NetworkInterface.class, driver, props);
-        return new Registered(reg, driver);
+        return new Registered(new InMemoryService(props), driver);
     }
 
-    record Registered(ServiceRegistration<NetworkInterface> registration, TestDriver driver) {
-        ServiceReference<NetworkInterface> ref() {
-            return registration.getReference();
+    record Registered(InMemoryService ref, TestDriver driver) {
+    }
+
+    /** A service's view over a map the test may change (as a driver's modified properties). */
+    static final class InMemoryService implements ServiceView {
+        private final Map<String, Object> props;
+
+        InMemoryService(Map<String, Object> props) {
+            this.props = java.util.Collections.synchronizedMap(props);
+        }
+
+        @Override
+        public long id() {
+            return (Long) props.get(Constants.SERVICE_ID);
+        }
+
+        @Override
+        public Object property(String key) {
+            return props.get(key);
+        }
+
+        @Override
+        public Map<String, Object> properties() {
+            synchronized (props) {
+                Map<String, Object> copy = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                copy.putAll(props);
+                return copy;
+            }
+        }
+
+        void set(String key, Object value) {
+            props.put(key, value);
+        }
+
+        @Override
+        public String toString() {
+            return "service " + id() + " " + property(NetworkConstants.NETWORK_NAME);
         }
     }
 
     @Override
-    public void close() throws Exception {
-        framework.stop();
-        framework.waitForStop(10_000);
-        try (var files = Files.walk(storage)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+    public void close() {
     }
 
     /**

@@ -23,8 +23,9 @@ import org.netdrivers.registry.internal.Drivers.TestDriver;
 
 /**
  * How the registry picks a driver for a connection and waits for one: best match, the wait bound,
- * and a driver that goes away in the middle of a connect. Real service references (a Felix
- * framework in this JVM); no Pax Exam.
+ * and a driver that goes away in the middle of a connect. No framework: the drivers are
+ * {@link Drivers.InMemoryService} views (the Felix itests drive the same code through real
+ * service references).
  */
 public class EndpointTableTest {
     private static final long BOUND_S = 10;
@@ -89,6 +90,37 @@ public class EndpointTableTest {
     }
 
     @Test
+    public void anLdapFilterReadsPropertyNamesWithoutRegardToCase() throws Exception {
+        add(drivers.register(new TestDriver("bench-3", true), "c", 0, "Bench", "3"));
+        assertEquals("as a framework's filter does", "bench-3", openedFrom("(bench=3)", 0));
+    }
+
+    @Test
+    public void aWaiterWhoseFilterMatchesOnlyAfterADriversPropertiesChangeGetsThatDriver() throws Exception {
+        Registered r = drivers.register(new TestDriver("dbus", true), "bus", 0, "network.address", "none yet");
+        EndpointEntry e = add(r);
+        CompletableFuture<ByteStream> open = table.open(Target.parse("(network.address=unix:/run/bus)"), 10_000, timer);
+        Thread.sleep(50);
+        assertFalse("nothing matches yet", open.isDone());
+        r.ref().set("network.address", "unix:/run/bus");
+        assertFalse("the address is not the endpoint's identity", e.identityChanged());
+        table.propertiesChanged(e);
+        assertEquals("dbus", open.get(BOUND_S, TimeUnit.SECONDS).toString());
+    }
+
+    @Test
+    public void aChangedNameOrExportMakesAnotherEndpoint() throws Exception {
+        Registered r = drivers.register(new TestDriver("d", true), "dut", 0);
+        EndpointEntry e = add(r);
+        r.ref().set("network.export", "tcp://127.0.0.1:1");
+        assertTrue("export changed", e.identityChanged());
+        Registered s = drivers.register(new TestDriver("d2", true), "dut", 0);
+        EndpointEntry f = add(s);
+        s.ref().set("network.name", "dut2");
+        assertTrue("name changed", f.identityChanged());
+    }
+
+    @Test
     public void withNoWaitAndNoDriverTheOpenFailsAtOnceNamingTheTarget() throws Exception {
         Throwable t = failureOf(table.open(Target.parse("nobody"), 0, timer));
         assertTrue(t.toString(), t instanceof NoSuchElementException);
@@ -140,8 +172,7 @@ public class EndpointTableTest {
         CompletableFuture<ByteStream> open = table.open(Target.parse("dut"), 10_000, timer);
         assertEquals("the old driver was asked", 1, old.connects.size());
 
-        table.remove(r.ref()); // the old driver goes, its connect still under way
-        r.registration().unregister();
+        table.remove(r.ref().id()); // the old driver goes, its connect still under way
         add(drivers.register(new TestDriver("new", true), "dut", 0));
         assertEquals("new", open.get(BOUND_S, TimeUnit.SECONDS).toString());
 
@@ -158,7 +189,7 @@ public class EndpointTableTest {
         entry.gone = true; // the registry heard of the going only as the stream arrived
         Drivers.TestStream s = old.completeNext();
         assertTrue(s.isClosed());
-        table.remove(r.ref());
+        table.remove(r.ref().id());
         add(drivers.register(new TestDriver("new", true), "dut", 0));
         assertEquals("new", open.get(BOUND_S, TimeUnit.SECONDS).toString());
     }
@@ -169,7 +200,7 @@ public class EndpointTableTest {
         Registered r = drivers.register(old, "dut", 0);
         add(r);
         CompletableFuture<ByteStream> open = table.open(Target.parse("dut"), 300, timer);
-        table.remove(r.ref());
+        table.remove(r.ref().id());
         Throwable t = failureOf(open);
         assertTrue(t.toString(), t instanceof NoSuchElementException || t instanceof StreamClosedException);
     }
@@ -209,7 +240,7 @@ public class EndpointTableTest {
         Thread.sleep(50);
         assertFalse("it waits for the registry to let the driver go, without asking it again", open.isDone());
         assertTrue("not asked again", going.connects.isEmpty());
-        table.remove(r.ref());
+        table.remove(r.ref().id());
         add(drivers.register(new TestDriver("replacement", true), "dut", 0));
         assertEquals("replacement", open.get(BOUND_S, TimeUnit.SECONDS).toString());
     }

@@ -27,7 +27,7 @@ import org.netdrivers.support.net.ListenAddress;
 /**
  * The exports' lifecycle: a driver's export starts with it, outlives it by the wait bound plus a
  * second (a replacement keeps it), then stops and frees its port; one address, one export. Real
- * listeners on loopback; real service references (a Felix framework in this JVM).
+ * listeners on loopback; the drivers are {@link Drivers.InMemoryService} views, no framework.
  */
 public class ExportTableTest {
     private static final long WAIT_MS = 200;
@@ -70,10 +70,9 @@ public class ExportTableTest {
     }
 
     private void gone(Registered r) {
-        EndpointEntry e = endpoints.remove(r.ref());
+        EndpointEntry e = endpoints.remove(r.ref().id());
         exports.driverGoing(e);
         exports.driverGone(e);
-        r.registration().unregister();
     }
 
     private StreamRegistry.Export export(String listen) {
