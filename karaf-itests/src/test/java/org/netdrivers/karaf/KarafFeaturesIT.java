@@ -12,10 +12,8 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configure
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,8 +33,6 @@ import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
 
-import org.apache.karaf.shell.api.console.Session;
-import org.apache.karaf.shell.api.console.SessionFactory;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.netdrivers.api.NetworkConstants;
@@ -52,10 +49,14 @@ import org.osgi.framework.ServiceListener;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
- * The features repository in a real Apache Karaf 4.4 distribution: feature:repo-add and
- * feature:install of every driver feature through Karaf's own shell, a configuration made through
- * Config Admin (as config:edit does) that brings up a driver and its export, bundle:update of the
- * driver under traffic, and feature:uninstall closing the export.
+ * The features repository in a real Apache Karaf 4.4 distribution, driven as README's Karaf section
+ * tells a user to: its user setup in etc/users.properties and etc/keys.properties, then its commands
+ * (feature:repo-add, feature:install netdrivers, its config:edit line, network:list) and every
+ * network: command, bundle:update and feature:uninstall, each run non-interactively over Karaf's ssh
+ * server with the OpenSSH client ({@code ssh ... karaf@127.0.0.1 'COMMAND'}), asserting on what it
+ * printed there. In the framework: a driver and its export brought up by a configuration, the
+ * Jumpstarter import, bundle:update of the driver under traffic, the export closing when the
+ * drivers' feature goes.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -63,12 +64,17 @@ public class KarafFeaturesIT {
     private static final long WAIT_MS = 20_000;
     /** Set on the test's side (see {@link #driverFeatures(String)}): the drivers' feature names, comma separated. */
     private static final String DRIVER_FEATURES_PROPERTY = "netdrivers.driver.features";
+    /** Set on the test's side: the port of Karaf's ssh server (on 127.0.0.1). */
+    private static final String SSH_PORT_PROPERTY = "netdrivers.karaf.ssh.port";
+    /** Set by the build: the README whose Karaf section the test follows. */
+    private static final String README_PROPERTY = "netdrivers.readme";
+
+    /** The ssh client program and the key the test made for user karaf (see {@link #userSetup}). */
+    private String sshProgram;
+    private java.nio.file.Path sshKey;
 
     @Inject
     private BundleContext context;
-
-    @Inject
-    private SessionFactory sessions;
 
     @Inject
     private ConfigurationAdmin configurationAdmin;
@@ -79,12 +85,14 @@ public class KarafFeaturesIT {
         String repo = new File(System.getProperty("netdrivers.karaf.repo")).getAbsolutePath();
         String local = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
+        String sshPort = Integer.toString(freePort());
         List<Option> options = new ArrayList<>(List.of(
                 karafDistributionConfiguration()
                         .frameworkUrl(maven("org.apache.karaf", "apache-karaf").type("tar.gz").version(karaf))
                         .unpackDirectory(new File(System.getProperty("netdrivers.build"), "exam"))
                         .useDeployFolder(false),
-                configureConsole().ignoreLocalConsole().ignoreRemoteShell(),
+                // the ssh server runs (README's commands come through it); no local console
+                configureConsole().ignoreLocalConsole(),
                 // offline: Karaf's own system/ folder, the reactor's bundles, the local Maven repository
                 editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.defaultRepositories",
                         "file:${karaf.home}/${karaf.default.repository}@id=system.repository@snapshots,"
@@ -94,14 +102,16 @@ public class KarafFeaturesIT {
                 editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.repositories", ""),
                 // loopback only, and ports nobody else uses
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
-                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", sshPort),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryHost", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerHost", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.ops4j.pax.logging.cfg", "log4j2.rootLogger.level", "INFO"),
                 systemProperty("netdrivers.version").value(System.getProperty("netdrivers.version")),
-                systemProperty(DRIVER_FEATURES_PROPERTY).value(driverFeatures(repo))));
+                systemProperty(DRIVER_FEATURES_PROPERTY).value(driverFeatures(repo)),
+                systemProperty(SSH_PORT_PROPERTY).value(sshPort),
+                systemProperty(README_PROPERTY).value(new File(System.getProperty(README_PROPERTY)).getAbsolutePath())));
         // what Karaf's bin/karaf passes to Java 9+ (Pax Exam does not)
         for (String o : new String[] {"--add-reads=java.xml=java.logging",
                 "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
@@ -162,50 +172,207 @@ public class KarafFeaturesIT {
         }
     }
 
-    /**
-     * Runs a command in Karaf's own shell; returns what it printed and its result. Karaf registers
-     * its commands while it boots, and ours when a feature starts: a command not there yet is
-     * tried again, within the bound.
-     */
-    private String shell(String command) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (true) {
-            try {
-                return shellOnce(command);
-            } catch (Exception e) {
-                Exception cause = e instanceof java.security.PrivilegedActionException ? ((java.security.PrivilegedActionException) e).getException() : e;
-                if (!cause.getClass().getSimpleName().equals("CommandNotFoundException") || System.currentTimeMillis() > deadline) {
-                    throw cause;
-                }
-                Thread.sleep(100);
+    /** The OpenSSH client programs, as a user runs them; the test fails without them (CI installs openssh-client). */
+    private static String program(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            java.nio.file.Path p = java.nio.file.Path.of(dir.isEmpty() ? "." : dir, name);
+            if (java.nio.file.Files.isExecutable(p)) {
+                return p.toString();
             }
+        }
+        fail("'" + name + "' is not on the PATH (" + System.getenv("PATH") + "): this test drives Karaf through the OpenSSH"
+                + " client programs ssh and ssh-keygen, as README's Karaf section does (Debian/Ubuntu: apt-get install"
+                + " openssh-client; .ci/run installs it)");
+        return null;
+    }
+
+    /** What one ssh exec printed: its exit status, its standard output, its standard error. */
+    private record Exec(int status, String out, String err) {
+        String all() {
+            return out + err;
         }
     }
 
-    private String shellOnce(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            Session session = sessions.create(new java.io.ByteArrayInputStream(new byte[0]), ps, ps);
-            try {
-                // as Karaf's default admin user (etc/users.properties: admin, manager, viewer, systembundles): its
-                // command ACLs (etc/org.apache.karaf.command.acl.*.cfg) hide feature:install, bundle:update, ... otherwise
-                javax.security.auth.Subject admin = new javax.security.auth.Subject();
-                admin.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.UserPrincipal("karaf"));
-                for (String role : new String[] {"admin", "manager", "viewer", "systembundles"}) {
-                    admin.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.RolePrincipal(role));
-                }
-                Object result = javax.security.auth.Subject.doAs(admin,
-                        (java.security.PrivilegedExceptionAction<Object>) () -> session.execute(command));
-                if (result != null) {
-                    ps.println(result);
-                }
-            } finally {
-                session.close();
+    /** The ssh client's settings for every command; {@link #ssh} adds the authentication. */
+    private List<String> sshCommand(String command, String... authentication) {
+        List<String> argv = new ArrayList<>(List.of(sshProgram, "-p", System.getProperty(SSH_PORT_PROPERTY),
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                "-o", "ConnectTimeout=10"));
+        argv.addAll(List.of(authentication));
+        argv.add("karaf@127.0.0.1");
+        argv.add(command);
+        return argv;
+    }
+
+    /**
+     * Runs a command in Karaf's shell the way README's Karaf section shows it, non-interactively
+     * over Karaf's ssh server with the OpenSSH client and the key made at the test's start:
+     * {@code ssh -p PORT ... -i KEY karaf@127.0.0.1 'COMMAND'}; standard input is {@code input}, then
+     * its end. Returns what it printed; fails on a non-zero exit status or an error message. Karaf
+     * registers its commands while it boots, and ours when a feature starts, and its ssh server
+     * starts with Karaf: a command not there yet, or a server not listening yet, is tried again,
+     * within the bound.
+     */
+    private String ssh(String command, String input) throws Exception {
+        return sshAs(command, input, sshCommand(command, "-i", sshKey.toString(), "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes"), Map.of());
+    }
+
+    private String ssh(String command) throws Exception {
+        return ssh(command, "");
+    }
+
+    private String sshAs(String command, String input, List<String> argv, Map<String, String> env) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (true) {
+            long t0 = System.nanoTime();
+            Exec r = exec(argv, input, env);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String shown = "$ " + String.join(" ", argv.subList(0, argv.size() - 1)).replace(sshProgram, "ssh")
+                    + " '" + command + "'" + (input.isEmpty() ? "" : " <<< " + input.stripTrailing())
+                    + "   [exit " + r.status() + ", " + ms + " ms]\n" + r.all().stripTrailing();
+            System.out.println(shown);
+            boolean notYet = r.all().contains("Command not found") // ours or Karaf's own, registering
+                    || (r.status() == 255 && r.err().contains("Connection refused")); // the ssh server, starting
+            if (notYet && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+                continue;
             }
+            if (r.status() != 0 || r.err().contains("Error executing command")) {
+                fail("over ssh, '" + command + "' failed:\n" + shown);
+            }
+            return r.out();
         }
-        String text = out.toString(StandardCharsets.UTF_8);
-        System.out.println("karaf@root()> " + command + "\n" + text.stripTrailing());
-        return text;
+    }
+
+    private static Exec exec(List<String> argv, String input, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        ExecutorService readers = Executors.newFixedThreadPool(2);
+        try {
+            Future<byte[]> out = readers.submit(() -> p.getInputStream().readAllBytes());
+            Future<byte[]> err = readers.submit(() -> p.getErrorStream().readAllBytes());
+            try (java.io.OutputStream in = p.getOutputStream()) {
+                in.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(argv + " still running after 60 s");
+            }
+            return new Exec(p.exitValue(), new String(out.get(), StandardCharsets.UTF_8), new String(err.get(), StandardCharsets.UTF_8));
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    /**
+     * README's non-interactive ssh line as it stands, without a key: the password of README's
+     * users.properties line, typed by an askpass program as a user would type it.
+     */
+    private String sshWithPassword(String command, String password) throws Exception {
+        java.nio.file.Path askpass = sshKey.resolveSibling("askpass");
+        java.nio.file.Files.writeString(askpass, "#!/bin/sh\necho '" + password + "'\n");
+        java.nio.file.Files.setPosixFilePermissions(askpass, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return sshAs(command, "", sshCommand(command, "-o", "PubkeyAuthentication=no",
+                "-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "NumberOfPasswordPrompts=1"),
+                // (OpenSSH before 8.4 knows no SSH_ASKPASS_REQUIRE: it asks the program when DISPLAY is set and there is no terminal)
+                Map.of("SSH_ASKPASS", askpass.toString(), "SSH_ASKPASS_REQUIRE", "force", "DISPLAY", ":0"));
+    }
+
+    /**
+     * README's user setup on the fresh distribution, while Karaf runs (its JAAS realm reads the
+     * files at each login): in etc/users.properties the lines README names, uncommented word for
+     * word; and in etc/keys.properties a key made now, in the line README shows (Karaf 4.4 takes
+     * RSA and ECDSA keys there, not ed25519; the key is RSA, as README advises).
+     */
+    private void userSetup(KarafReadme readme) throws Exception {
+        sshProgram = program("ssh");
+        String keygen = program("ssh-keygen");
+        java.nio.file.Path etc = java.nio.file.Path.of(System.getProperty("karaf.etc"));
+        java.nio.file.Path users = etc.resolve("users.properties");
+        String text = java.nio.file.Files.readString(users);
+        for (String line : readme.usersLines()) {
+            assertTrue("the distribution's etc/users.properties has README's line, commented: #" + line + "\n" + text,
+                    text.contains("\n#" + line + "\n"));
+            text = text.replace("\n#" + line + "\n", "\n" + line + "\n");
+        }
+        java.nio.file.Files.writeString(users, text);
+
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of(System.getProperty("karaf.data")), "ssh-user");
+        sshKey = dir.resolve("id_rsa");
+        Exec keygenRun = exec(List.of(keygen, "-q", "-t", "rsa", "-b", "3072", "-N", "", "-C", "netdrivers-itest", "-f", sshKey.toString()), "", Map.of());
+        assertEquals("ssh-keygen: " + keygenRun.all(), 0, keygenRun.status());
+        String[] pub = java.nio.file.Files.readString(dir.resolve("id_rsa.pub")).trim().split(" ");
+        java.nio.file.Path keys = etc.resolve("keys.properties");
+        String keysText = java.nio.file.Files.readString(keys);
+        // the group the key's line names is defined there already (uncommented in the distribution)
+        String group = readme.usersLines().get(1);
+        assertTrue("the distribution's etc/keys.properties has the group line " + group + ":\n" + keysText,
+                keysText.contains("\n" + group + "\n"));
+        java.nio.file.Files.writeString(keys, keysText + readme.keysLine().replace("AAAA…", pub[1]) + "\n");
+    }
+
+    /** What README's "Installing in Apache Karaf" section tells a user to do, read from the README under test. */
+    private record KarafReadme(List<String> usersLines, String keysLine, String sshCommand, List<String> featureCommands,
+            String configEdit) {
+        static KarafReadme read(java.nio.file.Path readme) throws IOException {
+            String text = java.nio.file.Files.readString(readme);
+            int start = text.indexOf("## Installing in Apache Karaf");
+            assertTrue("README has a section 'Installing in Apache Karaf'", start >= 0);
+            int end = text.indexOf("\n## ", start + 1);
+            String section = text.substring(start, end < 0 ? text.length() : end);
+            List<String> users = new ArrayList<>();
+            String keys = null;
+            String ssh = null;
+            java.util.regex.Matcher code = java.util.regex.Pattern.compile("`([^`\n]+)`").matcher(section);
+            while (code.find()) {
+                String c = code.group(1);
+                if (c.startsWith("karaf = ") || c.startsWith("_g_\\:")) {
+                    users.add(c);
+                } else if (c.startsWith("karaf=")) {
+                    keys = c;
+                } else if (c.startsWith("ssh -p 8101 karaf@localhost ")) {
+                    ssh = c.substring("ssh -p 8101 karaf@localhost ".length());
+                }
+            }
+            List<String> features = new ArrayList<>();
+            String configEdit = null;
+            for (String line : section.split("\n")) {
+                if (line.startsWith("karaf@root()> feature:")) {
+                    features.add(line.substring("karaf@root()> ".length()));
+                } else if (line.startsWith("karaf@root()> config:edit ")) {
+                    configEdit = line.substring("karaf@root()> ".length());
+                }
+            }
+            KarafReadme r = new KarafReadme(users, keys, ssh, features, configEdit);
+            assertTrue("README's Karaf section: the users.properties user and group lines: " + r, users.size() == 2
+                    && users.get(0).startsWith("karaf = ") && users.get(1).startsWith("_g_\\:"));
+            assertTrue("README's Karaf section: the keys.properties line (karaf=AAAA…,GROUP): " + r,
+                    keys != null && keys.contains("AAAA…"));
+            assertTrue("README's Karaf section: ssh -p 8101 karaf@localhost COMMAND: " + r, ssh != null);
+            assertTrue("README's Karaf section: feature:repo-add and feature:install: " + r, features.size() == 2
+                    && features.get(0).startsWith("feature:repo-add ") && features.get(1).startsWith("feature:install "));
+            assertTrue("README's Karaf section: the config:edit line: " + r, configEdit != null);
+            return r;
+        }
+
+        /** The password of README's user line (USER = PASSWORD,ROLES...). */
+        String password() {
+            return usersLines.get(0).substring("karaf = ".length()).split(",")[0];
+        }
+
+        /** README's config:edit line, with a device and an export port of the test's. */
+        String configEdit(String host, int port, String export) {
+            String line = configEdit;
+            for (String[] r : new String[][] {{"config:property-set host ", host}, {"config:property-set port ", Integer.toString(port)},
+                    {"config:property-set network.export ", export}}) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(r[0]) + "[^;\\s]+").matcher(line);
+                assertTrue("README's config:edit line sets " + r[0] + ": " + configEdit, m.find());
+                line = line.substring(0, m.start()) + r[0] + r[1] + line.substring(m.end());
+            }
+            return line;
+        }
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -246,20 +413,21 @@ public class KarafFeaturesIT {
 
     @Test
     public void featuresInstallServeUpdateUnderTrafficAndUninstallCleanly() throws Exception {
+        KarafReadme readme = KarafReadme.read(java.nio.file.Path.of(System.getProperty(README_PROPERTY)));
+        userSetup(readme);
+        // README's feature:repo-add and feature:install, over ssh (its version is the build's)
         String version = System.getProperty("netdrivers.version");
-        shell("feature:repo-add mvn:org.netdrivers/features/" + version + "/xml/features");
+        for (String command : readme.featureCommands()) {
+            ssh(command.replaceAll("mvn:org\\.netdrivers/features/[^/]+/", "mvn:org.netdrivers/features/" + version + "/"));
+        }
         for (String driver : driverKinds()) {
-            long t0 = System.nanoTime();
-            shell("feature:install netdrivers-" + driver);
             Bundle b = bundle("org.netdrivers." + driver);
-            assertNotNull("feature netdrivers-" + driver + " installed its bundle", b);
+            assertNotNull("feature netdrivers installed the bundle of driver " + driver, b);
             await(driver + " bundle active", () -> b.getState() == Bundle.ACTIVE);
-            System.out.printf("feature:install netdrivers-%s: %d ms%n", driver, (System.nanoTime() - t0) / 1_000_000);
         }
         assertEquals(Bundle.ACTIVE, bundle("org.netdrivers.registry").getState());
 
-        // the Jumpstarter import: an exporter file dropped into Karaf's deploy/ becomes drivers
-        shell("feature:install netdrivers-jumpstarter");
+        // the Jumpstarter import (in feature netdrivers): an exporter file dropped into Karaf's deploy/ becomes drivers
         java.nio.file.Path deploy = java.nio.file.Path.of(System.getProperty("karaf.base"), "deploy");
         java.nio.file.Files.writeString(deploy.resolve("exporter.yaml"), String.join("\n",
                 "apiVersion: jumpstarter.dev/v1alpha1", "kind: ExporterConfig", "export:",
@@ -267,10 +435,11 @@ public class KarafFeaturesIT {
         await("the driver of the exporter file", () -> driverUp("loop"));
         java.nio.file.Files.delete(deploy.resolve("exporter.yaml"));
         await("its removal with the file", () -> !driverUp("loop"));
-        String features = shell("feature:list -i");
+        String features = ssh("feature:list -i");
         for (String driver : driverKinds()) {
             assertTrue(features, features.contains("netdrivers-" + driver));
         }
+        assertTrue(features, features.contains("netdrivers-jumpstarter") && features.contains("netdrivers-core"));
 
         // a short linger, so that an export closes soon after its driver goes
         org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, null);
@@ -293,18 +462,29 @@ public class KarafFeaturesIT {
                 return false;
             }
         });
-        String list = shell("network:list");
+        // README's non-interactive line, as user karaf with the password of README's users.properties line
+        String list = sshWithPassword(readme.sshCommand(), readme.password());
         assertTrue(list, list.contains("karaf-echo") && list.contains("tcp://127.0.0.1:" + port));
 
-        // the shell's forward, unforward and connect work in Karaf's shell too
+        // every network: command prints its answer over ssh exec (the key from here on)
+        list = ssh("network:list");
+        assertTrue(list, list.contains("karaf-echo") && list.contains("tcp://127.0.0.1:" + port));
+        String address = ssh("network:address karaf-echo");
+        assertTrue(address, !address.isBlank());
+        String stats = ssh("network:stats");
+        assertTrue(stats, stats.contains("endpoint karaf-echo: up") && stats.contains("export tcp://127.0.0.1:" + port + " -> karaf-echo"));
+        String oneStats = ssh("network:stats karaf-echo");
+        assertTrue(oneStats, oneStats.startsWith("endpoint karaf-echo: up") && oneStats.contains("export tcp://127.0.0.1:" + port));
         int forwardPort = freePort();
-        String forwarded = shell("network:forward karaf-echo tcp://127.0.0.1:" + forwardPort);
+        String forwarded = ssh("network:forward karaf-echo tcp://127.0.0.1:" + forwardPort);
         assertTrue(forwarded, forwarded.contains("listening (configuration org.netdrivers.forward~"));
         assertEquals("through the forward", "forwarded", echo(forwardPort, "forwarded"));
-        String removed = shell("network:unforward tcp://127.0.0.1:" + forwardPort);
+        String removed = ssh("network:unforward tcp://127.0.0.1:" + forwardPort);
         assertTrue(removed, removed.contains("removed (configuration org.netdrivers.forward~"));
-        String connected = shell("network:connect karaf-echo"); // the session's input is empty: nothing to send, the end
-        assertTrue(connected, connected.contains("connection to 'karaf-echo' ended: 0 bytes sent, 0 received"));
+        // connect, like nc: ssh's standard input is sent, the answer printed, until the input ends
+        String connected = ssh("network:connect karaf-echo", "piped through ssh\n");
+        assertTrue(connected, connected.startsWith("piped through ssh\n")
+                && connected.contains("connection to 'karaf-echo' ended: 18 bytes sent, 18 received"));
 
         // the README's config:edit line: a TCP device endpoint exported on a local port
         try (ServerSocket device = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -320,9 +500,7 @@ public class KarafFeaturesIT {
             deviceThread.setDaemon(true);
             deviceThread.start();
             int tcpExport = freePort();
-            shell("config:edit --factory --alias dut-ssh org.netdrivers.tcp; config:property-set network.name dut-ssh;"
-                    + " config:property-set host 127.0.0.1; config:property-set port " + device.getLocalPort() + ";"
-                    + " config:property-set network.export tcp://127.0.0.1:" + tcpExport + "; config:update");
+            ssh(readme.configEdit("127.0.0.1", device.getLocalPort(), "tcp://127.0.0.1:" + tcpExport));
             await("driver dut-ssh", () -> driverUp("dut-ssh"));
             await("its export", () -> {
                 try {
@@ -377,7 +555,7 @@ public class KarafFeaturesIT {
         try {
             for (int i = 0; i < 5; i++) {
                 int before = gaps.size();
-                shell("bundle:update org.netdrivers.echo");
+                ssh("bundle:update org.netdrivers.echo");
                 await("driver back after update " + (i + 1), () -> gaps.size() > before);
                 Thread.sleep(100);
             }
@@ -406,9 +584,12 @@ public class KarafFeaturesIT {
         assertEquals("new connections that failed: " + unexplained, 0, unexplained.size());
         assertTrue("traffic ran: " + ok[0], ok[0] >= 20);
 
-        // feature:uninstall: the service goes, the export closes
-        shell("feature:uninstall netdrivers-echo");
+        // feature:uninstall of the drivers, the core kept: the services go, the exports close. The drivers came with
+        // feature netdrivers (Karaf uninstalls only what was asked for): core asked for on its own, then netdrivers goes
+        ssh("feature:install netdrivers-core");
+        ssh("feature:uninstall netdrivers");
         assertNull("the echo bundle is gone", bundle("org.netdrivers.echo"));
+        assertEquals("the registry stays", Bundle.ACTIVE, bundle("org.netdrivers.registry").getState());
         await("no karaf-echo service", () -> !driverUp("karaf-echo"));
         await("the export closed", () -> {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -420,7 +601,7 @@ public class KarafFeaturesIT {
             }
         });
         c.delete();
-        String after = shell("network:list");
-        assertTrue(after, !after.contains("karaf-echo"));
+        String after = ssh("network:list");
+        assertTrue(after, !after.contains("karaf-echo") && !after.contains("dut-ssh"));
     }
 }
