@@ -16,6 +16,10 @@ public interface ChannelStream extends TransportStream {
     /** @return the loop that serves the channel */
     SelectorLoop loop();
 
-    /** A relay carried these bytes through the channel: the stream counts them as its own. */
+    /**
+     * A relay carried these bytes through the channel: the stream counts them as its own. Called
+     * on the loop's thread as the bytes go (at every read and write), so that the stream's counts
+     * are live while a relay carries it.
+     */
     void relayed(long bytesIn, long bytesOut);
 }

@@ -128,6 +128,56 @@ public class UnixIT extends NetdriversTestSupport {
     }
 
     @Test
+    public void aUnixExportClosesAnIdleRelayedConnectionAfterIdleTimeoutAndNotABusyOne() throws Exception {
+        Path dir = socketDir();
+        Path backend = dir.resolve("idle-backend.sock");
+        Path exported = dir.resolve("idle-export.sock");
+        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        registryConfig.update(dict("idle_timeout_s", 1));
+        try (ServerSocketChannel server = unixServer(backend); LogCapture log = new LogCapture(context)) {
+            Payload.THREADS.submit(() -> { // the device: an echo server for each client
+                while (server.isOpen()) {
+                    SocketChannel s = server.accept();
+                    Payload.THREADS.submit(() -> {
+                        try (s) {
+                            Channels.newInputStream(s).transferTo(Channels.newOutputStream(s));
+                        }
+                        return null;
+                    });
+                }
+                return null;
+            });
+            unixDriver("unix-idle", backend.toString(), NetworkConstants.NETWORK_EXPORT, "unix:" + exported);
+            awaitExport("unix:" + exported);
+            try (SocketChannel idle = SocketChannel.open(UnixDomainSocketAddress.of(exported));
+                    SocketChannel busy = SocketChannel.open(UnixDomainSocketAddress.of(exported))) {
+                InputStream idleIn = Channels.newInputStream(idle);
+                InputStream busyIn = Channels.newInputStream(busy);
+                Channels.newOutputStream(idle).write('i');
+                assertEquals('i', idleIn.read());
+                Future<Integer> idleEnd = Payload.THREADS.submit(() -> idleIn.read());
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 10; i++) { // 3 s of a byte each way every 300 ms
+                    Channels.newOutputStream(busy).write('b');
+                    assertEquals("the busy connection serves on", 'b', busyIn.read());
+                    Thread.sleep(300);
+                }
+                assertEquals("the idle one was closed", -1, (int) idleEnd.get(WAIT_MS, TimeUnit.MILLISECONDS));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue("closed after about 1 s of silence, not before: " + ms + " ms", ms >= 900);
+                assertEquals("both were relayed (their bytes counted as they went)", 2,
+                        export("unix:" + exported).relayedConnections());
+            }
+            awaitCondition("a line for the idle close", () -> log.lines("export unix:" + exported, "idle_timeout_s").size() == 1);
+            assertEquals("not a warning: a client's silence is not a fault", 0,
+                    log.warnings("export unix:" + exported, "idle_timeout_s").size());
+            System.out.println(log.lines("export unix:" + exported, "idle_timeout_s").get(0));
+        } finally {
+            registryConfig.delete();
+        }
+    }
+
+    @Test
     public void halfCloseFromTheClientLetsTheServerAnswer() throws Exception {
         Path sock = socketDir().resolve("half.sock");
         try (ServerSocketChannel server = unixServer(sock)) {
@@ -233,6 +283,11 @@ public class UnixIT extends NetdriversTestSupport {
             awaitExport("unix:" + exported);
             assertEquals("the file is private to its owner", "rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(exported)));
+            // the kernel's table of Unix sockets (what ss -lx and lsof read) names the listener by its path
+            // (flags 00010000: __SO_ACCEPTCON, listening)
+            String table = Files.readString(Path.of("/proc/net/unix"));
+            assertTrue("/proc/net/unix lists a listener at " + exported + ":\n" + table, table.lines()
+                    .anyMatch(l -> l.endsWith(" " + exported) && l.split("\\s+")[3].equals("00010000")));
 
             try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(exported))) {
                 Channels.newOutputStream(client).write("over a unix export".getBytes(StandardCharsets.UTF_8));

@@ -417,14 +417,18 @@ public class KarafFeaturesIT {
         userSetup(readme);
         // README's feature:repo-add and feature:install, over ssh (its version is the build's)
         String version = System.getProperty("netdrivers.version");
-        for (String command : readme.featureCommands()) {
-            ssh(command.replaceAll("mvn:org\\.netdrivers/features/[^/]+/", "mvn:org.netdrivers/features/" + version + "/"));
-        }
+        List<String> featureCommands = readme.featureCommands();
+        ssh(featureCommands.get(0).replaceAll("mvn:org\\.netdrivers/features/[^/]+/", "mvn:org.netdrivers/features/" + version + "/"));
+        // each driver's own feature first (README: each needs only core), then README's feature:install netdrivers
         for (String driver : driverKinds()) {
+            long t0 = System.nanoTime();
+            ssh("feature:install netdrivers-" + driver);
             Bundle b = bundle("org.netdrivers." + driver);
-            assertNotNull("feature netdrivers installed the bundle of driver " + driver, b);
+            assertNotNull("feature netdrivers-" + driver + " installed its bundle", b);
             await(driver + " bundle active", () -> b.getState() == Bundle.ACTIVE);
+            System.out.printf("feature:install netdrivers-%s: %d ms%n", driver, (System.nanoTime() - t0) / 1_000_000);
         }
+        ssh(featureCommands.get(1));
         assertEquals(Bundle.ACTIVE, bundle("org.netdrivers.registry").getState());
 
         // the Jumpstarter import (in feature netdrivers): an exporter file dropped into Karaf's deploy/ becomes drivers
@@ -584,10 +588,11 @@ public class KarafFeaturesIT {
         assertEquals("new connections that failed: " + unexplained, 0, unexplained.size());
         assertTrue("traffic ran: " + ok[0], ok[0] >= 20);
 
-        // feature:uninstall of the drivers, the core kept: the services go, the exports close. The drivers came with
-        // feature netdrivers (Karaf uninstalls only what was asked for): core asked for on its own, then netdrivers goes
+        // feature:uninstall of the echo driver, the core kept: the service goes, the export closes. Karaf uninstalls
+        // only what was asked for: netdrivers (which holds netdrivers-echo) goes first, then netdrivers-echo itself
         ssh("feature:install netdrivers-core");
         ssh("feature:uninstall netdrivers");
+        ssh("feature:uninstall netdrivers-echo");
         assertNull("the echo bundle is gone", bundle("org.netdrivers.echo"));
         assertEquals("the registry stays", Bundle.ACTIVE, bundle("org.netdrivers.registry").getState());
         await("no karaf-echo service", () -> !driverUp("karaf-echo"));
@@ -602,6 +607,7 @@ public class KarafFeaturesIT {
         });
         c.delete();
         String after = ssh("network:list");
-        assertTrue(after, !after.contains("karaf-echo") && !after.contains("dut-ssh"));
+        assertTrue("the echo driver's endpoint is gone; the TCP driver's (feature netdrivers-tcp, asked for on its own) serves on: "
+                + after, !after.contains("karaf-echo") && after.contains("dut-ssh"));
     }
 }

@@ -100,8 +100,6 @@ final class ChannelRelay extends RelayBase {
         }
         a.release();
         b.release();
-        a.stream.relayed(a.in, a.out);
-        b.stream.relayed(b.in, b.out);
         a.stream.close();
         b.stream.close();
         ended(failure);
@@ -116,8 +114,6 @@ final class ChannelRelay extends RelayBase {
         ByteBuffer pending; // read from peer, not yet written here
         boolean inputEnded;
         boolean outputShut;
-        long in;
-        long out;
 
         Side(ChannelStream stream) {
             this.stream = stream;
@@ -150,7 +146,7 @@ final class ChannelRelay extends RelayBase {
                 }
                 ByteBuffer all = ByteBuffer.allocate(total);
                 chunks.forEach(all::put);
-                in += total;
+                stream.relayed(total, 0);
                 peer.send(all.flip(), this);
             }
             if (held.inputEnded()) {
@@ -190,7 +186,7 @@ final class ChannelRelay extends RelayBase {
                     }
                     return;
                 }
-                in += n;
+                stream.relayed(n, 0); // counted as it goes: statistics and idle checks see it live
                 boolean full = !buf.hasRemaining();
                 if (!peer.send(buf.flip(), this) || !full) {
                     return; // the other side is full, or the socket had no more
@@ -205,7 +201,7 @@ final class ChannelRelay extends RelayBase {
          * @return whether all of it was written
          */
         boolean send(ByteBuffer chunk, Side from) throws IOException {
-            out += channel.write(chunk);
+            stream.relayed(0, channel.write(chunk));
             if (!chunk.hasRemaining()) {
                 buffers.give(chunk);
                 return true;
@@ -222,7 +218,7 @@ final class ChannelRelay extends RelayBase {
                 interest(SelectionKey.OP_WRITE, false);
                 return;
             }
-            out += channel.write(pending);
+            stream.relayed(0, channel.write(pending));
             if (pending.hasRemaining()) {
                 return;
             }

@@ -34,9 +34,34 @@ final class Connection {
     private Carrier carrier; // guarded by this; null while the connection waits for its driver
     private boolean ended; // guarded by this
 
-    Connection(QueuedStream client, Object remote) {
+    /** idle_timeout_s as it was when the connection came, where the export checks it (Unix); 0: none. */
+    private final int idleSeconds;
+    private long lastActivity; // the idle check's own (one timer thread)
+    private long quietSinceNanos;
+
+    Connection(QueuedStream client, Object remote, int idleSeconds) {
         this.client = client;
         this.remote = remote;
+        this.idleSeconds = idleSeconds;
+        this.quietSinceNanos = System.nanoTime();
+    }
+
+    /**
+     * Closes the client's stream when no byte went either way (its counts, which a relay keeps
+     * live, stood still) for its idle time; called once a second by the export's timer.
+     */
+    void closeIfIdle(long nowNanos) {
+        if (idleSeconds <= 0) {
+            return;
+        }
+        long activity = client.bytesIn() + client.bytesOut();
+        if (activity != lastActivity) {
+            lastActivity = activity;
+            quietSinceNanos = nowNanos;
+        } else if (nowNanos - quietSinceNanos >= idleSeconds * 1_000_000_000L) {
+            client.close(new org.netdrivers.support.stream.IdleTimeoutException(client + ": closed after " + idleSeconds
+                    + " s without a byte either way (idle_timeout_s)"));
+        }
     }
 
     /**

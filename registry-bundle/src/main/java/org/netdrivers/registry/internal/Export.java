@@ -50,6 +50,8 @@ final class Export {
     /** Connections that ended with an error (a peer's reset): one INFO per 10 s at most. */
     private final EventCounter endedWithError = new EventCounter(10_000, true);
     private volatile Listener listener;
+    /** A Unix export's idle check (TCP and TLS connections have Mina's idle time), once a second. */
+    private volatile java.util.concurrent.ScheduledFuture<?> idleCheck;
     private volatile String lastError;
 
     /**
@@ -96,6 +98,12 @@ final class Export {
             return false;
         }
         lastError = null;
+        if (listen.isUnix()) {
+            idleCheck = context.timer().scheduleWithFixedDelay(() -> {
+                long now = System.nanoTime();
+                live.values().forEach(c -> c.closeIfIdle(now));
+            }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
         if (!listen.isLoopback() && !listen.isTls()) {
             LOG.warn("export {} listens on a non-loopback address in plain text, unauthenticated, because insecure_exports"
                     + " is true ({}): anyone who reaches this machine reaches the device", listen, source);
@@ -116,6 +124,10 @@ final class Export {
     void stop(String why) {
         Listener l = listener;
         listener = null;
+        java.util.concurrent.ScheduledFuture<?> check = idleCheck;
+        if (check != null) {
+            check.cancel(false);
+        }
         if (l != null) {
             l.close();
             LOG.info("export {} stopped: {}", listen, why);
@@ -141,7 +153,7 @@ final class Export {
         }
         total.incrementAndGet();
         open.incrementAndGet();
-        Connection connection = new Connection(client, remote);
+        Connection connection = new Connection(client, remote, listen.isUnix() ? context.idleTimeoutSeconds() : 0);
         live.put(client, connection);
         client.closed().whenComplete((v, e) -> {
             if (idle(client.closeReason())) {

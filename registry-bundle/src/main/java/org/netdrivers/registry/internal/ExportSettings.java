@@ -105,7 +105,7 @@ final class ExportSettings {
         return applied.config().insecure__exports();
     }
 
-    /** A TCP or TLS export's connection idle this many seconds is closed; 0: never. */
+    /** A TCP, TLS or Unix export's connection idle this many seconds is closed; 0: never. */
     int idleTimeoutSeconds() {
         return applied.config().idle__timeout__s();
     }

@@ -63,8 +63,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String[] tls__allow() default {};
 
     @AttributeDefinition(name = "Idle timeout (s)", min = "0", max = "604800",
-            description = "A TCP or TLS export's connection with no byte either way for this long is closed (counted, and said"
-                    + " in the export's summary line); 0: never (an idle ssh session stays).")
+            description = "A TCP, TLS or Unix export's connection with no byte either way for this long is closed (counted, and"
+                    + " said in the export's summary line; a Unix export checks once a second); 0: never (an idle ssh session stays).")
     int idle__timeout__s() default 0;
 
     @AttributeDefinition(name = "Listen backlog", min = "1", max = "65535",

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * A Unix-domain socket listener. A path (the JDK's channels) listens on one of the runtime's
  * selector loops and spreads its connections over all of them: each connection's events, and
  * the driver stream it opens, run on its loop. An {@code @name} (junixsocket's channels) has one
- * loop of its own. The socket file is created with the configured mode (0600 unless asked
- * otherwise); a stale file (nobody listening) is replaced; a live one is left alone and the
+ * loop of its own. The socket is bound at its file's path, which is then given the configured
+ * mode (0600 unless asked otherwise; see {@link #bindInPlace}); a stale file (nobody listening) is replaced; a live one is left alone and the
  * export fails; the file is removed on close.
  */
 final class UnixListener implements Listener {
@@ -62,7 +62,7 @@ final class UnixListener implements Listener {
         ServerSocketChannel server = address.openServerChannel();
         SelectorLoop own = null;
         try {
-            bindInPlace(server, address, listen.unixMode(), context.backlog());
+            java.util.List<SocketChannel> early = bindInPlace(server, address, listen.unixMode(), context.backlog(), listen);
             SelectorLoop acceptLoop;
             UnixListener l;
             if (address.isAbstract()) {
@@ -75,6 +75,9 @@ final class UnixListener implements Listener {
                 l = new UnixListener(address, null, context.io()::nextLoop, server, context.socketBufferBytes());
             }
             acceptLoop.execute(() -> {
+                for (SocketChannel c : early) {
+                    l.serve(c, listen, clientLimit, onAccepted);
+                }
                 try {
                     acceptLoop.register(server, SelectionKey.OP_ACCEPT, key -> l.acceptAll(listen, clientLimit, onAccepted));
                 } catch (IOException e) {
@@ -95,34 +98,67 @@ final class UnixListener implements Listener {
     }
 
     /**
-     * Binds and listens. A file path is bound under a temporary name beside it, given its mode,
-     * and only then renamed into place: the file appears when the socket listens and with its
-     * mode, never before (a client that waits for the file was refused for a moment, and the file
-     * was briefly open to the umask's permissions).
+     * Binds and listens at the file's own path (so that {@code ss -lx} and {@code lsof} name it), then
+     * gives the file its mode. Between the two the file has the mode the process's umask gives
+     * (0755 under the usual 022: nobody else may connect, since connecting takes write
+     * permission). Where that umask let someone write whom the configured mode does not, the
+     * connections already waiting when the mode is set are checked by their peer's credentials
+     * ({@link #refuseEarlyStrangers}).
+     *
+     * @return the connections the check let through, to be served first (empty in the usual case)
      */
-    private static void bindInPlace(ServerSocketChannel server, UnixAddress address, String mode, int backlog) throws IOException {
+    private static java.util.List<SocketChannel> bindInPlace(ServerSocketChannel server, UnixAddress address, String mode, int backlog,
+            ListenAddress listen) throws IOException {
+        server.bind(address.socketAddress(), backlog);
         if (address.isAbstract()) {
-            server.bind(address.socketAddress(), backlog);
-            return;
+            return java.util.List.of();
         }
         Path file = address.path();
-        Path temp = file.resolveSibling("." + Long.toHexString(System.nanoTime()) + ".bind");
-        if (temp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > org.netdrivers.support.net.UnixPaths.MAX_BYTES) {
-            temp = null; // no room for a temporary name: bind in place
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> given = Files.getPosixFilePermissions(file);
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> wanted = PosixFilePermissions.fromString(mode);
+        Files.setPosixFilePermissions(file, wanted);
+        boolean wider = (given.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                        && !wanted.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE))
+                || (given.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+                        && !wanted.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
+        return wider ? refuseEarlyStrangers(server, file, listen) : java.util.List.of();
+    }
+
+    /**
+     * The umask let others connect for an instant before the mode was set: of the connections
+     * waiting now (any of them may have come in that instant), those of another user than the
+     * socket file's owner (or root) are closed and named in one line; the others are kept.
+     * Connections that come later passed the mode.
+     */
+    private static java.util.List<SocketChannel> refuseEarlyStrangers(ServerSocketChannel server, Path file, ListenAddress listen)
+            throws IOException {
+        String owner = Files.getOwner(file).getName();
+        java.util.List<SocketChannel> kept = new java.util.ArrayList<>();
+        int refused = 0;
+        server.configureBlocking(false);
+        for (int i = 0; i < 100_000; i++) {
+            SocketChannel c = server.accept();
+            if (c == null) {
+                break;
+            }
+            String peer;
+            try {
+                peer = c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+            } catch (IOException | UnsupportedOperationException e) {
+                peer = "?";
+            }
+            if (peer.equals(owner) || peer.equals("root")) {
+                kept.add(c);
+            } else {
+                refused++;
+                c.close();
+            }
         }
-        if (temp == null) {
-            server.bind(address.socketAddress(), backlog);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-            return;
+        if (refused > 0) {
+            LOG.warn("export {}: closed {} connection(s) of other users made before the socket file had its mode"
+                    + " (the process's umask allowed them for an instant)", listen, refused);
         }
-        try {
-            server.bind(java.net.UnixDomainSocketAddress.of(temp), backlog);
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(mode));
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
+        return kept;
     }
 
     private void acceptAll(ListenAddress listen, long clientLimit, Accepted onAccepted) {
@@ -137,19 +173,23 @@ final class UnixListener implements Listener {
             if (channel == null) {
                 return;
             }
-            try {
-                SocketBuffers.apply(channel, socketBufferBytes);
-            } catch (IOException e) {
-                LOG.warn("export {}: cannot set the socket buffers of a connection: {}", listen, e.getMessage());
-            }
-            String client = "unix client " + accepted.incrementAndGet();
-            SelectorLoop home = connectionLoops.get();
-            home.execute(() -> {
-                // on the connection's loop: its driver stream, opened from here, joins it
-                NioByteStream stream = new NioByteStream(home, channel, "export " + listen + " " + client, clientLimit);
-                onAccepted.accept(stream.start(), client);
-            });
+            serve(channel, listen, clientLimit, onAccepted);
         }
+    }
+
+    private void serve(SocketChannel channel, ListenAddress listen, long clientLimit, Accepted onAccepted) {
+        try {
+            SocketBuffers.apply(channel, socketBufferBytes);
+        } catch (IOException e) {
+            LOG.warn("export {}: cannot set the socket buffers of a connection: {}", listen, e.getMessage());
+        }
+        String client = "unix client " + accepted.incrementAndGet();
+        SelectorLoop home = connectionLoops.get();
+        home.execute(() -> {
+            // on the connection's loop: its driver stream, opened from here, joins it
+            NioByteStream stream = new NioByteStream(home, channel, "export " + listen + " " + client, clientLimit);
+            onAccepted.accept(stream.start(), client);
+        });
     }
 
     @Override
