@@ -45,7 +45,7 @@ final class MinaListener implements Listener {
                     stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             a = udp;
         } else {
-            NioSocketAcceptor tcp = new NioSocketAcceptor(context.io().processor());
+            NioSocketAcceptor tcp = new DrainingSocketAcceptor(context.io().processor());
             tcp.setReuseAddress(true);
             tcp.setBacklog(context.backlog());
             MinaTransports.configure(tcp.getSessionConfig(), true, false, context.socketBufferBytes());
