@@ -153,6 +153,10 @@ public class BadConfigurationIT extends NetdriversTestSupport {
             cases.add(new Case(NetworkConstants.PID_FORWARD, "f4", Map.of("target", "good"), "listen", "is missing", false));
             cases.add(new Case(NetworkConstants.PID_FORWARD, "f6", Map.of("target", "good", "listen", "unix:/tmp/nd-f6.sock", "mode", "rw"),
                     "mode", "\"rw\" is not an octal file mode", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f7", Map.of("target", "good", "listen", "tcp://127.0.0.1:" + FreePort.find(),
+                    "tls_allow", "CN=bench-17"), "tls_allow", "applies to a tls:// listen address", false));
+            cases.add(new Case(NetworkConstants.PID_FORWARD, "f8", Map.of("target", "good", "listen", "tls://127.0.0.1:" + FreePort.find(),
+                    "tls_allow", "not a name"), "tls_allow", "'not a name' is not a distinguished name", false));
             cases.add(new Case(NetworkConstants.PID_UDP, "udp1", Map.of(NetworkConstants.NETWORK_NAME, "udp1", "host", "127.0.0.1", "port", 70000),
                     "port", "is 70000, out of range 1..65535", false));
             cases.add(new Case(NetworkConstants.PID_UDP, "udp2", Map.of(NetworkConstants.NETWORK_NAME, "udp2", "host", "127.0.0.1", "port", 9,

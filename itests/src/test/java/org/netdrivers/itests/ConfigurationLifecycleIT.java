@@ -115,7 +115,7 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         assertFields("org.netdrivers.tcp", NetworkConstants.PID_TCP, "network.name", "network.export", "host", "port",
                 "enable_address", "connect_timeout_ms", "tcp_nodelay", "keepalive", "buffer_bytes", "socket_buffer_bytes");
         assertFields("org.netdrivers.echo", NetworkConstants.PID_ECHO, "network.name", "network.export", "buffer_bytes");
-        assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen", "mode");
+        assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen", "mode", "tls_allow");
         assertFields("org.netdrivers.unix", NetworkConstants.PID_UNIX, "network.name", "network.export", "path", "buffer_bytes",
                 "socket_buffer_bytes");
         assertFields("org.netdrivers.vsock", NetworkConstants.PID_VSOCK, "network.name", "network.export", "cid", "port",

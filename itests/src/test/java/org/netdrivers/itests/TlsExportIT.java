@@ -185,6 +185,39 @@ public class TlsExportIT extends NetdriversTestSupport {
     }
 
     @Test
+    public void aForwardsOwnTlsAllowServesOnlyTheClientsItNames() throws Exception {
+        // the registry allows any trusted client; each forward narrows that to its own list
+        int only = FreePort.find();
+        int other = FreePort.find();
+        configure(NetworkConstants.PID_FORWARD, "tls-only", Map.of("target", "tls-echo", "listen", "tls://127.0.0.1:" + only,
+                "tls_allow", "CN=bench-client"));
+        configure(NetworkConstants.PID_FORWARD, "tls-other", Map.of("target", "tls-echo", "listen", "tls://127.0.0.1:" + other,
+                "tls_allow", "CN=somebody-else;CN=another,O=lab"));
+        awaitExport("tls://127.0.0.1:" + only);
+        awaitExport("tls://127.0.0.1:" + other);
+        try (SSLSocket s = client("client", only)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.getOutputStream().write("listed".getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            assertEquals("listed", new String(s.getInputStream().readNBytes(6), StandardCharsets.UTF_8));
+        }
+        try (LogCapture log = new LogCapture(context); SSLSocket s = client("client", other)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.startHandshake();
+            try {
+                assertEquals("not in this forward's tls_allow: closed", -1, s.getInputStream().read());
+            } catch (SSLException | java.net.SocketException closed) {
+                System.out.println("outside the forward's tls_allow: " + closed);
+            }
+            awaitCondition("refusal counted", () -> export("tls://127.0.0.1:" + other).failedConnections() == 1);
+            List<String> lines = log.warnings("export tls://127.0.0.1:" + other, "is not in tls_allow");
+            assertEquals(lines.toString(), 1, lines.size());
+        } finally {
+            deleteConfigurations(NetworkConstants.PID_FORWARD);
+        }
+    }
+
+    @Test
     public void opensslSClientWithTheClientCertificateGetsItsEcho() throws Exception {
         if (!Tools.installed("openssl")) {
             System.out.println("SKIPPED opensslSClientWithTheClientCertificateGetsItsEcho: openssl is not installed"

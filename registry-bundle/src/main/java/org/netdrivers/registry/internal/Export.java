@@ -58,7 +58,11 @@ final class Export {
      * @param source who configured the export and which field, for messages: "configuration
      *     org.netdrivers.forward~x, field 'listen'"
      */
-    Export(ListenAddress listen, Target target, String source, ExportSettings context) {
+    /** Client subjects a tls:// export serves, normalised; null: the registry's tls_allow. */
+    private final java.util.Set<String> tlsAllow;
+
+    Export(ListenAddress listen, Target target, String source, ExportSettings context, java.util.Set<String> tlsAllow) {
+        this.tlsAllow = tlsAllow;
         this.listen = listen;
         this.target = target;
         this.source = source;
@@ -90,7 +94,7 @@ final class Export {
         try {
             listener = listen.isUnix()
                     ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
-                    : MinaListener.bind(listen, context, clientStreamLimit(), this::accepted, this::refused);
+                    : MinaListener.bind(listen, context, tlsAllow, clientStreamLimit(), this::accepted, this::refused);
         } catch (IOException | RuntimeException e) {
             String why = Completions.rootMessage(e);
             lastError = "cannot listen on " + listen + ": " + why;

@@ -86,7 +86,7 @@ final class ExportTable {
                     existing.export.source());
             return;
         }
-        Export export = new Export(listen, Target.parse(endpoint.name()), source, context);
+        Export export = new Export(listen, Target.parse(endpoint.name()), source, context, null);
         put(listen, new Entry(export, endpoint.name(), null));
         export.start();
         started(listen, export);
@@ -147,7 +147,7 @@ final class ExportTable {
      *
      * @return null when listening, else the problem (already logged)
      */
-    synchronized String addForward(String pid, ListenAddress listen, Target target) {
+    synchronized String addForward(String pid, ListenAddress listen, Target target, java.util.Set<String> tlsAllow) {
         String source = "configuration " + pid + ", field '" + NetworkConstants.FORWARD_LISTEN + "'";
         Entry existing = exports.get(listen);
         if (existing != null) {
@@ -155,7 +155,7 @@ final class ExportTable {
             LOG.warn("export {} not started: {}: {}", listen, source, problem);
             return problem;
         }
-        Export export = new Export(listen, target, source, context);
+        Export export = new Export(listen, target, source, context, tlsAllow);
         put(listen, new Entry(export, null, pid));
         boolean listening = export.start();
         started(listen, export);

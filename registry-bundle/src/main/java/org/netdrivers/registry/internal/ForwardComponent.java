@@ -53,7 +53,14 @@ public final class ForwardComponent {
                     throw config.invalid("mode", e.getMessage());
                 }
             }
-            forwards.addForward(pid, listen, target);
+            java.util.Set<String> tlsAllow = null; // the registry's
+            if (c.tls__allow().length > 0) {
+                if (!listen.isTls()) {
+                    throw config.invalid("tls_allow", "applies to a tls:// listen address; " + listen + " is not one");
+                }
+                tlsAllow = Tls.allowList(config, c.tls__allow());
+            }
+            forwards.addForward(pid, listen, target, tlsAllow);
             ok = true;
         } catch (InvalidConfigurationException e) {
             LOG.warn("forward not started: {}", e.getMessage());

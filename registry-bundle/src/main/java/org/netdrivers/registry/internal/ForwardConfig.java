@@ -17,4 +17,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Mode", required = false,
             description = "For a unix:/path listen address: the socket file's permissions, in octal.")
     String mode() default "0600";
+
+    @AttributeDefinition(name = "TLS allowed clients", required = false, cardinality = 100,
+            description = "For a tls:// listen address: only clients whose certificate subject is one of these distinguished"
+                    + " names are served, in place of the registry's tls_allow (the stores are the registry's). In a .cfg file,"
+                    + " one string with the names separated by ';'.")
+    @org.netdrivers.support.driver.ConfigReader.ListSeparator(";")
+    String[] tls__allow() default {};
 }

@@ -4,8 +4,11 @@ import org.netdrivers.support.net.ListenAddress;
 
 /** The registry's side of forward configurations; a service private to this bundle. */
 interface Forwards {
-    /** @return null when listening, else the problem (already logged) */
-    String addForward(String pid, ListenAddress listen, Target target);
+    /**
+     * @param tlsAllow the client subjects a tls:// forward serves (normalised), or null for the registry's tls_allow
+     * @return null when listening, else the problem (already logged)
+     */
+    String addForward(String pid, ListenAddress listen, Target target, java.util.Set<String> tlsAllow);
 
     void removeForward(String pid, String why);
 

@@ -30,7 +30,9 @@ final class MinaListener implements Listener {
         this.acceptor = acceptor;
     }
 
-    static MinaListener bind(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted, Refused refused)
+    /** @param tlsAllow the client subjects a tls:// listener serves; null: the registry's tls_allow */
+    static MinaListener bind(ListenAddress listen, ExportSettings context, java.util.Set<String> tlsAllow, long clientLimit,
+            Accepted accepted, Refused refused)
             throws IOException {
         IoAcceptor a;
         if (listen.isUdp()) {
@@ -58,7 +60,7 @@ final class MinaListener implements Listener {
                                 clientLimit);
                     };
             if (listen.isTls()) {
-                tls(tcp, context, streams, accepted, refused);
+                tls(tcp, context, tlsAllow == null ? context.tlsAllow() : tlsAllow, streams, accepted, refused);
             } else {
                 tcp.setHandler(new StreamIoHandler(streams, stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             }
@@ -74,7 +76,7 @@ final class MinaListener implements Listener {
         return new MinaListener(a);
     }
 
-    private static void tls(NioSocketAcceptor tcp, ExportSettings context,
+    private static void tls(NioSocketAcceptor tcp, ExportSettings context, java.util.Set<String> allow,
             java.util.function.Function<org.apache.mina.core.session.IoSession, org.netdrivers.support.mina.MinaByteStream> streams,
             Accepted accepted, Refused refused) throws IOException {
         javax.net.ssl.SSLContext ssl = context.tls();
@@ -83,7 +85,6 @@ final class MinaListener implements Listener {
                     + " (" + org.netdrivers.api.NetworkConstants.PID_REGISTRY + ")");
         }
         tcp.getFilterChain().addLast("tls", new TlsFilter(ssl));
-        java.util.Set<String> allow = context.tlsAllow();
         tcp.setHandler(new StreamIoHandler(streams,
                 stream -> {
                     javax.security.auth.x500.X500Principal subject = subject(stream.session());

@@ -122,8 +122,8 @@ public final class Registry implements StreamRegistry, Forwards {
     // ---- Forwards
 
     @Override
-    public String addForward(String pid, ListenAddress listen, Target target) {
-        return exports.addForward(pid, listen, target);
+    public String addForward(String pid, ListenAddress listen, Target target, java.util.Set<String> tlsAllow) {
+        return exports.addForward(pid, listen, target, tlsAllow);
     }
 
     @Override

@@ -151,7 +151,7 @@ public class ExportTableTest {
     public void aForwardOnAnAddressInUseIsRefusedWithTheReason() throws Exception {
         String listen = "tcp://127.0.0.1:" + freePort();
         driver("dut", listen);
-        String problem = exports.addForward("org.netdrivers.forward~x", ListenAddress.parse(listen), Target.parse("dut"));
+        String problem = exports.addForward("org.netdrivers.forward~x", ListenAddress.parse(listen), Target.parse("dut"), null);
         assertNotNull(problem);
         assertTrue(problem, problem.startsWith("the address is already used by the export of "));
     }
@@ -160,7 +160,7 @@ public class ExportTableTest {
     public void aForwardListensUntilItIsRemoved() throws Exception {
         int port = freePort();
         String listen = "tcp://127.0.0.1:" + port;
-        assertNull(exports.addForward("org.netdrivers.forward~x", ListenAddress.parse(listen), Target.parse("(bench=1)")));
+        assertNull(exports.addForward("org.netdrivers.forward~x", ListenAddress.parse(listen), Target.parse("(bench=1)"), null));
         assertTrue(accepts(port));
         exports.removeForward("org.netdrivers.forward~x", "configuration deleted");
         assertNull(export(listen));
@@ -171,7 +171,7 @@ public class ExportTableTest {
     @Test
     public void aPlainExportOnAnAddressOtherMachinesReachIsRefusedUnlessInsecureExportsIsSet() throws Exception {
         for (String listen : new String[] {"tcp://0.0.0.0:" + freePort(), "udp://0.0.0.0:" + freePort(), "tcp://[::]:" + freePort()}) {
-            String problem = exports.addForward("org.netdrivers.forward~open", ListenAddress.parse(listen), Target.parse("dut"));
+            String problem = exports.addForward("org.netdrivers.forward~open", ListenAddress.parse(listen), Target.parse("dut"), null);
             assertNotNull(listen, problem);
             assertTrue(problem, problem.contains("insecure_exports"));
             assertTrue("not listening: " + listen, !export(listen).listening());
@@ -183,7 +183,7 @@ public class ExportTableTest {
     public void aPortSomeoneElseHoldsLeavesTheExportNotListeningWithTheReason() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String listen = "tcp://127.0.0.1:" + taken.getLocalPort();
-            String problem = exports.addForward("org.netdrivers.forward~y", ListenAddress.parse(listen), Target.parse("dut"));
+            String problem = exports.addForward("org.netdrivers.forward~y", ListenAddress.parse(listen), Target.parse("dut"), null);
             assertNotNull(problem);
             assertTrue(problem, problem.contains("cannot listen on " + listen));
             List<StreamRegistry.Export> all = exports.snapshot();
@@ -209,14 +209,14 @@ public class ExportTableTest {
         ListenAddress listen = ListenAddress.parse("tcp://127.0.0.1:" + port);
         java.util.concurrent.CompletableFuture<StreamRegistry.Export> started = exports.whenStarted(listen);
         assertTrue("nothing there yet", !started.isDone());
-        exports.addForward("org.netdrivers.forward~w", listen, Target.parse("dut"));
+        exports.addForward("org.netdrivers.forward~w", listen, Target.parse("dut"), null);
         assertTrue(started.get(10, java.util.concurrent.TimeUnit.SECONDS).listening());
         assertTrue("asked again: at once", exports.whenStarted(listen).isDone());
 
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             ListenAddress busy = ListenAddress.parse("tcp://127.0.0.1:" + taken.getLocalPort());
             java.util.concurrent.CompletableFuture<StreamRegistry.Export> failing = exports.whenStarted(busy);
-            exports.addForward("org.netdrivers.forward~v", busy, Target.parse("dut"));
+            exports.addForward("org.netdrivers.forward~v", busy, Target.parse("dut"), null);
             StreamRegistry.Export e = failing.get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(!e.listening());
             assertTrue(e.lastError().orElseThrow(), e.lastError().orElseThrow().startsWith("cannot listen on " + busy));
