@@ -1,0 +1,119 @@
+package org.netdrivers.fleet.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/** Two runtimes on one ZooKeeper (curator-test's in-process server): publish, watch, removal. */
+public class FleetTest {
+    private TestingServer zookeeper;
+
+    /** Events a runtime's watcher reports, as text: "+RUNTIME/NAME type address fleet" or "-RUNTIME/NAME". */
+    private final BlockingQueue<String> seenByB = new LinkedBlockingQueue<>();
+
+    private final Fleet.Remotes recorder = new Fleet.Remotes() {
+        @Override
+        public void appeared(String runtime, String name, EndpointRecord r) {
+            seenByB.add("+" + runtime + "/" + name + " " + r.type() + " " + r.address() + " " + r.fleet());
+        }
+
+        @Override
+        public void gone(String runtime, String name) {
+            seenByB.add("-" + runtime + "/" + name);
+        }
+    };
+
+    @Before
+    public void startZooKeeper() throws Exception {
+        zookeeper = new TestingServer(true);
+    }
+
+    @After
+    public void stopZooKeeper() throws Exception {
+        zookeeper.close();
+    }
+
+    @Test
+    public void publishedEndpointIsSeenByTheOtherRuntimeAndGoesWithItsOwner() throws Exception {
+        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        try {
+            a.start();
+            b.start();
+            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
+            b.publish("own", new EndpointRecord("echo", "echo:own", "c", "tcp://192.0.2.2:7443"));
+
+            assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
+            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.8:22", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut tcp tcp://192.0.2.8:22 tcp://192.0.2.1:7443", next());
+            a.unpublish("dut");
+            assertEquals("-bench-a/dut", next());
+
+            a.publish("dut2", new EndpointRecord("udp", "", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut2 udp  tcp://192.0.2.1:7443", next());
+            a.close(); // the runtime stops: its ephemeral nodes go with its session
+            assertEquals("-bench-a/dut2", next());
+            assertNull("b never reports its own endpoint", seenByB.poll(200, TimeUnit.MILLISECONDS));
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    public void anExpiredSessionTakesTheEndpointAwayAndPersistentNodeBringsItBack() throws Exception {
+        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        try {
+            a.start();
+            b.start();
+            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
+
+            // the server ends a's session (as when a runtime was cut off for longer than its session
+            // timeout): closing it from a second client with its id and password expires it at once
+            ZooKeeper session = a.client().getZookeeperClient().getZooKeeper();
+            CountDownLatch joined = new CountDownLatch(1);
+            ZooKeeper other = new ZooKeeper(zookeeper.getConnectString(), 10000, e -> {
+                if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                    joined.countDown();
+                }
+            }, session.getSessionId(), session.getSessionPasswd());
+            assertTrue(joined.await(10, TimeUnit.SECONDS));
+            other.close();
+
+            assertEquals("-bench-a/dut", next());
+            assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    private String next() throws InterruptedException {
+        String s = seenByB.poll(10, TimeUnit.SECONDS);
+        return s == null ? "(nothing within 10 s)" : s;
+    }
+
+    private static Fleet.Remotes ignoring() {
+        return new Fleet.Remotes() {
+            @Override
+            public void appeared(String runtime, String name, EndpointRecord record) {}
+
+            @Override
+            public void gone(String runtime, String name) {}
+        };
+    }
+}
