@@ -95,7 +95,8 @@ public abstract class NetdriversTestSupport {
 
     /** Every driver bundle of the build's list (the drivers module), as the build copied them to {@code bundles}. */
     private static Option driverBundles(String bundles) {
-        java.util.List<String> core = java.util.List.of("api-bundle.jar", "io-bundle.jar", "registry-bundle.jar");
+        // the fleet bundle is not a driver: FleetIT installs it
+        java.util.List<String> core = java.util.List.of("api-bundle.jar", "io-bundle.jar", "registry-bundle.jar", "fleet-bundle.jar");
         File[] jars = new File(bundles).listFiles((dir, name) -> name.endsWith("-bundle.jar") && !core.contains(name));
         if (jars == null || jars.length == 0) {
             throw new IllegalStateException("no driver bundles in " + bundles + ": run the tests through Maven (mvn verify)");

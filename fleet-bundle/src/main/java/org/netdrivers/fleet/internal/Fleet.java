@@ -2,6 +2,8 @@ package org.netdrivers.fleet.internal;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,10 +43,14 @@ final class Fleet implements AutoCloseable {
     private final String runtime;
     private final CuratorFramework client;
     private final CuratorCache cache;
+    /** Curator's "run safe" executor: ours, since Curator 5.9.0 never shuts its own down (apache/curator#1277). */
+    private final ExecutorService runSafe;
     private final Map<String, PersistentNode> published = new HashMap<>(); // guarded by this
 
     Fleet(String connectString, String runtime, int sessionTimeoutMs, Remotes remotes) {
         this.runtime = runtime;
+        ThreadFactory threads = named("netdrivers-fleet");
+        runSafe = Executors.newSingleThreadExecutor(threads);
         ZKClientConfig zk = new ZKClientConfig();
         zk.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false"); // no JAAS lookup, no SASL log lines
         client = CuratorFrameworkFactory.builder()
@@ -53,7 +59,8 @@ final class Fleet implements AutoCloseable {
                 .connectionTimeoutMs(Math.min(15000, sessionTimeoutMs))
                 .retryPolicy(new ExponentialBackoffRetry(500, 29, 30000))
                 .zkClientConfig(zk)
-                .threadFactory(named("netdrivers-fleet"))
+                .threadFactory(threads)
+                .runSafeService(runSafe)
                 .build();
         cache = CuratorCache.build(client, ROOT);
         cache.listenable().addListener(CuratorCacheListener.builder()
@@ -106,6 +113,7 @@ final class Fleet implements AutoCloseable {
         }
         cache.close();
         client.close();
+        runSafe.shutdownNow();
     }
 
     /** Whether ZooKeeper currently answers this runtime (for status and tests). */

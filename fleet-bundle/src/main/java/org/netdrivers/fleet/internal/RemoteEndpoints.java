@@ -1,0 +1,110 @@
+package org.netdrivers.fleet.internal;
+
+import java.net.ConnectException;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Other runtimes' endpoints as local NetworkInterface services named RUNTIME/NAME. */
+final class RemoteEndpoints implements Fleet.Remotes {
+    /** Service property of a remote endpoint: the runtime that owns it. */
+    static final String NETWORK_RUNTIME = "network.runtime";
+    /** Service property of a remote endpoint: the owning runtime's fleet address. */
+    static final String NETWORK_FLEET_ADDRESS = "network.fleet.address";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteEndpoints.class);
+
+    private final BundleContext context;
+    private final Map<String, ServiceRegistration<NetworkInterface>> registered = new HashMap<>(); // guarded by this
+    private boolean closed; // guarded by this
+
+    RemoteEndpoints(BundleContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public synchronized void appeared(String runtime, String name, EndpointRecord record) {
+        if (closed) {
+            return;
+        }
+        String full = runtime + "/" + name;
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(NetworkConstants.NETWORK_NAME, full);
+        props.put(NETWORK_RUNTIME, runtime);
+        props.put(NetworkConstants.NETWORK_TYPE, record.type());
+        props.put(NetworkConstants.NETWORK_CLIENT, record.client());
+        props.put(NETWORK_FLEET_ADDRESS, record.fleet());
+        if (!record.address().isEmpty()) {
+            props.put(NetworkConstants.NETWORK_ADDRESS, record.address());
+        }
+        ServiceRegistration<NetworkInterface> r = registered.get(full);
+        if (r != null) {
+            r.setProperties(props);
+            LOG.info("Fleet: remote endpoint {} changed ({} {}, via {})", full, record.type(), record.address(), record.fleet());
+            return;
+        }
+        registered.put(full, context.registerService(NetworkInterface.class, new Remote(full, record), props));
+        LOG.info("Fleet: remote endpoint {} up ({} {}, via {})", full, record.type(), record.address(), record.fleet());
+    }
+
+    @Override
+    public synchronized void gone(String runtime, String name) {
+        ServiceRegistration<NetworkInterface> r = registered.remove(runtime + "/" + name);
+        if (r != null) {
+            unregister(r);
+            LOG.info("Fleet: remote endpoint {}/{} down", runtime, name);
+        }
+    }
+
+    synchronized void close() {
+        closed = true;
+        registered.values().forEach(RemoteEndpoints::unregister);
+        registered.clear();
+    }
+
+    private static void unregister(ServiceRegistration<?> r) {
+        try {
+            r.unregister();
+        } catch (IllegalStateException e) {
+            // the bundle is stopping: the framework unregistered it already
+        }
+    }
+
+    /** Spike: the data path (mutual TLS to the owner's fleet port) is not written yet. */
+    private static final class Remote implements NetworkInterface {
+        private final String name;
+        private final EndpointRecord record;
+
+        Remote(String name, EndpointRecord record) {
+            this.name = name;
+            this.record = record;
+        }
+
+        @Override
+        public CompletionStage<ByteStream> connect() {
+            return CompletableFuture.failedFuture(
+                    new ConnectException(name + ": fleet streams are not implemented yet (owner at " + record.fleet() + ")"));
+        }
+
+        @Override
+        public Optional<String> address() {
+            return record.address().isEmpty() ? Optional.empty() : Optional.of(record.address());
+        }
+
+        @Override
+        public String client() {
+            return record.client();
+        }
+    }
+}

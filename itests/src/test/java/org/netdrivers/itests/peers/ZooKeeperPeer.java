@@ -1,0 +1,47 @@
+package org.netdrivers.itests.peers;
+
+import java.nio.charset.StandardCharsets;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+
+/**
+ * An in-process ZooKeeper server (curator-test's TestingServer), run as its own process by the
+ * tests, with a second runtime's view of the fleet: prints {@code CONNECT host:port}, then
+ * {@code CREATED PATH DATA} and {@code DELETED PATH} for every node below the fleet's root (data
+ * on one line, newlines as {@code |}). Publishes one endpoint of its own, {@code far} of runtime
+ * {@code bench-z}, as an ephemeral node. Stops when its standard input closes.
+ */
+public final class ZooKeeperPeer {
+    private static final String ROOT = "/netdrivers/fleet";
+
+    public static void main(String[] args) throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework client = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
+                CuratorCache cache = CuratorCache.build(client, ROOT)) {
+            client.start();
+            cache.listenable().addListener(CuratorCacheListener.builder()
+                    .forCreatesAndChanges((before, after) -> print("CREATED " + after.getPath() + " "
+                            + new String(after.getData(), StandardCharsets.ISO_8859_1).replace('\n', '|')))
+                    .forDeletes(gone -> print("DELETED " + gone.getPath()))
+                    .build());
+            cache.start();
+            client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ROOT + "/bench-z/far",
+                    "type=tcp\naddress=tcp://192.0.2.9:22\nclient=c\nfleet=tcp://192.0.2.9:7443\n".getBytes(StandardCharsets.ISO_8859_1));
+            print("CONNECT " + server.getConnectString());
+            while (System.in.read() >= 0) {
+                // until the test closes our input
+            }
+        }
+    }
+
+    private static synchronized void print(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
