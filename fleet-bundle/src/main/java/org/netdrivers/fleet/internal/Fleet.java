@@ -53,8 +53,17 @@ final class Fleet implements AutoCloseable {
         runSafe = Executors.newSingleThreadExecutor(threads);
         ZKClientConfig zk = new ZKClientConfig();
         zk.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false"); // no JAAS lookup, no SASL log lines
+        // a chroot (hosts/path) becomes Curator's namespace, which Curator creates when missing: given to
+        // ZooKeeper as part of the connect string, a chroot that does not exist yet fails every create
+        int slash = connectString.indexOf('/');
+        String hosts = slash < 0 ? connectString : connectString.substring(0, slash);
+        String namespace = slash < 0 ? null : connectString.substring(slash + 1).replaceAll("/+$", "");
         client = CuratorFrameworkFactory.builder()
-                .connectString(connectString)
+                .connectString(hosts)
+                .namespace(namespace == null || namespace.isEmpty() ? null : namespace)
+                // the connect string is the configured one: the ensemble tracker would replace it with
+                // the servers' own view (0.0.0.0 for a server listening on every address, CURATOR-384)
+                .ensembleTracker(false)
                 .sessionTimeoutMs(sessionTimeoutMs)
                 .connectionTimeoutMs(Math.min(15000, sessionTimeoutMs))
                 .retryPolicy(new ExponentialBackoffRetry(500, 29, 30000))

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -98,6 +99,61 @@ public class FleetTest {
             assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
         } finally {
             a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    public void aChrootSeparatesFleets() throws Exception {
+        Fleet a = new Fleet(zookeeper.getConnectString() + "/lab1", "bench-a", 10000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString() + "/lab1", "bench-b", 10000, recorder);
+        Fleet other = new Fleet(zookeeper.getConnectString() + "/lab2", "bench-c", 10000, ignoring());
+        try {
+            a.start();
+            b.start();
+            other.start();
+            other.publish("elsewhere", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.3:7443"));
+            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+            assertNull("lab2 is another fleet", seenByB.poll(500, TimeUnit.MILLISECONDS));
+            ZooKeeper whole = b.client().getZookeeperClient().getZooKeeper(); // below Curator's namespace
+            assertTrue(whole.exists("/lab1" + Fleet.path("bench-a", "dut"), false) != null);
+            assertTrue(whole.exists("/lab2" + Fleet.path("bench-c", "elsewhere"), false) != null);
+        } finally {
+            a.close();
+            b.close();
+            other.close();
+        }
+    }
+
+    /**
+     * Two runtimes configured with one name: PersistentNode of the second finds the node of the first
+     * and overwrites its data, silently, while the node stays the first one's session's. This test
+     * records that; the fleet must detect the clash itself (the node's ephemeral owner is not its own
+     * session) and say so.
+     */
+    @Test
+    public void twoRuntimesWithOneNameOverwriteEachOtherSilently() throws Exception {
+        Fleet a1 = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet a2 = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        try {
+            a1.start();
+            a2.start();
+            b.start();
+            a1.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+            a2.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.2:7443"));
+            assertEquals("+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
+            Stat stat = b.client().checkExists().forPath(Fleet.path("bench-a", "dut"));
+            assertEquals("still the first runtime's node", a1.client().getZookeeperClient().getZooKeeper().getSessionId(),
+                    stat.getEphemeralOwner());
+            a1.close();
+            assertEquals("-bench-a/dut", next());
+            assertEquals("+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
+        } finally {
+            a1.close();
+            a2.close();
             b.close();
         }
     }
