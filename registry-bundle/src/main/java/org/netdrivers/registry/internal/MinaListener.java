@@ -7,8 +7,10 @@ import org.apache.mina.core.session.ExpiringSessionRecycler;
 import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.netdrivers.support.net.ListenAddress;
+import org.netdrivers.support.net.TlsStores;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
+import org.netdrivers.support.mina.TlsFilter;
 
 /**
  * TCP, TLS and UDP listeners: a Mina acceptor; UDP gets one client session per client address. TCP
@@ -87,8 +89,8 @@ final class MinaListener implements Listener {
         tcp.getFilterChain().addLast("tls", new TlsFilter(ssl));
         tcp.setHandler(new StreamIoHandler(streams,
                 stream -> {
-                    javax.security.auth.x500.X500Principal subject = subject(stream.session());
-                    if (!allow.isEmpty() && (subject == null || !allow.contains(Tls.canonical(subject)))) {
+                    javax.security.auth.x500.X500Principal subject = TlsFilter.peerSubject(stream.session());
+                    if (!allow.isEmpty() && (subject == null || !allow.contains(TlsStores.canonical(subject)))) {
                         refused.refused(stream.session().getRemoteAddress(), "certificate subject "
                                 + (subject == null ? "(none)" : subject.getName()) + " is not in tls_allow");
                         stream.close();
@@ -99,17 +101,6 @@ final class MinaListener implements Listener {
                 (session, cause) -> refused.refused(session.getRemoteAddress(), cause == null
                         ? "closed before the TLS handshake was done"
                         : "TLS handshake failed: " + org.netdrivers.support.stream.Completions.rootMessage(cause))));
-    }
-
-    /** The subject of the client's certificate (the handshake required one); null where there is none. */
-    private static javax.security.auth.x500.X500Principal subject(org.apache.mina.core.session.IoSession session) {
-        try {
-            javax.net.ssl.SSLSession ssl = (javax.net.ssl.SSLSession) session.getAttribute(
-                    org.apache.mina.filter.ssl.SslFilter.SSL_SECURED);
-            return ((java.security.cert.X509Certificate) ssl.getPeerCertificates()[0]).getSubjectX500Principal();
-        } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
-            return null;
-        }
     }
 
     @Override

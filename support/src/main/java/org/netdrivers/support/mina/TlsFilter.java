@@ -1,4 +1,4 @@
-package org.netdrivers.registry.internal;
+package org.netdrivers.support.mina;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -10,22 +10,39 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 
+import javax.security.auth.x500.X500Principal;
+
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
 
 /**
- * Mina's TLS filter for tls:// exports, mutual TLS, with the TLS engine's tasks (checking the
- * client's certificate) run where the engine asks for them. Mina 2.2 runs them on a pool of its
+ * Mina's TLS filter, mutual TLS (TLS 1.3 and 1.2), with the TLS engine's tasks (checking the
+ * peer's certificate) run where the engine asks for them. One filter serves both roles: Mina
+ * makes the engine of an acceptor's session a server, which then requires a client certificate,
+ * and that of a connector's session a client, which presents the context's key. Used by tls://
+ * exports and by the fleet's port and streams. Mina 2.2 runs them on a pool of its
  * own and then does not go on decoding the bytes of the read that asked for them: a TLS 1.3
  * client that sent its last handshake message and its first bytes together (openssl s_client
  * does) waited for ever. With the tasks done inside wrap and unwrap, Mina never sees a task and
  * decodes the whole read.
  */
-final class TlsFilter extends SslFilter {
-    TlsFilter(SSLContext context) {
+public final class TlsFilter extends SslFilter {
+    /** @param context the key (this side's certificate) and the trust (what the peer's must chain to) */
+    public TlsFilter(SSLContext context) {
         super(context);
         setNeedClientAuth(true);
         setEnabledProtocols("TLSv1.3", "TLSv1.2");
+    }
+
+    /** The subject of the peer's certificate once the handshake is done; null where there is none (yet). */
+    public static X500Principal peerSubject(IoSession session) {
+        try {
+            SSLSession ssl = (SSLSession) session.getAttribute(SSL_SECURED);
+            return ssl == null ? null
+                    : ((java.security.cert.X509Certificate) ssl.getPeerCertificates()[0]).getSubjectX500Principal();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override
