@@ -1,9 +1,18 @@
 package org.netdrivers.fleet.internal;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.osgi.framework.BundleContext;
@@ -13,6 +22,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.util.tracker.ServiceTracker;
 import org.slf4j.Logger;
@@ -21,22 +31,30 @@ import org.slf4j.LoggerFactory;
 /**
  * The fleet, present while {@code org.netdrivers.fleet} is configured: publishes the local
  * endpoints that match {@code share}, and registers other runtimes' endpoints here. No
- * {@code @Modified}: a changed configuration re-creates the fleet (a new session).
+ * {@code @Modified}: a changed configuration re-creates the fleet (a new session). It serves this
+ * runtime's shared endpoints on the fleet port ({@link FleetListener}) and opens other runtimes'
+ * ({@link FleetConnector}); the port's counters are MBean {@value #MBEAN}.
  */
 @Component(configurationPid = FleetComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {})
 @Designate(ocd = FleetConfig.class)
 public final class FleetComponent {
     static final String PID = "org.netdrivers.fleet";
+    static final String MBEAN = "org.netdrivers:type=Fleet";
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetComponent.class);
 
     private final Fleet fleet;
     private final RemoteEndpoints remotes;
     private final ServiceTracker<NetworkInterface, String> shared;
+    private final ScheduledExecutorService timer;
+    private final FleetListener listener;
+    private final FleetConnector connector;
+    private final ObjectName mbean;
 
     @Activate
-    public FleetComponent(BundleContext context, Map<String, Object> properties) throws InvalidSyntaxException {
+    public FleetComponent(BundleContext context, Map<String, Object> properties, @Reference(name = "io") IoThreads io,
+            @Reference(name = "registry") StreamRegistry registry) throws InvalidSyntaxException {
         ConfigReader reader = new ConfigReader(properties);
         FleetSettings settings;
         try {
@@ -46,9 +64,36 @@ public final class FleetComponent {
             fleet = null;
             remotes = null;
             shared = null;
+            timer = null;
+            listener = null;
+            connector = null;
+            mbean = null;
             return;
         }
-        remotes = new RemoteEndpoints(context);
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "netdrivers-fleet-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        FleetListener port = new FleetListener(settings.listen(), io, settings.ssl(), settings.allow(), settings.shareFilter(),
+                settings.share(), registry, timer);
+        try {
+            port.bind();
+        } catch (IOException | RuntimeException e) {
+            port.close();
+            timer.shutdownNow();
+            LOG.warn("{}: listen: cannot listen on {}: {}; the fleet does not start", PID, settings.listen(), e.getMessage());
+            fleet = null;
+            remotes = null;
+            shared = null;
+            listener = null;
+            connector = null;
+            mbean = null;
+            return;
+        }
+        listener = port;
+        connector = new FleetConnector(io, settings.ssl(), timer);
+        remotes = new RemoteEndpoints(context, connector);
         fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.sessionTimeoutMs(), remotes);
         fleet.start();
         // local endpoints only: a remote one (network.runtime set) is never published again
@@ -66,7 +111,7 @@ public final class FleetComponent {
 
             @Override
             public void modifiedService(ServiceReference<NetworkInterface> ref, String name) {
-                fleet.publish(name, record(ref, settings.advertise())); // a changed name: not handled in the spike
+                fleet.publish(name, record(ref, settings.advertise())); // a changed name: not handled yet
             }
 
             @Override
@@ -75,16 +120,59 @@ public final class FleetComponent {
             }
         };
         shared.open();
-        LOG.info("Fleet: runtime {} on {} sharing {}, advertised as {}", settings.runtime(), settings.zookeeper(),
-                settings.share(), settings.advertise());
+        mbean = registerMBean(settings);
+        LOG.info("Fleet: runtime {} on {} sharing {}, fleet port {} (mutual TLS), advertised as {}", settings.runtime(),
+                settings.zookeeper(), settings.share(), settings.listen(), settings.advertise());
+    }
+
+    private ObjectName registerMBean(FleetSettings settings) {
+        try {
+            ObjectName name = new ObjectName(MBEAN);
+            FleetListener port = listener;
+            ManagementFactory.getPlatformMBeanServer().registerMBean(new FleetMXBean() {
+                @Override
+                public String getRuntime() {
+                    return settings.runtime();
+                }
+
+                @Override
+                public String getListen() {
+                    return settings.listen().toString();
+                }
+
+                @Override
+                public long getRefusedConnections() {
+                    return port.refused();
+                }
+
+                @Override
+                public long getServedConnections() {
+                    return port.served();
+                }
+            }, name);
+            return name;
+        } catch (JMException e) {
+            LOG.warn("{}: no MBean {}: {}", PID, MBEAN, e.toString());
+            return null;
+        }
     }
 
     @Deactivate
     void deactivate() {
         if (fleet != null) {
+            if (mbean != null) {
+                try {
+                    ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbean);
+                } catch (JMException e) {
+                    LOG.debug("MBean {}", mbean, e);
+                }
+            }
             shared.close();
             fleet.close();
             remotes.close();
+            listener.close();
+            connector.close();
+            timer.shutdownNow();
             LOG.info("Fleet: stopped");
         }
     }

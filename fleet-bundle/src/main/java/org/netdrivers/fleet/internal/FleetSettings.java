@@ -2,16 +2,26 @@ package org.netdrivers.fleet.internal;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Set;
+
+import javax.net.ssl.SSLContext;
 
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.DriverSettings;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.netdrivers.support.net.ListenAddress;
+import org.netdrivers.support.net.TlsStores;
+import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 
-/** The fleet's configuration, checked once (spike: TLS fields are declared, not yet checked). */
-record FleetSettings(String zookeeper, String runtime, ListenAddress listen, String advertise, String share, int sessionTimeoutMs) {
+/**
+ * The fleet's configuration, checked once: the fleet port and every stream to another runtime
+ * are mutual TLS, so the key and trust stores are required and loaded here (a missing file or a
+ * wrong password is a configuration error naming the field).
+ */
+record FleetSettings(String zookeeper, String runtime, ListenAddress listen, String advertise, String share, Filter shareFilter,
+        int sessionTimeoutMs, SSLContext ssl, Set<String> allow) {
 
     static FleetSettings read(ConfigReader reader) throws InvalidConfigurationException {
         FleetConfig c = reader.read(FleetConfig.class);
@@ -29,13 +39,24 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         if (!"tcp".equals(listen.scheme())) {
             throw reader.invalid("listen", "must be tcp://IP:PORT (the fleet port is always mutual TLS)");
         }
+        Filter shareFilter;
         try {
-            FrameworkUtil.createFilter(c.share());
+            shareFilter = FrameworkUtil.createFilter(c.share());
         } catch (InvalidSyntaxException e) {
             throw reader.invalid("share", "is not an LDAP filter: " + e.getMessage());
         }
         String advertise = c.advertise().isEmpty() ? listen.toString() : c.advertise();
-        return new FleetSettings(c.zookeeper(), runtime, listen, advertise, c.share(), c.session__timeout__ms());
+        if (c.key__store().isEmpty()) {
+            throw reader.invalid("key_store", "is required: the fleet port and the streams to other runtimes are mutual TLS");
+        }
+        if (c.trust__store().isEmpty()) {
+            throw reader.invalid("trust_store", "is required: other runtimes' certificates must chain to it (mutual TLS)");
+        }
+        SSLContext ssl = TlsStores.context(reader, "key_store", c.key__store(), c.key__store__password(), "trust_store",
+                c.trust__store(), c.trust__store__password());
+        Set<String> allow = TlsStores.allowList(reader, "allow", c.allow());
+        return new FleetSettings(c.zookeeper(), runtime, listen, advertise, c.share(), shareFilter, c.session__timeout__ms(), ssl,
+                allow);
     }
 
     private static String hostName() {

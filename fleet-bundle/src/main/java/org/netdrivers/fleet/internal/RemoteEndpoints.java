@@ -1,6 +1,9 @@
 package org.netdrivers.fleet.internal;
 
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
@@ -26,11 +29,13 @@ final class RemoteEndpoints implements Fleet.Remotes {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteEndpoints.class);
 
     private final BundleContext context;
+    private final FleetConnector connector;
     private final Map<String, ServiceRegistration<NetworkInterface>> registered = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
-    RemoteEndpoints(BundleContext context) {
+    RemoteEndpoints(BundleContext context, FleetConnector connector) {
         this.context = context;
+        this.connector = connector;
     }
 
     @Override
@@ -54,7 +59,7 @@ final class RemoteEndpoints implements Fleet.Remotes {
             LOG.info("Fleet: remote endpoint {} changed ({} {}, via {})", full, record.type(), record.address(), record.fleet());
             return;
         }
-        registered.put(full, context.registerService(NetworkInterface.class, new Remote(full, record), props));
+        registered.put(full, context.registerService(NetworkInterface.class, new Remote(full, name, record, connector), props));
         LOG.info("Fleet: remote endpoint {} up ({} {}, via {})", full, record.type(), record.address(), record.fleet());
     }
 
@@ -81,20 +86,39 @@ final class RemoteEndpoints implements Fleet.Remotes {
         }
     }
 
-    /** Spike: the data path (mutual TLS to the owner's fleet port) is not written yet. */
+    /** An endpoint of another runtime: every stream is a mutual-TLS connection to the owner's fleet port. */
     private static final class Remote implements NetworkInterface {
+        private final String full;
         private final String name;
         private final EndpointRecord record;
+        private final FleetConnector connector;
 
-        Remote(String name, EndpointRecord record) {
+        Remote(String full, String name, EndpointRecord record, FleetConnector connector) {
+            this.full = full;
             this.name = name;
             this.record = record;
+            this.connector = connector;
         }
 
         @Override
         public CompletionStage<ByteStream> connect() {
-            return CompletableFuture.failedFuture(
-                    new ConnectException(name + ": fleet streams are not implemented yet (owner at " + record.fleet() + ")"));
+            String describe = "fleet endpoint " + full + " via " + record.fleet();
+            InetSocketAddress owner;
+            try {
+                URI uri = new URI(record.fleet());
+                if (!"tcp".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+                    throw new URISyntaxException(record.fleet(), "not tcp://HOST:PORT");
+                }
+                String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+                owner = new InetSocketAddress(host, uri.getPort());
+                if (owner.isUnresolved()) {
+                    throw new URISyntaxException(record.fleet(), "host " + host + " does not resolve");
+                }
+            } catch (URISyntaxException e) {
+                return CompletableFuture.failedFuture(new ConnectException(describe + ": the owner's fleet address is unusable: "
+                        + e.getMessage()));
+            }
+            return connector.open(owner, name, describe);
         }
 
         @Override

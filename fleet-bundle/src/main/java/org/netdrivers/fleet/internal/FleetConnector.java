@@ -1,0 +1,143 @@
+package org.netdrivers.fleet.internal;
+
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+
+import org.apache.mina.core.future.ConnectFuture;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.session.IoSessionInitializer;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.io.IoThreads;
+import org.netdrivers.support.mina.MinaByteStream;
+import org.netdrivers.support.mina.MinaTransports;
+import org.netdrivers.support.mina.StreamIoHandler;
+import org.netdrivers.support.mina.TlsFilter;
+import org.netdrivers.support.stream.Completions;
+
+/**
+ * Streams to other runtimes' endpoints: mutual TLS to the owner's fleet port with this runtime's
+ * key, the handshake line ({@link FleetProtocol}), and, once the owner answered OK, the session's
+ * stream; bytes that came with the answer are the stream's first.
+ */
+final class FleetConnector implements AutoCloseable {
+    private static final String OPENING = FleetConnector.class.getName() + ".opening";
+    private static final long STREAM_BUFFER = 1024 * 1024;
+
+    /** One connect under way: what it opens, and its result. */
+    private record Opening(String name, String describe, CompletableFuture<ByteStream> result) {
+        void fail(String why, Throwable cause) {
+            ConnectException e = new ConnectException(describe + ": " + why);
+            if (cause != null) {
+                e.initCause(cause);
+            }
+            result.completeExceptionally(e);
+        }
+    }
+
+    private final IoThreads io;
+    private final ScheduledExecutorService timer;
+    private final NioSocketConnector connector;
+
+    FleetConnector(IoThreads io, SSLContext ssl, ScheduledExecutorService timer) {
+        this.io = io;
+        this.timer = timer;
+        connector = new NioSocketConnector(io.processor());
+        connector.setConnectTimeoutMillis(FleetProtocol.HANDSHAKE_MS);
+        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+        connector.getFilterChain().addLast("tls", new TlsFilter(ssl));
+        connector.getFilterChain().addLast("handshake", new FirstLineFilter(FleetProtocol.MAX_LINE, new FirstLineFilter.Lines() {
+            @Override
+            public void line(IoSession session, String line) {
+                answered(session, line);
+            }
+
+            @Override
+            public void tooLong(IoSession session, int bytes) {
+                opening(session).fail("the owner's answer is not the fleet handshake (no newline in " + bytes + " bytes)", null);
+                session.closeNow();
+            }
+        }));
+        connector.setHandler(new StreamIoHandler(this::stream,
+                stream -> stream.send(ByteBuffer.wrap(FleetProtocol.openLine(opening(stream.session()).name()))),
+                (session, cause) -> opening(session).fail(cause == null ? "closed by the owner during the TLS handshake"
+                        : "TLS handshake failed: " + Completions.rootMessage(cause), cause)));
+    }
+
+    /**
+     * @param owner the owning runtime's fleet port
+     * @param name the endpoint's name there
+     * @param describe how messages name the endpoint (RUNTIME/NAME via ADDRESS)
+     */
+    CompletionStage<ByteStream> open(InetSocketAddress owner, String name, String describe) {
+        Opening opening = new Opening(name, describe, new CompletableFuture<>());
+        IoSessionInitializer<ConnectFuture> join = io.joinCallingThread();
+        ConnectFuture connect;
+        try {
+            connect = connector.connect(owner, (session, future) -> {
+                session.setAttribute(OPENING, opening);
+                join.initializeSession(session, future);
+            });
+        } catch (RuntimeException e) {
+            opening.fail("the fleet is stopping", e);
+            return opening.result();
+        }
+        connect.addListener(f -> {
+            ConnectFuture cf = (ConnectFuture) f;
+            if (!cf.isConnected()) {
+                opening.fail("cannot connect: " + (cf.getException() == null ? "not connected" : Completions.message(cf.getException())),
+                        cf.getException());
+            }
+        });
+        var late = timer.schedule(() -> {
+            if (!opening.result().isDone()) {
+                opening.fail("no answer within " + FleetProtocol.HANDSHAKE_MS + " ms", null);
+                connect.addListener(f -> {
+                    if (((ConnectFuture) f).isConnected()) {
+                        ((ConnectFuture) f).getSession().closeNow();
+                    }
+                });
+            }
+        }, FleetProtocol.HANDSHAKE_MS, TimeUnit.MILLISECONDS);
+        opening.result().whenComplete((s, e) -> late.cancel(false));
+        return opening.result();
+    }
+
+    private static Opening opening(IoSession session) {
+        return (Opening) session.getAttribute(OPENING);
+    }
+
+    private MinaByteStream stream(IoSession session) {
+        Opening opening = opening(session);
+        MinaByteStream stream = MinaTransports.tcpStream(session, opening.describe(), STREAM_BUFFER);
+        stream.closed().whenComplete((v, e) -> opening.fail("closed by the owner before it answered", null));
+        return stream;
+    }
+
+    /** The owner's answer: OK hands the stream out (what follows the newline is already in it), ERR fails the open with its reason. */
+    private void answered(IoSession session, String line) {
+        Opening opening = opening(session);
+        if ("OK".equals(line)) {
+            MinaByteStream stream = StreamIoHandler.stream(session);
+            if (!opening.result().complete(stream)) {
+                stream.close(); // too late: the open failed meanwhile
+            }
+            return;
+        }
+        opening.fail(line.startsWith("ERR ") ? "refused by the owner: " + line.substring(4)
+                : "the owner's answer is not the fleet handshake: " + line.substring(0, Math.min(line.length(), 60)), null);
+        session.closeNow();
+    }
+
+    @Override
+    public void close() {
+        connector.dispose(false);
+    }
+}

@@ -1,0 +1,43 @@
+package org.netdrivers.fleet.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The fleet port's handshake, inside mutual TLS: the client sends one ASCII line
+ * {@code NDFLEET/1 OPEN NAME\n} (at most {@link #MAX_LINE} bytes, within {@link #HANDSHAKE_MS} of
+ * connecting, TLS included); the server answers {@code OK\n}, after which every byte either way
+ * belongs to the endpoint's stream, or {@code ERR CODE REASON\n} and closes.
+ */
+final class FleetProtocol {
+    private FleetProtocol() {}
+
+    static final String OPEN = "NDFLEET/1 OPEN ";
+    static final int MAX_LINE = 512;
+    static final long HANDSHAKE_MS = 10_000;
+
+    /** Refusal codes of an ERR answer. */
+    static final String UNKNOWN = "unknown";
+    static final String UNSHARED = "unshared";
+    static final String FORBIDDEN = "forbidden";
+
+    static byte[] openLine(String name) {
+        return (OPEN + name + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] ok() {
+        return "OK\n".getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] err(String code, String reason) {
+        return ("ERR " + code + " " + reason.replace('\n', ' ') + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** @return the endpoint name of an OPEN line (without its newline), or null when the line is not one */
+    static String openName(String line) {
+        if (!line.startsWith(OPEN)) {
+            return null;
+        }
+        String name = line.substring(OPEN.length());
+        return name.isEmpty() || name.chars().anyMatch(c -> c <= ' ' || c > '~') ? null : name;
+    }
+}

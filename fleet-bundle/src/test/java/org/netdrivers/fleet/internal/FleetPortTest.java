@@ -1,0 +1,241 @@
+package org.netdrivers.fleet.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+
+import org.apache.mina.core.service.SimpleIoProcessorPool;
+import org.apache.mina.core.session.IoSessionInitializer;
+import org.apache.mina.core.future.ConnectFuture;
+import org.apache.mina.transport.socket.nio.NioProcessor;
+import org.apache.mina.transport.socket.nio.NioSession;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.IoThreads;
+import org.netdrivers.support.driver.ConfigReader;
+import org.netdrivers.support.net.ListenAddress;
+import org.netdrivers.support.net.TlsStores;
+import org.netdrivers.support.stream.QueuedStream;
+import org.osgi.framework.FrameworkUtil;
+
+/**
+ * The fleet port and the fleet connector against each other, without a framework: Mina on a
+ * processor pool of the test's, a registry of one in-memory echo endpoint, keytool-made certificates.
+ */
+public class FleetPortTest {
+    private static final String PASSWORD = "changeit";
+    private static Path dir;
+
+    private SimpleIoProcessorPool<NioSession> processors;
+    private ScheduledExecutorService timer;
+    private FleetListener port;
+    private FleetConnector connector;
+    private InetSocketAddress address;
+
+    @BeforeClass
+    public static void certificates() throws Exception {
+        dir = Files.createTempDirectory("fleet-port-test");
+        keyStore("bench-a");
+        keyStore("other");
+        keytool("-exportcert", "-rfc", "-alias", "bench-a", "-keystore", dir.resolve("bench-a.p12").toString(), "-storepass", PASSWORD,
+                "-file", dir.resolve("bench-a.pem").toString());
+        keytool("-importcert", "-noprompt", "-alias", "bench-a", "-file", dir.resolve("bench-a.pem").toString(), "-storetype", "PKCS12",
+                "-keystore", dir.resolve("trust.p12").toString(), "-storepass", PASSWORD);
+    }
+
+    private static void keyStore(String cn) throws Exception {
+        keytool("-genkeypair", "-alias", cn, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + cn, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", dir.resolve(cn + ".p12").toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(out, 0, p.waitFor());
+    }
+
+    private static SSLContext ssl(String key) throws Exception {
+        return TlsStores.context(new ConfigReader(Map.of("service.pid", "test")), "key_store", dir.resolve(key + ".p12").toString(),
+                PASSWORD, "trust_store", dir.resolve("trust.p12").toString(), PASSWORD);
+    }
+
+    /** An in-memory echo: what is sent comes back. */
+    static final class Echo extends QueuedStream {
+        Echo() {
+            super("echo", 4L * 1024 * 1024, 64 * 1024, false);
+        }
+
+        @Override
+        public CompletionStage<Void> send(ByteBuffer chunk) {
+            CompletableFuture<Void> refused = checkSend();
+            if (refused != null) {
+                return refused;
+            }
+            delivered(ByteBuffer.allocate(chunk.remaining()).put(chunk).flip());
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> sendEof() {
+            endOfInput();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        protected void suspendReading() {
+        }
+
+        @Override
+        protected void resumeReading() {
+        }
+
+        @Override
+        protected void closeTransport() {
+        }
+    }
+
+    @Before
+    public void fleetPort() throws Exception {
+        processors = new SimpleIoProcessorPool<>(NioProcessor.class, 2);
+        timer = Executors.newSingleThreadScheduledExecutor();
+        IoThreads io = new IoThreads() {
+            @Override
+            public org.apache.mina.core.service.IoProcessor<NioSession> processor() {
+                return processors;
+            }
+
+            @Override
+            public IoSessionInitializer<ConnectFuture> joinCallingThread() {
+                return (s, f) -> { };
+            }
+
+            @Override
+            public org.netdrivers.io.SelectorLoop loop() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public org.netdrivers.io.SelectorLoop nextLoop() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Optional<org.netdrivers.io.Relay> relay(org.netdrivers.io.TransportStream a, org.netdrivers.io.TransportStream b,
+                    int window) {
+                return Optional.empty();
+            }
+
+            @Override
+            public void disposeLater(org.apache.mina.core.service.IoService service, long delayMs) {
+                service.dispose();
+            }
+        };
+        StreamRegistry registry = new StreamRegistry() {
+            @Override
+            public List<Endpoint> endpoints() {
+                return List.of();
+            }
+
+            @Override
+            public Optional<Endpoint> endpoint(String name) {
+                return Optional.empty();
+            }
+
+            @Override
+            public List<Export> exports() {
+                return List.of();
+            }
+
+            @Override
+            public CompletionStage<ByteStream> open(String name) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public CompletionStage<ByteStream> openMatching(String filter) {
+                return filter.contains("(network.name=dut)") ? CompletableFuture.completedFuture(new Echo())
+                        : CompletableFuture.failedFuture(new NoSuchElementException(filter));
+            }
+        };
+        int free;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            free = s.getLocalPort();
+        }
+        address = new InetSocketAddress("127.0.0.1", free);
+        port = new FleetListener(ListenAddress.parse("tcp://127.0.0.1:" + free), io, ssl("bench-a"), Set.of(),
+                FrameworkUtil.createFilter("(network.fleet=true)"), "(network.fleet=true)", registry, timer);
+        port.bind();
+        connector = new FleetConnector(io, ssl("bench-a"), timer);
+    }
+
+    @After
+    public void stop() {
+        connector.close();
+        port.close();
+        processors.dispose();
+        timer.shutdownNow();
+    }
+
+    @Test
+    public void anOpenedStreamCarriesBytesBothWays() throws Exception {
+        ByteStream s = connector.open(address, "dut", "test bench-x/dut").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        int size = 8 * 1024 * 1024;
+        MessageDigest sent = MessageDigest.getInstance("SHA-256");
+        MessageDigest got = MessageDigest.getInstance("SHA-256");
+        Random random = new Random(1);
+        CompletableFuture<Void> writes = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < size / 65536; i++) {
+            byte[] chunk = new byte[65536];
+            random.nextBytes(chunk);
+            sent.update(chunk);
+            writes = writes.thenCompose(v -> s.send(ByteBuffer.wrap(chunk)));
+        }
+        long n = 0;
+        while (n < size) {
+            ByteBuffer b = s.receive().toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
+            n += b.remaining();
+            got.update(b);
+        }
+        writes.get(10, TimeUnit.SECONDS);
+        assertEquals(HexFormat.of().formatHex(sent.digest()), HexFormat.of().formatHex(got.digest()));
+        assertEquals(1, port.served());
+        s.close();
+    }
+
+    @Test
+    public void anUnknownNameFailsTheOpenWithTheOwnersReason() throws Exception {
+        try {
+            connector.open(address, "nosuch", "test bench-x/nosuch").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            throw new AssertionError("opened");
+        } catch (ExecutionException e) {
+            assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("refused by the owner: unknown no shared endpoint nosuch here"));
+        }
+        assertEquals(1, port.refused());
+    }
+}
