@@ -42,6 +42,27 @@ public class FleetIT extends NetdriversTestSupport {
         }
     }
 
+    private static Certificates certs;
+
+    /** The fleet's mutual-TLS fields: runtime bench-a's key, a trust store of bench-a alone. */
+    static java.util.Hashtable<String, Object> tls(Certificates certs) {
+        java.util.Hashtable<String, Object> p = new java.util.Hashtable<>();
+        p.put("key_store", certs.store("bench-a").toString());
+        p.put("key_store_password", Certificates.PASSWORD);
+        p.put("trust_store", certs.store("fleet-trust").toString());
+        p.put("trust_store_password", Certificates.PASSWORD);
+        return p;
+    }
+
+    @org.junit.Before
+    public void certificates() throws Exception {
+        if (certs == null) {
+            certs = new Certificates(java.nio.file.Files.createTempDirectory("nd-fleet"));
+            certs.keyStore("bench-a", "bench-a");
+            certs.trustStore("fleet-trust", "bench-a");
+        }
+    }
+
     @Test
     public void fleetBundleResolvesWithItsEmbeddedLibraries() {
         assertEquals(Bundle.ACTIVE, installedBundle("org.netdrivers.fleet").getState());
@@ -54,7 +75,9 @@ public class FleetIT extends NetdriversTestSupport {
             configureDriver(NetworkConstants.PID_ECHO, "dut", Map.of("network.fleet", "true"));
             configureDriver(NetworkConstants.PID_ECHO, "private", Map.of());
             org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
-            fleet.update(dict("zookeeper", connect, "runtime", "bench-a", "listen", "tcp://127.0.0.1:" + FreePort.find()));
+            java.util.Hashtable<String, Object> props = tls(certs);
+            props.putAll(Map.of("zookeeper", connect, "runtime", "bench-a", "listen", "tcp://127.0.0.1:" + FreePort.find()));
+            fleet.update(props);
 
             String published = zookeeper.awaitLine("CREATED /netdrivers/fleet/bench-a/dut", WAIT_MS);
             assertContains("the record", published, "type=echo");
@@ -64,7 +87,8 @@ public class FleetIT extends NetdriversTestSupport {
             assertEquals("bench-z", far.getProperty("network.runtime"));
             assertEquals("tcp://192.0.2.9:22", far.getProperty(NetworkConstants.NETWORK_ADDRESS));
             Throwable refused = awaitFailure(context.getService(far).connect());
-            assertContains("spike: no data path yet", refused.getMessage(), "not implemented");
+            // its owner's fleet port (127.0.0.1:1) refuses connections
+            assertContains("the owner is not there", refused.getMessage(), "fleet endpoint bench-z/far via tcp://127.0.0.1:1: cannot connect");
 
             deleteConfigurations(NetworkConstants.PID_ECHO);
             zookeeper.awaitLine("DELETED /netdrivers/fleet/bench-a/dut", WAIT_MS);
@@ -78,6 +102,28 @@ public class FleetIT extends NetdriversTestSupport {
             awaitCondition("the fleet's and ZooKeeper's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
                     .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().endsWith("-SendThread")
                             || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));
+        }
+    }
+
+    @Test
+    public void missingKeyStoreAndWrongPasswordAreConfigurationErrorsNamingTheField() throws Exception {
+        String listen = "tcp://127.0.0.1:" + FreePort.find();
+        try (LogCapture log = new LogCapture(context)) {
+            org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
+            java.util.Hashtable<String, Object> props = tls(certs);
+            props.putAll(Map.of("zookeeper", "127.0.0.1:1", "runtime", "bench-a", "listen", listen, "key_store", "/nonexistent/a.p12"));
+            fleet.update(props);
+            awaitCondition("the missing key store said", () -> !log.warnings(PID_FLEET, "key_store", "does not exist").isEmpty());
+            props.put("key_store", certs.store("bench-a").toString());
+            props.put("key_store_password", "wrong");
+            fleet.update(props);
+            awaitCondition("the wrong password said", () -> !log.warnings(PID_FLEET, "key_store", "cannot be read").isEmpty());
+            props.remove("trust_store");
+            props.put("key_store_password", Certificates.PASSWORD);
+            fleet.update(props);
+            awaitCondition("the missing trust store said", () -> !log.warnings(PID_FLEET, "trust_store", "is required").isEmpty());
+            System.out.println(log.warnings(PID_FLEET));
+            assertEquals("nothing listens", 0, log.lines("Fleet: runtime").size());
         }
     }
 }

@@ -121,6 +121,12 @@ final class Peer implements AutoCloseable {
         }
     }
 
+    /** Writes one line to the process's standard input (peers that take commands). */
+    void send(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     @Override
     public void close() throws InterruptedException {
         try {

@@ -15,7 +15,9 @@ import org.apache.zookeeper.CreateMode;
  * tests, with a second runtime's view of the fleet: prints {@code CONNECT host:port}, then
  * {@code CREATED PATH DATA} and {@code DELETED PATH} for every node below the fleet's root (data
  * on one line, newlines as {@code |}). Publishes one endpoint of its own, {@code far} of runtime
- * {@code bench-z}, as an ephemeral node. Stops when its standard input closes.
+ * {@code bench-z}, as an ephemeral node, whose fleet port (127.0.0.1:1) refuses connections. Reads
+ * commands from its standard input, {@code PUBLISH PATH DATA} (data with {@code |} for newlines:
+ * an ephemeral node, answered {@code PUBLISHED PATH}); stops when its input closes.
  */
 public final class ZooKeeperPeer {
     private static final String ROOT = "/netdrivers/fleet";
@@ -32,10 +34,16 @@ public final class ZooKeeperPeer {
                     .build());
             cache.start();
             client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ROOT + "/bench-z/far",
-                    "type=tcp\naddress=tcp://192.0.2.9:22\nclient=c\nfleet=tcp://192.0.2.9:7443\n".getBytes(StandardCharsets.ISO_8859_1));
+                    "type=tcp\naddress=tcp://192.0.2.9:22\nclient=c\nfleet=tcp://127.0.0.1:1\n".getBytes(StandardCharsets.ISO_8859_1));
             print("CONNECT " + server.getConnectString());
-            while (System.in.read() >= 0) {
-                // until the test closes our input
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                String[] w = line.split(" ", 3);
+                if (w.length == 3 && w[0].equals("PUBLISH")) {
+                    client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(w[1],
+                            w[2].replace('|', '\n').getBytes(StandardCharsets.ISO_8859_1));
+                    print("PUBLISHED " + w[1]);
+                }
             }
         }
     }
