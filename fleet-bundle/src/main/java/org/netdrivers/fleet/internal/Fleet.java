@@ -46,11 +46,20 @@ final class Fleet implements AutoCloseable {
     /** Curator's "run safe" executor: ours, since Curator 5.9.0 never shuts its own down (apache/curator#1277). */
     private final ExecutorService runSafe;
     private final Map<String, PersistentNode> published = new HashMap<>(); // guarded by this
+    /**
+     * Where published nodes are closed: PersistentNode.close() deletes its node in the foreground,
+     * retrying under the retry policy while ZooKeeper does not answer (minutes), and unpublish and
+     * close run on SCR's and Config Admin's threads.
+     */
+    private final ExecutorService closer;
+    /** How long close() lets the nodes' deletes run before it ends the session (which removes them too). */
+    static final long CLOSE_WAIT_MS = 2000;
 
     Fleet(String connectString, String runtime, int sessionTimeoutMs, Remotes remotes) {
         this.runtime = runtime;
         ThreadFactory threads = named("netdrivers-fleet");
         runSafe = Executors.newSingleThreadExecutor(threads);
+        closer = Executors.newSingleThreadExecutor(threads);
         ZKClientConfig zk = new ZKClientConfig();
         zk.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false"); // no JAAS lookup, no SASL log lines
         // a chroot (hosts/path) becomes Curator's namespace, which Curator creates when missing: given to
@@ -108,7 +117,7 @@ final class Fleet implements AutoCloseable {
     synchronized void unpublish(String name) {
         PersistentNode node = published.remove(name);
         if (node != null) {
-            closeQuietly(node);
+            closer.execute(() -> closeQuietly(node));
             LOG.info("Fleet: {}/{} unpublished", runtime, name);
         }
     }
@@ -117,9 +126,16 @@ final class Fleet implements AutoCloseable {
     @Override
     public void close() {
         synchronized (this) {
-            published.values().forEach(Fleet::closeQuietly);
+            published.values().forEach(node -> closer.execute(() -> closeQuietly(node)));
             published.clear();
         }
+        closer.shutdown();
+        try {
+            closer.awaitTermination(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closer.shutdownNow(); // ZooKeeper does not answer: the session's end removes the ephemeral nodes
         cache.close();
         client.close();
         runSafe.shutdownNow();

@@ -74,6 +74,29 @@ public class FleetTest {
     }
 
     @Test
+    public void unpublishAndCloseDoNotWaitForAZooKeeperThatIsGone() throws Exception {
+        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        try {
+            a.start();
+            b.start();
+            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
+            a.publish("dut2", new EndpointRecord("tcp", "tcp://192.0.2.7:23", "c", "tcp://192.0.2.1:7443"));
+            next();
+            next();
+            zookeeper.stop();
+            long start = System.nanoTime();
+            a.unpublish("dut");
+            a.close();
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue("unpublish and close took " + ms + " ms", ms < Fleet.CLOSE_WAIT_MS + 1500);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
     public void anExpiredSessionTakesTheEndpointAwayAndPersistentNodeBringsItBack() throws Exception {
         Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
         Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
