@@ -303,4 +303,23 @@ public class FleetDataIT extends NetdriversTestSupport {
         assertEquals(7, fleetCounter("RefusedConnections"));
         assertEquals(1, fleetCounter("ServedConnections"));
     }
+
+    @Test
+    public void aRemoteEndpointThatGoesClosesItsStreams() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), forwardPort)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.getOutputStream().write("before\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertEquals("before", in.readLine());
+            zookeeper.send("DELETE /netdrivers/fleet/bench-x/dut");
+            awaitNoDriver("bench-x/dut");
+            String after;
+            try {
+                after = in.readLine();
+            } catch (java.net.SocketException reset) {
+                after = null;
+            }
+            assertEquals("the forwarded connection ended with its remote endpoint", null, after);
+        }
+    }
 }

@@ -14,7 +14,6 @@ import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.session.IoSessionInitializer;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
-import org.netdrivers.api.ByteStream;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.mina.MinaByteStream;
 import org.netdrivers.support.mina.MinaTransports;
@@ -32,7 +31,7 @@ final class FleetConnector implements AutoCloseable {
     private static final long STREAM_BUFFER = 1024 * 1024;
 
     /** One connect under way: what it opens, and its result. */
-    private record Opening(String name, String describe, CompletableFuture<ByteStream> result) {
+    private record Opening(String name, String describe, CompletableFuture<MinaByteStream> result) {
         void fail(String why, Throwable cause) {
             ConnectException e = new ConnectException(describe + ": " + why);
             if (cause != null) {
@@ -76,7 +75,7 @@ final class FleetConnector implements AutoCloseable {
      * @param name the endpoint's name there
      * @param describe how messages name the endpoint (RUNTIME/NAME via ADDRESS)
      */
-    CompletionStage<ByteStream> open(InetSocketAddress owner, String name, String describe) {
+    CompletionStage<MinaByteStream> open(InetSocketAddress owner, String name, String describe) {
         Opening opening = new Opening(name, describe, new CompletableFuture<>());
         IoSessionInitializer<ConnectFuture> join = io.joinCallingThread();
         ConnectFuture connect;

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletionStage;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.support.driver.TrackingDriver;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.slf4j.Logger;
@@ -31,6 +33,7 @@ final class RemoteEndpoints implements Fleet.Remotes {
     private final BundleContext context;
     private final FleetConnector connector;
     private final Map<String, ServiceRegistration<NetworkInterface>> registered = new HashMap<>(); // guarded by this
+    private final Map<String, Remote> remotes = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
     RemoteEndpoints(BundleContext context, FleetConnector connector) {
@@ -59,7 +62,9 @@ final class RemoteEndpoints implements Fleet.Remotes {
             LOG.info("Fleet: remote endpoint {} changed ({} {}, via {})", full, record.type(), record.address(), record.fleet());
             return;
         }
-        registered.put(full, context.registerService(NetworkInterface.class, new Remote(full, name, record, connector), props));
+        Remote remote = new Remote(full, name, record, connector);
+        remotes.put(full, remote);
+        registered.put(full, context.registerService(NetworkInterface.class, remote, props));
         LOG.info("Fleet: remote endpoint {} up ({} {}, via {})", full, record.type(), record.address(), record.fleet());
     }
 
@@ -68,6 +73,7 @@ final class RemoteEndpoints implements Fleet.Remotes {
         ServiceRegistration<NetworkInterface> r = registered.remove(runtime + "/" + name);
         if (r != null) {
             unregister(r);
+            remotes.remove(runtime + "/" + name).gone(runtime + " no longer shares it (or left the fleet)");
             LOG.info("Fleet: remote endpoint {}/{} down", runtime, name);
         }
     }
@@ -76,6 +82,8 @@ final class RemoteEndpoints implements Fleet.Remotes {
         closed = true;
         registered.values().forEach(RemoteEndpoints::unregister);
         registered.clear();
+        remotes.values().forEach(remote -> remote.gone("the fleet stopped"));
+        remotes.clear();
     }
 
     private static void unregister(ServiceRegistration<?> r) {
@@ -86,8 +94,11 @@ final class RemoteEndpoints implements Fleet.Remotes {
         }
     }
 
-    /** An endpoint of another runtime: every stream is a mutual-TLS connection to the owner's fleet port. */
-    private static final class Remote implements NetworkInterface {
+    /**
+     * An endpoint of another runtime: every stream is a mutual-TLS connection to the owner's fleet
+     * port; its streams close when the endpoint goes (as a driver's do).
+     */
+    private static final class Remote extends TrackingDriver {
         private final String full;
         private final String name;
         private final EndpointRecord record;
@@ -118,7 +129,25 @@ final class RemoteEndpoints implements Fleet.Remotes {
                 return CompletableFuture.failedFuture(new ConnectException(describe + ": the owner's fleet address is unusable: "
                         + e.getMessage()));
             }
-            return connector.open(owner, name, describe);
+            CompletableFuture<ByteStream> refused = refusedIfGoing();
+            if (refused != null) {
+                return refused;
+            }
+            CompletableFuture<ByteStream> result = new CompletableFuture<>();
+            connector.open(owner, name, describe).whenComplete((stream, failure) -> {
+                if (failure != null) {
+                    result.completeExceptionally(failure instanceof Exception e ? orGoingAway(e) : failure);
+                } else {
+                    handOut(stream, result);
+                }
+            });
+            return result;
+        }
+
+        void gone(String why) {
+            StreamClosedException reason = new StreamClosedException("fleet endpoint " + full + " is gone: " + why);
+            refuseNewStreams(reason);
+            dispose(reason);
         }
 
         @Override
