@@ -116,7 +116,7 @@ public class FleetDataIT extends NetdriversTestSupport {
     }
 
     @Test
-    public void tcpForwardOfARemoteEndpointCarries64MebibytesEachWay() throws Exception {
+    public void tcpForwardOfARemoteEndpointCarries64MebibytesEachWayAndHalfCloses() throws Exception {
         int size = 64 * 1024 * 1024;
         long start = System.nanoTime();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), forwardPort)) {
@@ -132,23 +132,23 @@ public class FleetDataIT extends NetdriversTestSupport {
                     out.write(chunk);
                 }
                 out.flush();
+                s.shutdownOutput(); // our end goes to dut through the fleet, and dut's end comes back after its echo
                 return HexFormat.of().formatHex(sha.digest());
             });
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             InputStream in = s.getInputStream();
             byte[] buf = new byte[64 * 1024];
             long got = 0;
-            while (got < size) {
-                int n = in.read(buf);
-                assertTrue("the echo ended early after " + got + " bytes", n > 0);
+            for (int n; (n = in.read(buf)) >= 0; ) {
                 sha.update(buf, 0, n);
                 got += n;
             }
+            assertEquals("bytes back before the end of stream (half-close carried both ways)", size, got);
             String received = HexFormat.of().formatHex(sha.digest());
             assertEquals("the echo of bench-x/dut through the forward", sent.get(60, TimeUnit.SECONDS), received);
             long ms = (System.nanoTime() - start) / 1_000_000;
             System.out.println("64 MiB each way through tcp://127.0.0.1:" + forwardPort + " -> bench-x/dut -> fleet port " + fleetPort
-                    + " (mutual TLS) -> dut in " + ms + " ms: SHA-256 " + received);
+                    + " (mutual TLS) -> dut, then the client's half-close and dut's end back, in " + ms + " ms: SHA-256 " + received);
         }
         assertEquals(1, fleetCounter("ServedConnections"));
         assertEquals(0, fleetCounter("RefusedConnections"));

@@ -51,7 +51,7 @@ final class FleetConnector implements AutoCloseable {
         connector = new NioSocketConnector(io.processor());
         connector.setConnectTimeoutMillis(FleetProtocol.HANDSHAKE_MS);
         MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
-        connector.getFilterChain().addLast("tls", new TlsFilter(ssl));
+        connector.getFilterChain().addLast("tls", new TlsFilter(ssl, FleetProtocol.TLS_PROTOCOL));
         connector.getFilterChain().addLast("handshake", new FirstLineFilter(FleetProtocol.MAX_LINE, new FirstLineFilter.Lines() {
             @Override
             public void line(IoSession session, String line) {
@@ -115,7 +115,7 @@ final class FleetConnector implements AutoCloseable {
 
     private MinaByteStream stream(IoSession session) {
         Opening opening = opening(session);
-        MinaByteStream stream = MinaTransports.tcpStream(session, opening.describe(), STREAM_BUFFER);
+        MinaByteStream stream = MinaTransports.tlsHalfClosingStream(session, opening.describe(), STREAM_BUFFER);
         stream.closed().whenComplete((v, e) -> opening.fail("closed by the owner before it answered", null));
         return stream;
     }

@@ -68,7 +68,7 @@ final class FleetListener implements AutoCloseable {
         acceptor = new NioSocketAcceptor(io.processor());
         acceptor.setReuseAddress(true);
         MinaTransports.configure(acceptor.getSessionConfig(), true, false, 0);
-        acceptor.getFilterChain().addLast("tls", new TlsFilter(ssl));
+        acceptor.getFilterChain().addLast("tls", new TlsFilter(ssl, FleetProtocol.TLS_PROTOCOL));
         acceptor.getFilterChain().addLast("handshake", new FirstLineFilter(FleetProtocol.MAX_LINE, new FirstLineFilter.Lines() {
             @Override
             public void line(IoSession session, String line) {
@@ -109,7 +109,7 @@ final class FleetListener implements AutoCloseable {
             }
         }, FleetProtocol.HANDSHAKE_MS, TimeUnit.MILLISECONDS);
         session.setAttribute(TIMER, late);
-        return MinaTransports.tcpStream(session, "fleet port " + listen + " client " + session.getRemoteAddress(), STREAM_BUFFER);
+        return MinaTransports.tlsHalfClosingStream(session, "fleet port " + listen + " client " + session.getRemoteAddress(), STREAM_BUFFER);
     }
 
     /** TLS is done: the client's certificate chains to the trust store; is its subject allowed? */

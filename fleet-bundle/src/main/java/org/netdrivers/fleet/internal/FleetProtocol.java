@@ -6,12 +6,15 @@ import java.nio.charset.StandardCharsets;
  * The fleet port's handshake, inside mutual TLS: the client sends one ASCII line
  * {@code NDFLEET/1 OPEN NAME\n} (at most {@link #MAX_LINE} bytes, within {@link #HANDSHAKE_MS} of
  * connecting, TLS included); the server answers {@code OK\n}, after which every byte either way
- * belongs to the endpoint's stream, or {@code ERR CODE REASON\n} and closes.
+ * belongs to the endpoint's stream, or {@code ERR CODE REASON\n} and closes. Either side ends its
+ * sending with a close_notify and goes on reading (TLS 1.3 half-close).
  */
 final class FleetProtocol {
     private FleetProtocol() {}
 
     static final String OPEN = "NDFLEET/1 OPEN ";
+    /** TLS 1.3 alone: it lets each side end its sending and go on reading (half-close), TLS 1.2 does not. */
+    static final String TLS_PROTOCOL = "TLSv1.3";
     static final int MAX_LINE = 512;
     static final long HANDSHAKE_MS = 10_000;
 

@@ -224,6 +224,9 @@ public class FleetPortTest {
         }
         writes.get(10, TimeUnit.SECONDS);
         assertEquals(HexFormat.of().formatHex(sent.digest()), HexFormat.of().formatHex(got.digest()));
+        // half-close: this side's end reaches the echo, whose end comes back; the stream stays open meanwhile
+        s.sendEof().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals("the echo's end after ours", Optional.empty(), s.receive().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(1, port.served());
         s.close();
     }

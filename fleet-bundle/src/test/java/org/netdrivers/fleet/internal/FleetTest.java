@@ -89,7 +89,9 @@ public class FleetTest {
             a.unpublish("dut");
             a.close();
             long ms = (System.nanoTime() - start) / 1_000_000;
-            assertTrue("unpublish and close took " + ms + " ms", ms < Fleet.CLOSE_WAIT_MS + 1500);
+            // the nodes get CLOSE_WAIT_MS; ending the session without a server takes a few seconds more (before: minutes)
+            assertTrue("unpublish and close took " + ms + " ms", ms < Fleet.CLOSE_WAIT_MS + 8000);
+            System.out.println("unpublish and close with ZooKeeper gone: " + ms + " ms");
         } finally {
             a.close();
             b.close();

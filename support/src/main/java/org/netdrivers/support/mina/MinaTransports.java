@@ -81,6 +81,17 @@ public final class MinaTransports {
      */
     public static final MinaByteStream.HalfCloser TLS_END = IoSession::closeOnFlush;
 
+    /** Half-close of a TLS 1.3 session: close_notify, then TCP shutdown of the output ({@link TlsFilter#shutdownOutput}). */
+    public static final MinaByteStream.HalfCloser TLS_HALF_CLOSE = TlsFilter::shutdownOutput;
+
+    /**
+     * A stream over a session behind a {@link TlsFilter} that accepts TLS 1.3 alone: its sendEof
+     * half-closes ({@link #TLS_HALF_CLOSE}); the peer's half-close ends its input, and sending goes on.
+     */
+    public static MinaByteStream tlsHalfClosingStream(IoSession session, String label, long limit) {
+        return new MinaByteStream(session, label, Math.max(limit, 4L * MAX_CHUNK), MAX_CHUNK, TLS_HALF_CLOSE);
+    }
+
     /** Whether a TLS filter en- and decrypts the session's bytes. */
     static boolean isTls(IoSession session) {
         return session.getFilterChain().contains(org.apache.mina.filter.ssl.SslFilter.class);

@@ -1,5 +1,6 @@
 package org.netdrivers.support.mina;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -12,7 +13,13 @@ import javax.net.ssl.SSLSession;
 
 import javax.security.auth.x500.X500Principal;
 
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.future.DefaultWriteFuture;
+import org.apache.mina.core.future.WriteFuture;
+import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.write.DefaultWriteRequest;
+import org.apache.mina.filter.ssl.DisableEncryptWriteRequest;
 import org.apache.mina.filter.ssl.SslFilter;
 
 /**
@@ -27,11 +34,61 @@ import org.apache.mina.filter.ssl.SslFilter;
  * decodes the whole read.
  */
 public final class TlsFilter extends SslFilter {
+    private static final AttributeKey ENGINE = new AttributeKey(TlsFilter.class, "engine");
+
     /** @param context the key (this side's certificate) and the trust (what the peer's must chain to) */
     public TlsFilter(SSLContext context) {
+        this(context, "TLSv1.3", "TLSv1.2");
+    }
+
+    /** @param protocols the protocols offered or accepted ({@link #shutdownOutput} needs TLSv1.3 alone) */
+    public TlsFilter(SSLContext context, String... protocols) {
         super(context);
         setNeedClientAuth(true);
-        setEnabledProtocols("TLSv1.3", "TLSv1.2");
+        setEnabledProtocols(protocols);
+    }
+
+    /**
+     * Ends what this side sends and goes on reading (a TLS 1.3 half-close): a close_notify, written
+     * after everything written before it, then a TCP shutdown of the output. Mina's filter sends
+     * close_notify only as part of closing the session; here the engine makes it, and it is written
+     * past the filter as a {@link DisableEncryptWriteRequest} (Mina's public way round encryption).
+     * Call once every earlier write is written. Mina goes on reading and decrypting what the peer
+     * sends; a peer's own close_notify and FIN end the session's input ({@code inputClosed}) without
+     * closing it. TLS 1.2 has no half-close: there the peer closes when it reads the close_notify.
+     */
+    public static void shutdownOutput(IoSession session) throws IOException {
+        SSLEngine engine = (SSLEngine) session.getAttribute(ENGINE);
+        if (engine == null) {
+            throw new IOException("no TLS engine on this session");
+        }
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        synchronized (engine) {
+            engine.closeOutbound();
+            SSLEngineResult r = engine.wrap(ByteBuffer.allocate(0), out);
+            if (r.getStatus() != SSLEngineResult.Status.CLOSED) {
+                throw new IOException("the TLS engine made no close_notify: " + r);
+            }
+        }
+        out.flip();
+        WriteFuture written = new DefaultWriteFuture(session);
+        session.getFilterChain().fireFilterWrite(new Unencrypted(IoBuffer.wrap(out), written));
+        written.addListener(f -> {
+            if (((WriteFuture) f).isWritten()) {
+                try {
+                    MinaTransports.TCP_HALF_CLOSE.shutdownOutput(session);
+                } catch (IOException e) {
+                    session.closeNow();
+                }
+            }
+        });
+    }
+
+    /** Bytes Mina's TLS filter passes on as they are (here: a close_notify the engine already made). */
+    private static final class Unencrypted extends DefaultWriteRequest implements DisableEncryptWriteRequest {
+        Unencrypted(IoBuffer bytes, WriteFuture future) {
+            super(bytes, future);
+        }
     }
 
     /** The subject of the peer's certificate once the handshake is done; null where there is none (yet). */
@@ -47,7 +104,9 @@ public final class TlsFilter extends SslFilter {
 
     @Override
     protected SSLEngine createEngine(IoSession session, InetSocketAddress addr) {
-        return new InlineTasks(super.createEngine(session, addr));
+        SSLEngine engine = new InlineTasks(super.createEngine(session, addr));
+        session.setAttribute(ENGINE, engine);
+        return engine;
     }
 
     /** An engine that runs its delegated tasks itself, at once, so that none is ever handed out. */
