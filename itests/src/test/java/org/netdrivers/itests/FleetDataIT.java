@@ -152,6 +152,12 @@ public class FleetDataIT extends NetdriversTestSupport {
         }
         assertEquals(1, fleetCounter("ServedConnections"));
         assertEquals(0, fleetCounter("RefusedConnections"));
+        // the remote endpoint is an endpoint like any other: the registry's counters and its MBean
+        long size64 = 64L * 1024 * 1024;
+        awaitCondition("bench-x/dut's counters", () -> registry.endpoint("bench-x/dut").map(e -> e.bytesIn() == size64
+                && e.bytesOut() == size64 && e.totalStreams() == 1).orElse(false));
+        assertEquals(1, ManagementFactory.getPlatformMBeanServer().queryNames(
+                new ObjectName("org.netdrivers:type=Endpoint,name=" + ObjectName.quote("bench-x/dut") + ",*"), null).size());
         assertEquals(0, export("tcp://127.0.0.1:" + forwardPort).failedConnections());
     }
 
