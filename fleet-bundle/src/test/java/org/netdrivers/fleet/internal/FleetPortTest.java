@@ -241,4 +241,22 @@ public class FleetPortTest {
         }
         assertEquals(1, port.refused());
     }
+
+    @Test
+    public void aClientThatSaysNothingIsClosedAfterTheHandshakeBound() throws Exception {
+        long start = System.nanoTime();
+        try (java.net.Socket idle = new java.net.Socket(address.getAddress(), address.getPort())) {
+            idle.setSoTimeout((int) FleetProtocol.HANDSHAKE_MS * 2);
+            int r;
+            try {
+                r = idle.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                r = -1;
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals("closed", -1, r);
+            assertTrue("closed after " + ms + " ms", ms >= FleetProtocol.HANDSHAKE_MS - 100 && ms < FleetProtocol.HANDSHAKE_MS + 3000);
+        }
+        assertEquals(1, port.refused());
+    }
 }
