@@ -7,7 +7,6 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -15,12 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -122,29 +118,12 @@ public class FleetDataIT extends NetdriversTestSupport {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), forwardPort)) {
             s.setSoTimeout((int) WAIT_MS * 3);
             Future<String> sent = Payload.THREADS.submit(() -> {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                Random random = new Random(42);
-                byte[] chunk = new byte[64 * 1024];
-                OutputStream out = s.getOutputStream();
-                for (int left = size; left > 0; left -= chunk.length) {
-                    random.nextBytes(chunk);
-                    sha.update(chunk);
-                    out.write(chunk);
-                }
-                out.flush();
+                String sha = Payload.write(s.getOutputStream(), 42, size);
                 s.shutdownOutput(); // our end goes to dut through the fleet, and dut's end comes back after its echo
-                return HexFormat.of().formatHex(sha.digest());
+                return size + ":" + sha;
             });
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[64 * 1024];
-            long got = 0;
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                sha.update(buf, 0, n);
-                got += n;
-            }
-            assertEquals("bytes back before the end of stream (half-close carried both ways)", size, got);
-            String received = HexFormat.of().formatHex(sha.digest());
+            // to the end of stream: the bytes back before it (the half-close carried both ways), and their SHA-256
+            String received = Payload.read(s.getInputStream());
             assertEquals("the echo of bench-x/dut through the forward", sent.get(60, TimeUnit.SECONDS), received);
             long ms = (System.nanoTime() - start) / 1_000_000;
             System.out.println("64 MiB each way through tcp://127.0.0.1:" + forwardPort + " -> bench-x/dut -> fleet port " + fleetPort

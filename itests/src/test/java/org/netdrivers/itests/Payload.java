@@ -62,7 +62,6 @@ final class Payload {
         return hex(d);
     }
 
-    /** Reads to EOF; returns the count and SHA-256 as "count:sha". */
     /**
      * A stream over a blocking channel that does not lock reads against writes (those of
      * {@code Channels.newInputStream} hold the channel's blocking lock while a read waits, so that
@@ -101,6 +100,7 @@ final class Payload {
         };
     }
 
+    /** Reads to EOF; returns the count and SHA-256 as "count:sha". */
     static String read(InputStream in) throws IOException {
         MessageDigest d = sha256();
         byte[] buf = new byte[64 * 1024];

@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +14,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -109,19 +107,7 @@ public class TlsExportIT extends NetdriversTestSupport {
         try (SSLSocket s = client("client", port)) {
             s.setSoTimeout((int) WAIT_MS * 3);
             s.startHandshake();
-            Future<String> sent = Payload.THREADS.submit(() -> {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                Random random = new Random(21);
-                byte[] chunk = new byte[64 * 1024];
-                OutputStream out = s.getOutputStream();
-                for (int left = size; left > 0; left -= chunk.length) {
-                    random.nextBytes(chunk);
-                    sha.update(chunk);
-                    out.write(chunk);
-                }
-                out.flush();
-                return HexFormat.of().formatHex(sha.digest());
-            });
+            Future<String> sent = Payload.THREADS.submit(() -> Payload.write(s.getOutputStream(), 21, size));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             InputStream in = s.getInputStream();
             byte[] buf = new byte[64 * 1024];
