@@ -3,7 +3,7 @@
   The features file, made from drivers/pom.xml (the one list of driver bundles) by the build
   (features/pom.xml, before karaf-maven-plugin filters ${project.version} and the library versions):
   one netdrivers-KIND feature per KIND-bundle listed there, described by that module's <name>,
-  and netdrivers, which holds them all. Core and the Jumpstarter import are written out below.
+  and netdrivers, which holds them all. Core, the Jumpstarter import and the fleet are written out below.
   Each driver feature needs only netdrivers-core.
 -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -46,11 +46,17 @@
         <bundle>mvn:org.netdrivers/jumpstarter-bundle/${project.version}</bundle>
       </feature>
 
-      <feature name="netdrivers" version="${{project.version}}" description="netdrivers: every driver, the registry and the Jumpstarter import">
+      <feature name="netdrivers-fleet" version="${{project.version}}" description="netdrivers fleet: endpoints of many runtimes through ZooKeeper (Apache Curator and the ZooKeeper client embedded), reached over mutual TLS; inactive without its configuration org.netdrivers.fleet">
+        <feature version="${{project.version}}">netdrivers-core</feature>
+        <bundle>mvn:org.netdrivers/fleet-bundle/${project.version}</bundle>
+      </feature>
+
+      <feature name="netdrivers" version="${{project.version}}" description="netdrivers: every driver, the registry, the Jumpstarter import and the fleet">
         <xsl:for-each select="$drivers">
           <feature version="${{project.version}}">netdrivers-<xsl:value-of select="substring-before(pom:artifactId, '-bundle')"/></feature>
         </xsl:for-each>
         <feature version="${{project.version}}">netdrivers-jumpstarter</feature>
+        <feature version="${{project.version}}">netdrivers-fleet</feature>
       </feature>
     </features>
   </xsl:template>

@@ -136,7 +136,7 @@ public class KarafFeaturesIT {
 
     /**
      * The drivers, as the features file under test names them: every {@code netdrivers-KIND} feature
-     * but the core and the Jumpstarter import. Read from the file the build copied, so that a new
+     * but the core, the Jumpstarter import and the fleet. Read from the file the build copied, so that a new
      * driver's feature is tested without a line here.
      */
     private static String driverFeatures(String repo) throws IOException {
@@ -147,7 +147,7 @@ public class KarafFeaturesIT {
                 .matcher(java.nio.file.Files.readString(file));
         List<String> kinds = new ArrayList<>();
         while (m.find()) {
-            if (!m.group(1).equals("core") && !m.group(1).equals("jumpstarter")) {
+            if (!m.group(1).equals("core") && !m.group(1).equals("jumpstarter") && !m.group(1).equals("fleet")) {
                 kinds.add(m.group(1));
             }
         }
@@ -429,6 +429,9 @@ public class KarafFeaturesIT {
             System.out.printf("feature:install netdrivers-%s: %d ms%n", driver, (System.nanoTime() - t0) / 1_000_000);
         }
         ssh(featureCommands.get(1));
+        Bundle fleet = bundle("org.netdrivers.fleet");
+        assertNotNull("feature netdrivers installed the fleet bundle", fleet);
+        await("the fleet bundle active (and idle: no org.netdrivers.fleet configuration)", () -> fleet.getState() == Bundle.ACTIVE);
         assertEquals(Bundle.ACTIVE, bundle("org.netdrivers.registry").getState());
 
         // the Jumpstarter import (in feature netdrivers): an exporter file dropped into Karaf's deploy/ becomes drivers
