@@ -83,15 +83,15 @@ public final class ConfigReader {
      * The keys of this configuration that no type read so far declares, sorted: most likely
      * misspelt fields. Left out: the framework's own ({@code service.*}, {@code component.*},
      * {@code felix.fileinstall.*}, keys beginning with a dot) and keys with a dot outside
-     * {@code network.} (such as {@code lab.bench}): a driver publishes those as service
-     * properties, for LDAP targets to match.
+     * {@code network.} (such as {@code lab.bench}), and {@code network.fleet} (the fleet's mark of
+     * an endpoint to share): a driver publishes those as service properties, for LDAP targets to match.
      */
     public java.util.List<String> undeclared() {
         java.util.List<String> out = new java.util.ArrayList<>();
         for (String k : properties.keySet()) {
             boolean framework = k.startsWith("service.") || k.startsWith("component.") || k.startsWith("felix.fileinstall.")
                     || k.startsWith(".");
-            boolean serviceProperty = k.contains(".") && !k.startsWith("network.");
+            boolean serviceProperty = (k.contains(".") && !k.startsWith("network.")) || k.equals("network.fleet");
             if (!declared.contains(k) && !framework && !serviceProperty) {
                 out.add(k.length() > 60 ? k.substring(0, 60) + "..." : k);
             }

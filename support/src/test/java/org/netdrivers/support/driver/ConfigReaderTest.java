@@ -40,7 +40,8 @@ public class ConfigReaderTest {
     @Test
     public void keysNoTypeDeclaresAreNamedExceptTheFrameworksAndServiceProperties() throws Exception {
         ConfigReader r = reader("network.name", "n", "port", 22, "conect_timeout_ms", 5, "network.exprt", "tcp://127.0.0.1:1",
-                "lab.bench", "17", "felix.fileinstall.filename", "file:/x.cfg", "component.id", 3, ".hidden", 1);
+                "lab.bench", "17", "felix.fileinstall.filename", "file:/x.cfg", "component.id", 3, ".hidden", 1,
+                "network.fleet", true);
         r.read(SampleConfig.class);
         assertEquals(java.util.List.of("conect_timeout_ms", "network.exprt"), r.undeclared());
     }
