@@ -18,7 +18,6 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.mina.MinaByteStream;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
-import org.netdrivers.support.mina.TlsFilter;
 import org.netdrivers.support.stream.Completions;
 
 /**
@@ -50,9 +49,7 @@ final class FleetConnector implements AutoCloseable {
         this.timer = timer;
         connector = new NioSocketConnector(io.processor());
         connector.setConnectTimeoutMillis(FleetProtocol.HANDSHAKE_MS);
-        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
-        connector.getFilterChain().addLast("tls", new TlsFilter(ssl, FleetProtocol.TLS_PROTOCOL));
-        connector.getFilterChain().addLast("handshake", new FirstLineFilter(FleetProtocol.MAX_LINE, new FirstLineFilter.Lines() {
+        FleetProtocol.chain(connector.getSessionConfig(), connector.getFilterChain(), ssl, new FirstLineFilter.Lines() {
             @Override
             public void line(IoSession session, String line) {
                 answered(session, line);
@@ -63,7 +60,7 @@ final class FleetConnector implements AutoCloseable {
                 opening(session).fail("the owner's answer is not the fleet handshake (no newline in " + bytes + " bytes)", null);
                 session.closeNow();
             }
-        }));
+        });
         connector.setHandler(new StreamIoHandler(this::stream,
                 stream -> stream.send(ByteBuffer.wrap(FleetProtocol.openLine(opening(stream.session()).name()))),
                 (session, cause) -> opening(session).fail(cause == null ? "closed by the owner during the TLS handshake"

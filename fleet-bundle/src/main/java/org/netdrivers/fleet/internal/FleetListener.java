@@ -67,9 +67,7 @@ final class FleetListener implements AutoCloseable {
         this.refusals = new Refusals(listen.toString());
         acceptor = new NioSocketAcceptor(io.processor());
         acceptor.setReuseAddress(true);
-        MinaTransports.configure(acceptor.getSessionConfig(), true, false, 0);
-        acceptor.getFilterChain().addLast("tls", new TlsFilter(ssl, FleetProtocol.TLS_PROTOCOL));
-        acceptor.getFilterChain().addLast("handshake", new FirstLineFilter(FleetProtocol.MAX_LINE, new FirstLineFilter.Lines() {
+        FleetProtocol.chain(acceptor.getSessionConfig(), acceptor.getFilterChain(), ssl, new FirstLineFilter.Lines() {
             @Override
             public void line(IoSession session, String line) {
                 opened(session, line);
@@ -79,7 +77,7 @@ final class FleetListener implements AutoCloseable {
             public void tooLong(IoSession session, int bytes) {
                 refuse(session, "garbage", "no newline in the first " + bytes + " bytes (not the fleet handshake)");
             }
-        }));
+        });
         acceptor.setHandler(new StreamIoHandler(this::stream, this::secured,
                 (session, cause) -> {
                     String why = cause == null ? "closed before the TLS handshake was done"
@@ -116,7 +114,7 @@ final class FleetListener implements AutoCloseable {
     private void secured(MinaByteStream stream) {
         IoSession session = stream.session();
         X500Principal subject = TlsFilter.peerSubject(session);
-        if (!allow.isEmpty() && (subject == null || !allow.contains(TlsStores.canonical(subject)))) {
+        if (!TlsStores.allows(allow, subject)) {
             String who = subject == null ? "(none)" : subject.getName();
             answerAndRefuse(session, FleetProtocol.FORBIDDEN, "certificate subject " + who + " is not in allow");
             return;

@@ -2,6 +2,13 @@ package org.netdrivers.fleet.internal;
 
 import java.nio.charset.StandardCharsets;
 
+import javax.net.ssl.SSLContext;
+
+import org.apache.mina.core.filterchain.DefaultIoFilterChainBuilder;
+import org.apache.mina.transport.socket.SocketSessionConfig;
+import org.netdrivers.support.mina.MinaTransports;
+import org.netdrivers.support.mina.TlsFilter;
+
 /**
  * The fleet port's handshake, inside mutual TLS: the client sends one ASCII line
  * {@code NDFLEET/1 OPEN NAME\n} (at most {@link #MAX_LINE} bytes, within {@link #HANDSHAKE_MS} of
@@ -22,6 +29,16 @@ final class FleetProtocol {
     static final String UNKNOWN = "unknown";
     static final String UNSHARED = "unshared";
     static final String FORBIDDEN = "forbidden";
+
+    /**
+     * Sets up a fleet connector or acceptor: the session options of the project's TCP sockets,
+     * then TLS 1.3, then the first line of the handshake read apart ({@link FirstLineFilter}).
+     */
+    static void chain(SocketSessionConfig config, DefaultIoFilterChainBuilder filters, SSLContext ssl, FirstLineFilter.Lines lines) {
+        MinaTransports.configure(config, true, false, 0);
+        filters.addLast("tls", new TlsFilter(ssl, TLS_PROTOCOL));
+        filters.addLast("handshake", new FirstLineFilter(MAX_LINE, lines));
+    }
 
     static byte[] openLine(String name) {
         return (OPEN + name + "\n").getBytes(StandardCharsets.US_ASCII);

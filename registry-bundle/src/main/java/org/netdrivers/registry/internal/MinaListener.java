@@ -90,7 +90,7 @@ final class MinaListener implements Listener {
         tcp.setHandler(new StreamIoHandler(streams,
                 stream -> {
                     javax.security.auth.x500.X500Principal subject = TlsFilter.peerSubject(stream.session());
-                    if (!allow.isEmpty() && (subject == null || !allow.contains(TlsStores.canonical(subject)))) {
+                    if (!TlsStores.allows(allow, subject)) {
                         refused.refused(stream.session().getRemoteAddress(), "certificate subject "
                                 + (subject == null ? "(none)" : subject.getName()) + " is not in tls_allow");
                         stream.close();

@@ -56,8 +56,13 @@ public final class TlsStores {
         return out;
     }
 
+    /** @return whether a client whose certificate has {@code subject} (null: none) is served under {@code allow} (empty: any) */
+    public static boolean allows(Set<String> allow, X500Principal subject) {
+        return allow.isEmpty() || (subject != null && allow.contains(canonical(subject)));
+    }
+
     /** The canonical form of a certificate subject, to compare with {@link #allowList}. */
-    public static String canonical(X500Principal subject) {
+    private static String canonical(X500Principal subject) {
         return subject.getName(X500Principal.CANONICAL);
     }
 }
