@@ -237,10 +237,17 @@ public abstract class QueuedStream implements ByteStream, ReasonClosable {
         return new Handover(chunks, inputEnded);
     }
 
-    /** Bytes a relay carried through the transport, counted as this stream's. */
+    /**
+     * Bytes a relay carried through the transport, counted as this stream's. A channel relay calls
+     * this at every read (out 0) and every write (in 0): only the side that moved is touched.
+     */
     protected final void addRelayed(long in, long out) {
-        bytesIn.addAndGet(in);
-        bytesOut.addAndGet(out);
+        if (in != 0) {
+            bytesIn.addAndGet(in);
+        }
+        if (out != 0) {
+            bytesOut.addAndGet(out);
+        }
     }
 
     /** @return why this stream was closed, or null while it is open */
