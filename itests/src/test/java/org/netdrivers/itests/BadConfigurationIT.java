@@ -3,6 +3,7 @@ package org.netdrivers.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +37,16 @@ public class BadConfigurationIT extends NetdriversTestSupport {
 
     private record Case(String factoryPid, String name, Map<String, Object> props, String field, String problem,
             boolean serviceExpected) {
+    }
+
+    private static final String PID_FLEET = "org.netdrivers.fleet";
+    private static Certificates certs;
+
+    @org.ops4j.pax.exam.Configuration
+    @Override
+    public org.ops4j.pax.exam.Option[] configuration() {
+        return new org.ops4j.pax.exam.Option[] {baseOptions(),
+                org.ops4j.pax.exam.CoreOptions.bundle("file:" + System.getProperty("netdrivers.bundles", "target/bundles") + "/fleet-bundle.jar")};
     }
 
     @Before
@@ -225,4 +237,84 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         }
     }
 
+    /**
+     * The fleet's rows of the matrix (its single PID, updated case by case): each bad value gives
+     * one WARN line naming the field, no fleet port and no ZooKeeper client, and the good driver
+     * serves on. Key stores made with keytool; nothing here reaches a ZooKeeper.
+     */
+    @Test
+    public void everyBadFleetConfigurationIsRefusedWithOneClearLine() throws Exception {
+        if (certs == null) {
+            certs = new Certificates(java.nio.file.Files.createTempDirectory("nd-bad-fleet"));
+            certs.keyStore("bench-a", "bench-a");
+            certs.trustStore("fleet-trust", "bench-a");
+        }
+        try (ServerSocket occupied = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String free = "tcp://127.0.0.1:" + FreePort.find();
+            String store = certs.store("bench-a").toString();
+            List<Case> cases = new ArrayList<>();
+            cases.add(new Case(PID_FLEET, "z1", fleet(free, "zookeeper", "127.0.0.1:abc"), "zookeeper", "is not a connect string", false));
+            cases.add(new Case(PID_FLEET, "z2", fleet(free, "zookeeper", "zk 1:2181"), "zookeeper", "\"zk 1\" is not a host name or an IP address", false));
+            cases.add(new Case(PID_FLEET, "z3", fleet(free, "zookeeper", "127.0.0.1:2181/lab//a"), "zookeeper", "is not a connect string", false));
+            cases.add(new Case(PID_FLEET, "z4", fleet(free, "zookeeper", "127.0.0.1:70000"), "zookeeper", "is not a connect string", false));
+            cases.add(new Case(PID_FLEET, "z5", fleet(free, "zookeeper", null), "zookeeper", "is missing", false));
+            cases.add(new Case(PID_FLEET, "k1", fleet(free, "key_store", "/nonexistent/bench-a.p12"), "key_store", "does not exist", false));
+            cases.add(new Case(PID_FLEET, "k2", fleet(free, "key_store_password", "wrong"), "key_store", "cannot be read", false));
+            cases.add(new Case(PID_FLEET, "k3", fleet(free, "key_store", null), "key_store", "is required", false));
+            cases.add(new Case(PID_FLEET, "k4", fleet(free, "trust_store", store, "trust_store_password", "wrong"), "trust_store", "cannot be read", false));
+            cases.add(new Case(PID_FLEET, "l1", fleet("tcp://127.0.0.1:" + occupied.getLocalPort()), "listen", "Address already in use", false));
+            cases.add(new Case(PID_FLEET, "l2", fleet("unix:/tmp/nd-fleet.sock"), "listen", "must be tcp://IP:PORT", false));
+            cases.add(new Case(PID_FLEET, "r1", fleet(free, "runtime", "bench 17"), "runtime", "holds ' '", false));
+            cases.add(new Case(PID_FLEET, "s1", fleet(free, "share", "(network.fleet=true"), "share", "is not an LDAP filter", false));
+            cases.add(new Case(PID_FLEET, "a1", fleet(free, "allow", "not a name"), "allow", "is not a distinguished name", false));
+            org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
+            try {
+                for (Case c : cases) {
+                    try (LogCapture log = new LogCapture(context)) {
+                        Hashtable<String, Object> props = new Hashtable<>(c.props);
+                        fleet.update(props);
+                        awaitCondition("a WARN line for " + c.name, () -> !log.warnings(PID_FLEET).isEmpty());
+                        Thread.sleep(50); // a second line, or a fleet that starts after all, would be there by now
+                        List<String> lines = log.warnings(PID_FLEET);
+                        assertEquals(c.name + ": exactly one WARN line, got " + lines, 1, lines.size());
+                        assertContains(c.name + " names the field", lines.get(0), "'" + c.field + "'");
+                        assertContains(c.name + " says what is wrong", lines.get(0), c.problem);
+                        assertEquals(c.name + ": no ERROR lines", List.of(), log.errors());
+                        assertEquals(c.name + ": no fleet started", List.of(), log.lines("Fleet: runtime"));
+                        System.out.println("bad configuration " + PID_FLEET + " (" + c.name + ") -> " + lines.get(0));
+                    }
+                    awaitCondition(c.name + ": no fleet thread", () -> Thread.getAllStackTraces().keySet().stream()
+                            .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().contains("-SendThread")));
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(free.substring(free.lastIndexOf(':') + 1)))) {
+                        fail(c.name + ": nothing may listen on the fleet port " + free);
+                    } catch (java.net.ConnectException expected) {
+                        // nothing listens
+                    }
+                    assertEquals("the good driver still echoes after " + c.name, "ok " + c.name, roundTrip(goodPort, "ok " + c.name));
+                }
+            } finally {
+                fleet.delete();
+            }
+        }
+    }
+
+    /** A fleet configuration that would start (but for a ZooKeeper), with {@code extra} changed or removed (null). */
+    private static Map<String, Object> fleet(String listen, Object... extra) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("zookeeper", "127.0.0.1:2181");
+        m.put("runtime", "bench-a");
+        m.put("listen", listen);
+        m.put("key_store", certs.store("bench-a").toString());
+        m.put("key_store_password", Certificates.PASSWORD);
+        m.put("trust_store", certs.store("fleet-trust").toString());
+        m.put("trust_store_password", Certificates.PASSWORD);
+        for (int i = 0; i < extra.length; i += 2) {
+            if (extra[i + 1] == null) {
+                m.remove((String) extra[i]);
+            } else {
+                m.put((String) extra[i], extra[i + 1]);
+            }
+        }
+        return m;
+    }
 }

@@ -104,26 +104,4 @@ public class FleetIT extends NetdriversTestSupport {
                             || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));
         }
     }
-
-    @Test
-    public void missingKeyStoreAndWrongPasswordAreConfigurationErrorsNamingTheField() throws Exception {
-        String listen = "tcp://127.0.0.1:" + FreePort.find();
-        try (LogCapture log = new LogCapture(context)) {
-            org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
-            java.util.Hashtable<String, Object> props = tls(certs);
-            props.putAll(Map.of("zookeeper", "127.0.0.1:1", "runtime", "bench-a", "listen", listen, "key_store", "/nonexistent/a.p12"));
-            fleet.update(props);
-            awaitCondition("the missing key store said", () -> !log.warnings(PID_FLEET, "key_store", "does not exist").isEmpty());
-            props.put("key_store", certs.store("bench-a").toString());
-            props.put("key_store_password", "wrong");
-            fleet.update(props);
-            awaitCondition("the wrong password said", () -> !log.warnings(PID_FLEET, "key_store", "cannot be read").isEmpty());
-            props.remove("trust_store");
-            props.put("key_store_password", Certificates.PASSWORD);
-            fleet.update(props);
-            awaitCondition("the missing trust store said", () -> !log.warnings(PID_FLEET, "trust_store", "is required").isEmpty());
-            System.out.println(log.warnings(PID_FLEET));
-            assertEquals("nothing listens", 0, log.lines("Fleet: runtime").size());
-        }
-    }
 }

@@ -15,6 +15,7 @@ import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.stream.Completions;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -82,7 +83,8 @@ public final class FleetComponent {
         } catch (IOException | RuntimeException e) {
             port.close();
             timer.shutdownNow();
-            LOG.warn("{}: listen: cannot listen on {}: {}; the fleet does not start", PID, settings.listen(), e.getMessage());
+            LOG.warn("{}; the fleet does not start", reader.invalid("listen", "cannot listen on " + settings.listen() + ": "
+                    + Completions.rootMessage(e)).getMessage());
             fleet = null;
             remotes = null;
             shared = null;

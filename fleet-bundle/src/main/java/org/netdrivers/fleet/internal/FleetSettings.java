@@ -1,6 +1,7 @@
 package org.netdrivers.fleet.internal;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Set;
 
@@ -9,7 +10,9 @@ import javax.net.ssl.SSLContext;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.DriverSettings;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.apache.zookeeper.client.ConnectStringParser;
 import org.netdrivers.support.net.ListenAddress;
+import org.netdrivers.support.net.NetAddresses;
 import org.netdrivers.support.net.TlsStores;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
@@ -25,6 +28,7 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
 
     static FleetSettings read(ConfigReader reader) throws InvalidConfigurationException {
         FleetConfig c = reader.read(FleetConfig.class);
+        String zookeeper = connectString(reader, c.zookeeper());
         String runtime = c.runtime().isEmpty() ? hostName() : c.runtime();
         String problem = DriverSettings.nameProblem(runtime);
         if (problem != null) {
@@ -55,8 +59,36 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         SSLContext ssl = TlsStores.context(reader, "key_store", c.key__store(), c.key__store__password(), "trust_store",
                 c.trust__store(), c.trust__store__password());
         Set<String> allow = TlsStores.allowList(reader, "allow", c.allow());
-        return new FleetSettings(c.zookeeper(), runtime, listen, advertise, c.share(), shareFilter, c.session__timeout__ms(), ssl,
+        return new FleetSettings(zookeeper, runtime, listen, advertise, c.share(), shareFilter, c.session__timeout__ms(), ssl,
                 allow);
+    }
+
+    /**
+     * The connect string, {@code host:port[,host:port...][/chroot]}, checked here (ZooKeeper's own
+     * parser, then each host's syntax and port) rather than by a client that would retry it for ever.
+     */
+    static String connectString(ConfigReader reader, String connect) throws InvalidConfigurationException {
+        String value = connect.trim();
+        ConnectStringParser parsed;
+        try {
+            parsed = new ConnectStringParser(value);
+        } catch (IllegalArgumentException e) { // a port that is not a number, a chroot that is not a path
+            throw reader.invalid("zookeeper", "\"" + value + "\" is not a connect string (host:port[,host:port...][/chroot]): "
+                    + e.getMessage());
+        }
+        if (parsed.getServerAddresses().isEmpty()) {
+            throw reader.invalid("zookeeper", "\"" + value + "\" names no server (host:port[,host:port...][/chroot])");
+        }
+        for (InetSocketAddress server : parsed.getServerAddresses()) {
+            if (!NetAddresses.isValidHost(server.getHostString())) {
+                throw reader.invalid("zookeeper", "\"" + server.getHostString() + "\" is not a host name or an IP address (in \""
+                        + value + "\")");
+            }
+            if (server.getPort() < 1) {
+                throw reader.invalid("zookeeper", "port " + server.getPort() + " of " + server.getHostString() + " is out of range 1..65535");
+            }
+        }
+        return value;
     }
 
     private static String hostName() {
