@@ -1,6 +1,7 @@
 package org.netdrivers.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -162,6 +163,22 @@ public class RuntimeIT {
         String out = new String(nc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue("nc finished", nc.waitFor(10, TimeUnit.SECONDS));
         return out;
+    }
+
+    /** A home given its own configurations before its first start serves those, without the demo. */
+    @Test
+    public void aHomePreparedWithConfigurationsGetsNoDemo() throws Exception {
+        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-prepared");
+        Files.createDirectories(home.resolve("etc"));
+        int port = freePort();
+        Files.writeString(home.resolve("etc/org.netdrivers.echo-own.cfg"), "network.name = own\nnetwork.export = tcp://127.0.0.1:" + port + "\n");
+        start(home);
+        awaitLine("export tcp://127.0.0.1:" + port + " listening for 'own'");
+        assertEquals("own\n", echo(port, "own\n"));
+        assertFalse("no demo configuration in a prepared home", Files.exists(home.resolve("etc/org.netdrivers.echo-demo.cfg")));
+        assertTrue("the logging configuration is there", Files.exists(home.resolve("etc/org.ops4j.pax.logging.cfg")));
+        assertTrue("the drivers were deployed", Files.exists(home.resolve("deploy/echo-bundle.jar")));
+        assertEquals("nothing said of the demo", 0, countLines("'demo'"));
     }
 
     @Test

@@ -38,11 +38,13 @@ import org.osgi.framework.launch.FrameworkFactory;
  * java -jar lib/netdrivers-launcher.jar [--home DIR] [--no-shell | --shell]
  * </pre>
  *
- * On first start HOME gets the distribution's {@code etc/} (the demo configuration) and {@code
- * deploy/}; later starts keep the files there, and replace a driver jar in {@code deploy/} only
- * with a newer build.
+ * On first start HOME gets the distribution's {@code etc/} (the demo configuration, unless HOME's
+ * etc/ holds configurations already) and {@code deploy/}; later starts keep the files there, and
+ * replace a driver jar in {@code deploy/} only with a newer build.
  */
 public final class Main {
+    /** The demo configuration of the distribution's etc/, for a home that starts empty. */
+    static final String DEMO = "org.netdrivers.echo-demo.cfg";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private Main() {}
@@ -235,21 +237,35 @@ public final class Main {
         Files.createDirectories(home.resolve("etc"));
         Files.createDirectories(home.resolve("deploy"));
         boolean firstStart = !Files.exists(home.resolve("etc/.initialized"));
-        if (firstStart) {
-            copyAll(dist.resolve("etc"), home.resolve("etc"), false);
+        if (firstStart && holdsConfigurations(home.resolve("etc"))) {
+            // a home prepared with its own configurations before its first start: those, without the demo
+            copyAll(dist.resolve("etc"), home.resolve("etc"), false, f -> !f.getFileName().toString().equals(DEMO));
+            Files.writeString(home.resolve("etc/.initialized"), "this home had configurations before its first start: no demo\n");
+        } else if (firstStart) {
+            copyAll(dist.resolve("etc"), home.resolve("etc"), false, f -> true);
             Files.writeString(home.resolve("etc/.initialized"), "the demo configuration was copied here on first start\n");
         } else if (!Files.exists(home.resolve("etc/org.ops4j.pax.logging.cfg"))) {
             Files.copy(dist.resolve("etc/org.ops4j.pax.logging.cfg"), home.resolve("etc/org.ops4j.pax.logging.cfg"));
         }
-        copyAll(dist.resolve("deploy"), home.resolve("deploy"), true);
+        copyAll(dist.resolve("deploy"), home.resolve("deploy"), true, f -> true);
     }
 
-    private static void copyAll(Path from, Path to, boolean replaceOlder) throws IOException {
+    /** Whether {@code etc} holds a configuration file ({@code *.cfg}, {@code *.config}). */
+    private static boolean holdsConfigurations(Path etc) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(etc, "*.{cfg,config}")) {
+            return s.iterator().hasNext();
+        }
+    }
+
+    private static void copyAll(Path from, Path to, boolean replaceOlder, java.util.function.Predicate<Path> which) throws IOException {
         if (!Files.isDirectory(from)) {
             return;
         }
         try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
             for (Path f : s) {
+                if (!which.test(f)) {
+                    continue;
+                }
                 Path target = to.resolve(f.getFileName().toString());
                 if (!Files.exists(target)) {
                     Files.copy(f, target);
