@@ -67,6 +67,12 @@ public final class Main {
                 }
             }
         }
+        // Apache Curator (in the fleet bundle) logs an ERROR line with a stack trace for each of its operations a
+        // lost session or a closing client ends, as when the fleet stops while ZooKeeper is unreachable; the fleet
+        // reports ZooKeeper's state itself. Curator's own switch for that, unless set on the command line.
+        if (System.getProperty("curator-dont-log-connection-problems") == null) {
+            System.setProperty("curator-dont-log-connection-problems", "true");
+        }
         Framework framework = start(distribution(), home.toAbsolutePath(), shell);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework), "netdrivers-shutdown"));
         framework.waitForStop(0);

@@ -1,5 +1,6 @@
 package org.netdrivers.fleet.internal;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -12,7 +13,12 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.SessionConnectionStateErrorPolicy;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
@@ -26,10 +32,19 @@ import org.slf4j.LoggerFactory;
  * a session loss; deleted when unpublished or closed, or by ZooKeeper when the session expires),
  * and a {@link CuratorCache} on {@code ROOT} reports every other runtime's endpoints to a
  * {@link Remotes}. The runtime folders are container nodes: ZooKeeper removes them once empty.
+ *
+ * <p>A runtime name has one owner at a time: each runtime joins a {@link LeaderLatch} on
+ * {@code RUNTIMES/RUNTIME} and publishes only while it holds it. A second runtime configured with
+ * the same name (a cloned image keeps its host name, the default) publishes nothing, says so in one
+ * WARN line naming the holder, and takes over when the holder leaves. Only a lost session (not a
+ * suspended connection: {@link SessionConnectionStateErrorPolicy}) ends a runtime's hold, so a
+ * ZooKeeper server going down in an ensemble changes nothing others see.
  */
 final class Fleet implements AutoCloseable {
     /** Where every runtime publishes, below the connect string's chroot if any. */
     static final String ROOT = "/netdrivers/fleet";
+    /** Where runtimes hold their names (one latch per name). */
+    static final String RUNTIMES = "/netdrivers/runtimes";
 
     private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
 
@@ -41,11 +56,19 @@ final class Fleet implements AutoCloseable {
     }
 
     private final String runtime;
+    /** This runtime's id in its name's latch: its fleet address, which tells a clash's two runtimes apart. */
+    private final String id;
     private final CuratorFramework client;
+    private final LeaderLatch name;
+    /** Whether this runtime holds its name, and so publishes. */
+    private boolean owner; // guarded by this
+    /** Whether the WARN line of a held name was written for the current clash. */
+    private boolean clashSaid; // guarded by this
     private final CuratorCache cache;
     /** Curator's "run safe" executor: ours, since Curator 5.9.0 never shuts its own down (apache/curator#1277). */
     private final ExecutorService runSafe;
     private final Map<String, PersistentNode> published = new HashMap<>(); // guarded by this
+    private final Map<String, EndpointRecord> records = new HashMap<>(); // what each published node holds; guarded by this
     /**
      * Where published nodes are closed: PersistentNode.close() deletes its node in the foreground,
      * retrying under the retry policy while ZooKeeper does not answer (minutes), and unpublish and
@@ -55,8 +78,14 @@ final class Fleet implements AutoCloseable {
     /** How long close() lets the nodes' deletes run before it ends the session (which removes them too). */
     static final long CLOSE_WAIT_MS = 2000;
 
+    /** A runtime known in its name's latch by a random id (tests, the scale bench). */
     Fleet(String connectString, String runtime, int sessionTimeoutMs, Remotes remotes) {
+        this(connectString, runtime, runtime + "@" + java.util.UUID.randomUUID(), sessionTimeoutMs, remotes);
+    }
+
+    Fleet(String connectString, String runtime, String id, int sessionTimeoutMs, Remotes remotes) {
         this.runtime = runtime;
+        this.id = id;
         ThreadFactory threads = named("netdrivers-fleet");
         runSafe = Executors.newSingleThreadExecutor(threads);
         closer = Executors.newSingleThreadExecutor(threads);
@@ -76,28 +105,122 @@ final class Fleet implements AutoCloseable {
                 .sessionTimeoutMs(sessionTimeoutMs)
                 .connectionTimeoutMs(Math.min(15000, sessionTimeoutMs))
                 .retryPolicy(new ExponentialBackoffRetry(500, 29, 30000))
+                .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
                 .zkClientConfig(zk)
                 .threadFactory(threads)
                 .runSafeService(runSafe)
                 .build();
-        cache = CuratorCache.build(client, ROOT);
+        // an operation of the cache that fails (a session lost, the client closing): one line, without the stack trace
+        // Curator's default handler logs at ERROR; the cache starts over by itself on reconnection
+        cache = CuratorCache.builder(client, ROOT).withExceptionHandler(e -> {
+            if (client.getState() == org.apache.curator.framework.imps.CuratorFrameworkState.STARTED) {
+                LOG.warn("Fleet: watching {}: {}", ROOT, e.toString());
+            } else {
+                LOG.debug("Fleet: watching {} (closing): {}", ROOT, e.toString());
+            }
+        }).build();
         cache.listenable().addListener(CuratorCacheListener.builder()
                 .forCreatesAndChanges((before, after) -> changed(after, remotes))
                 .forDeletes(gone -> deleted(gone, remotes))
                 .build());
-        client.getConnectionStateListenable().addListener((c, state) -> LOG.info("Fleet: ZooKeeper {} ({})",
-                state.name().toLowerCase(java.util.Locale.ROOT), connectString));
+        name = new LeaderLatch(client, ZKPaths.makePath(RUNTIMES, runtime), id);
+        name.addListener(new LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                owns(true);
+            }
+
+            @Override
+            public void notLeader() {
+                owns(false);
+            }
+        });
+        client.getConnectionStateListenable().addListener((c, state) -> {
+            LOG.info("Fleet: ZooKeeper {} ({})", state.name().toLowerCase(java.util.Locale.ROOT), connectString);
+            if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
+                try {
+                    closer.execute(this::checkName);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // the fleet is closing
+                }
+            }
+        });
     }
 
     /** Connects in the background: publishing and watching begin once ZooKeeper answers. */
     void start() {
         client.start();
         cache.start();
+        try {
+            name.start();
+        } catch (Exception e) { // only when started twice
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether this runtime holds its name (and so publishes). */
+    synchronized boolean owner() {
+        return owner;
+    }
+
+    private synchronized void owns(boolean now) {
+        if (now == owner) {
+            return;
+        }
+        owner = now;
+        if (now) {
+            if (clashSaid) {
+                LOG.info("Fleet: runtime name {} is this runtime's now: publishing {} endpoint(s)", runtime, records.size());
+                clashSaid = false;
+            }
+            records.forEach(this::create);
+        } else {
+            // the session was lost: its ephemeral nodes are gone with it; the latch is joined again on reconnection
+            published.values().forEach(node -> closer.execute(() -> closeQuietly(node)));
+            published.clear();
+        }
+    }
+
+    /**
+     * After a connection: when another runtime holds this name once the latch has had its time, one
+     * WARN line naming it (the holder's id is its fleet address).
+     */
+    private void checkName() {
+        try {
+            if (name.await(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            Participant holder = name.getLeader();
+            synchronized (this) {
+                if (owner || clashSaid || !holder.isLeader()) {
+                    return;
+                }
+                clashSaid = true;
+            }
+            if (holder.getId().equals(id)) {
+                LOG.info("Fleet: runtime name {} is still held by an earlier session of this runtime (stopped without leaving):"
+                        + " its endpoints are published when that session expires (session_timeout_ms)", runtime);
+                return;
+            }
+            LOG.warn("Fleet: runtime name {} is held by another runtime (fleet address {}): this runtime publishes nothing while"
+                    + " it holds it, and takes over when it leaves; give each runtime its own name (field 'runtime' of {})",
+                    runtime, holder.getId(), "org.netdrivers.fleet");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.debug("Fleet: the holder of runtime name {}: {}", runtime, e.toString());
+        }
     }
 
     /** Publishes (or replaces) this runtime's endpoint {@code name}. */
     synchronized void publish(String name, EndpointRecord record) {
         PersistentNode node = published.get(name);
+        if (record.equals(records.put(name, record)) && node != null) {
+            return; // the service's other properties changed: nothing the fleet publishes
+        }
+        if (!owner) {
+            return; // published when this runtime holds its name
+        }
         if (node != null) {
             try {
                 node.setData(record.toBytes());
@@ -107,7 +230,11 @@ final class Fleet implements AutoCloseable {
                 closeQuietly(published.remove(name));
             }
         }
-        node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path(runtime, name), record.toBytes(), true);
+        create(name, record);
+    }
+
+    private void create(String name, EndpointRecord record) { // guarded by this
+        PersistentNode node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path(runtime, name), record.toBytes(), true);
         published.put(name, node);
         node.start();
         LOG.info("Fleet: publishing {} as {}/{}", name, runtime, name);
@@ -115,6 +242,7 @@ final class Fleet implements AutoCloseable {
 
     /** Deletes this runtime's node of {@code name}, if published. */
     synchronized void unpublish(String name) {
+        records.remove(name);
         PersistentNode node = published.remove(name);
         if (node != null) {
             closer.execute(() -> closeQuietly(node));
@@ -128,6 +256,7 @@ final class Fleet implements AutoCloseable {
         synchronized (this) {
             published.values().forEach(node -> closer.execute(() -> closeQuietly(node)));
             published.clear();
+            records.clear();
         }
         closer.shutdown();
         try {
@@ -136,6 +265,11 @@ final class Fleet implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closer.shutdownNow(); // ZooKeeper does not answer: the session's end removes the ephemeral nodes
+        try {
+            name.close(LeaderLatch.CloseMode.SILENT);
+        } catch (IOException | IllegalStateException e) { // never started
+            LOG.debug("Fleet: leaving the latch of {}: {}", runtime, e.toString());
+        }
         cache.close();
         client.close();
         runSafe.shutdownNow();

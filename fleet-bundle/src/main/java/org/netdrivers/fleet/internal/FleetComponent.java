@@ -96,7 +96,7 @@ public final class FleetComponent {
         listener = port;
         connector = new FleetConnector(io, settings.ssl(), timer);
         remotes = new RemoteEndpoints(context, connector);
-        fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.sessionTimeoutMs(), remotes);
+        fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.advertise(), settings.sessionTimeoutMs(), remotes);
         fleet.start();
         // local endpoints only: a remote one (network.runtime set) is never published again
         String filter = "(&(objectClass=" + NetworkInterface.class.getName() + ")(!(" + RemoteEndpoints.NETWORK_RUNTIME + "=*))"

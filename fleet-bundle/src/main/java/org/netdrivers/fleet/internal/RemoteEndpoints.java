@@ -58,6 +58,11 @@ final class RemoteEndpoints implements Fleet.Remotes {
         }
         ServiceRegistration<NetworkInterface> r = registered.get(full);
         if (r != null) {
+            Remote remote = remotes.get(full);
+            if (remote.record.equals(record)) {
+                return; // the same data written again: nothing changed
+            }
+            remote.record = record; // new streams go where the record now says
             r.setProperties(props);
             LOG.info("Fleet: remote endpoint {} changed ({} {}, via {})", full, record.type(), record.address(), record.fleet());
             return;
@@ -101,7 +106,7 @@ final class RemoteEndpoints implements Fleet.Remotes {
     private static final class Remote extends TrackingDriver {
         private final String full;
         private final String name;
-        private final EndpointRecord record;
+        private volatile EndpointRecord record; // replaced when the owner publishes a change
         private final FleetConnector connector;
 
         Remote(String full, String name, EndpointRecord record, FleetConnector connector) {
@@ -113,6 +118,7 @@ final class RemoteEndpoints implements Fleet.Remotes {
 
         @Override
         public CompletionStage<ByteStream> connect() {
+            EndpointRecord record = this.record;
             String describe = "fleet endpoint " + full + " via " + record.fleet();
             InetSocketAddress owner;
             try {

@@ -1,6 +1,7 @@
 package org.netdrivers.fleet.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
@@ -86,12 +87,14 @@ public class FleetTest {
             next();
             zookeeper.stop();
             long start = System.nanoTime();
-            a.unpublish("dut");
-            a.close();
-            long ms = (System.nanoTime() - start) / 1_000_000;
-            // the nodes get CLOSE_WAIT_MS; ending the session without a server takes a few seconds more (before: minutes)
-            assertTrue("unpublish and close took " + ms + " ms", ms < Fleet.CLOSE_WAIT_MS + 8000);
-            System.out.println("unpublish and close with ZooKeeper gone: " + ms + " ms");
+            // a liveness deadline, not a speed limit: the deletes get CLOSE_WAIT_MS and ending the session without
+            // a server a few seconds more; waiting on the retry policy instead (29 retries, up to 30 s each) hangs here
+            java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                a.unpublish("dut");
+                a.close();
+            });
+            closed.get(60, TimeUnit.SECONDS);
+            System.out.println("unpublish and close with ZooKeeper gone: " + (System.nanoTime() - start) / 1_000_000 + " ms");
         } finally {
             a.close();
             b.close();
@@ -152,33 +155,55 @@ public class FleetTest {
     }
 
     /**
-     * Two runtimes configured with one name: PersistentNode of the second finds the node of the first
-     * and overwrites its data, silently, while the node stays the first one's session's. This test
-     * records that; the fleet must detect the clash itself (the node's ephemeral owner is not its own
-     * session) and say so.
+     * Two runtimes configured with one name: the first holds it and publishes; the second publishes
+     * nothing (its node would overwrite the first one's data while the node stays the first one's
+     * session's), and takes over when the first leaves.
      */
     @Test
-    public void twoRuntimesWithOneNameOverwriteEachOtherSilently() throws Exception {
-        Fleet a1 = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
-        Fleet a2 = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+    public void aRuntimeNameHasOneHolderAndTheSecondTakesOverWhenTheFirstLeaves() throws Exception {
+        Fleet a1 = new Fleet(zookeeper.getConnectString(), "bench-a", "tcp://192.0.2.1:7443", 10000, ignoring());
+        Fleet a2 = new Fleet(zookeeper.getConnectString(), "bench-a", "tcp://192.0.2.2:7443", 10000, ignoring());
         Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
         try {
             a1.start();
-            a2.start();
             b.start();
             a1.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
             assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+            a2.start();
             a2.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.2:7443"));
-            assertEquals("+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
+            assertNull("the second bench-a publishes nothing", seenByB.poll(1000, TimeUnit.MILLISECONDS));
+            assertTrue("the first holds the name", a1.owner());
+            assertFalse("the second does not", a2.owner());
             Stat stat = b.client().checkExists().forPath(Fleet.path("bench-a", "dut"));
-            assertEquals("still the first runtime's node", a1.client().getZookeeperClient().getZooKeeper().getSessionId(),
+            assertEquals("the first runtime's node", a1.client().getZookeeperClient().getZooKeeper().getSessionId(),
                     stat.getEphemeralOwner());
             a1.close();
             assertEquals("-bench-a/dut", next());
-            assertEquals("+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
+            assertEquals("the second takes over", "+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
+            assertTrue(a2.owner());
         } finally {
             a1.close();
             a2.close();
+            b.close();
+        }
+    }
+
+    /** The same record published again (another service property changed) writes nothing. */
+    @Test
+    public void anUnchangedRecordIsNotWrittenAgain() throws Exception {
+        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        try {
+            a.start();
+            b.start();
+            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.9:22", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("only the change", "+bench-a/dut tcp tcp://192.0.2.9:22 tcp://192.0.2.1:7443", next());
+            assertEquals(1, b.client().checkExists().forPath(Fleet.path("bench-a", "dut")).getVersion());
+        } finally {
+            a.close();
             b.close();
         }
     }
