@@ -21,6 +21,8 @@ final class EchoServer implements AutoCloseable {
         return t;
     });
     final AtomicInteger accepted = new AtomicInteger();
+    /** Connections that read their client's end of stream (counted before this side ends its own output). */
+    final AtomicInteger endsOfStream = new AtomicInteger();
 
     EchoServer(InetAddress address) throws IOException {
         server = new ServerSocket();
@@ -49,7 +51,7 @@ final class EchoServer implements AutoCloseable {
         }
     }
 
-    private static void echo(Socket s) {
+    private void echo(Socket s) {
         try (s) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -57,6 +59,7 @@ final class EchoServer implements AutoCloseable {
             for (int n; (n = in.read(buf)) >= 0; ) {
                 out.write(buf, 0, n);
             }
+            endsOfStream.incrementAndGet();
             s.shutdownOutput();
         } catch (IOException e) {
             // the peer went away; nothing to echo any more
