@@ -52,9 +52,9 @@ import org.junit.Test;
  * {@code bench-a/dut} on a loopback port. Not Pax Exam: the launcher is the framework here.
  *
  * <p>What a kill -9 of bench-a looks like from bench-b: its kernel closes bench-a's connections,
- * so a stream open through bench-b's forward ends at once, as an end of stream (the TCP FIN of the
- * fleet connection, without TLS close_notify, is read as the owner's half-close), and bench-b logs
- * nothing about that stream; a connection made before bench-a's session expires is closed with a
+ * so a stream open through bench-b's forward ends at once, with an error its export logs (the
+ * fleet connection ended without TLS's close_notify, naming {@code fleet endpoint bench-a/dut});
+ * its client reads the end of stream. A connection made before bench-a's session expires is closed with a
  * WARN naming {@code fleet endpoint bench-a/dut}; the endpoint goes (its "down" line) when ZooKeeper
  * ends bench-a's session.
  */
@@ -401,6 +401,10 @@ public class FleetProcessIT {
             System.out.println("FIGURE open-stream-end: the open stream through bench-b's forward ended: " + how + ", " + streamEnded
                     + " ms after the kill");
             assertTrue("the open stream ends with no more data, EOF or reset: " + how, how.equals("EOF") || how.startsWith("reset"));
+            // its cause, said by the export: the fleet stream ended without TLS's close, naming the remote endpoint
+            b.await("fleet endpoint " + REMOTE + " via", fromB, 5000);
+            assertTrue("the open stream's end is an error naming " + REMOTE + ": " + b.linesFrom(fromB, "fleet endpoint " + REMOTE),
+                    b.linesFrom(fromB, "fleet endpoint " + REMOTE).stream().anyMatch(l -> l.contains("without the peer's TLS close_notify")));
 
             // between the kill and the end of bench-a's session, bench-a/dut is still listed: a new connection
             // is not served (bench-a's fleet port is gone) and ends rather than hangs
@@ -421,7 +425,7 @@ public class FleetProcessIT {
             System.out.println("FIGURE after-down-connection: a new connection to bench-b's forward after the endpoint was dropped "
                     + "(bench-b's wait_ms " + DRIVER_WAIT_MS + "): " + newConnectionEnds(DRIVER_WAIT_MS + 2000));
 
-            // what bench-b said since the kill; the open stream's own end is not among it (see the class comment)
+            // what bench-b said since the kill
             System.out.println("bench-b's lines since the kill:");
             b.lines.subList(fromB, b.lines.size()).forEach(l -> System.out.println("  " + l.text()));
         }

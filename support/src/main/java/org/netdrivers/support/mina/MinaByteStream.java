@@ -37,7 +37,8 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     /** Half-closes the session's output; transports without half-close do nothing. */
     @FunctionalInterface
     public interface HalfCloser {
-        void shutdownOutput(IoSession session) throws IOException;
+        /** @return completes once the end is sent (a TLS close_notify written, say): the session may close after it */
+        CompletionStage<Void> shutdownOutput(IoSession session) throws IOException;
     }
 
     private final IoSession session;
@@ -191,8 +192,13 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
         CompletableFuture<Void> result = new CompletableFuture<>();
         Runnable shutdown = () -> {
             try {
-                halfCloser.shutdownOutput(session);
-                result.complete(null);
+                halfCloser.shutdownOutput(session).whenComplete((v, e) -> {
+                    if (e == null) {
+                        result.complete(null);
+                    } else {
+                        result.completeExceptionally(new StreamClosedException(label + ": half-close failed: " + e.getMessage(), e));
+                    }
+                });
             } catch (IOException | RuntimeException e) {
                 result.completeExceptionally(new StreamClosedException(label + ": half-close failed: " + e.getMessage(), e));
             }

@@ -2,6 +2,7 @@ package org.netdrivers.support.mina;
 
 
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.SocketSessionConfig;
@@ -18,8 +19,10 @@ public final class MinaTransports {
     public static final int MAX_CHUNK = 64 * 1024 - 64;
 
     /** Half-close of a Mina NIO socket session: shuts down the output of its channel. */
-    public static final MinaByteStream.HalfCloser TCP_HALF_CLOSE =
-            session -> ((SocketChannel) ((NioSession) session).getChannel()).shutdownOutput();
+    public static final MinaByteStream.HalfCloser TCP_HALF_CLOSE = session -> {
+        ((SocketChannel) ((NioSession) session).getChannel()).shutdownOutput();
+        return CompletableFuture.completedFuture(null);
+    };
 
     /**
      * Read buffers adapt between 4 KiB and {@link #MAX_CHUNK}; the session never closes on idle.
@@ -63,7 +66,7 @@ public final class MinaTransports {
 
     /** A stream for a UDP session; {@code shared} for sessions of an acceptor. */
     public static MinaByteStream udpStream(IoSession session, String label, long limit, int maxMessage, boolean shared) {
-        return new MinaByteStream(session, label, Math.max(limit, 4L * 64 * 1024), 64 * 1024, s -> { },
+        return new MinaByteStream(session, label, Math.max(limit, 4L * 64 * 1024), 64 * 1024, s -> CompletableFuture.completedFuture(null),
                 shared ? MinaByteStream.Mode.SHARED_DATAGRAM : MinaByteStream.Mode.DATAGRAM, maxMessage);
     }
 
@@ -75,11 +78,10 @@ public final class MinaTransports {
     }
 
     /**
-     * A TLS connection cannot end one direction alone here (the TLS layer answers a peer's
-     * close_notify by closing): the end of what this side sends closes the connection once it is
-     * written, with a close_notify.
+     * A TLS connection cannot end one direction alone here (TLS 1.2 has no half-close): the end of
+     * what this side sends is a close_notify, then the connection closes ({@link TlsFilter#closeAfterNotify}).
      */
-    public static final MinaByteStream.HalfCloser TLS_END = IoSession::closeOnFlush;
+    public static final MinaByteStream.HalfCloser TLS_END = TlsFilter::closeAfterNotify;
 
     /** Half-close of a TLS 1.3 session: close_notify, then TCP shutdown of the output ({@link TlsFilter#shutdownOutput}). */
     public static final MinaByteStream.HalfCloser TLS_HALF_CLOSE = TlsFilter::shutdownOutput;

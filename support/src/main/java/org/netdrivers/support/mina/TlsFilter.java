@@ -3,6 +3,7 @@ package org.netdrivers.support.mina;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -57,7 +58,28 @@ public final class TlsFilter extends SslFilter {
      * sends; a peer's own close_notify and FIN end the session's input ({@code inputClosed}) without
      * closing it. TLS 1.2 has no half-close: there the peer closes when it reads the close_notify.
      */
-    public static void shutdownOutput(IoSession session) throws IOException {
+    public static CompletableFuture<Void> shutdownOutput(IoSession session) throws IOException {
+        return closeNotify(session, () -> MinaTransports.TCP_HALF_CLOSE.shutdownOutput(session));
+    }
+
+    /**
+     * Ends the connection the TLS way, for TLS 1.2 as for 1.3: a close_notify after everything
+     * written before it, then the connection closes (a peer that reads the end of stream without
+     * it may take the stream for cut short).
+     */
+    public static CompletableFuture<Void> closeAfterNotify(IoSession session) throws IOException {
+        return closeNotify(session, () -> {
+            session.closeOnFlush();
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    private interface Then {
+        java.util.concurrent.CompletionStage<Void> run() throws IOException;
+    }
+
+    /** Writes the engine's close_notify past the filter; {@code then} once it is written; completes after both. */
+    private static CompletableFuture<Void> closeNotify(IoSession session, Then then) throws IOException {
         SSLEngine engine = (SSLEngine) session.getAttribute(ENGINE);
         if (engine == null) {
             throw new IOException("no TLS engine on this session");
@@ -71,17 +93,46 @@ public final class TlsFilter extends SslFilter {
             }
         }
         out.flip();
+        CompletableFuture<Void> done = new CompletableFuture<>();
         WriteFuture written = new DefaultWriteFuture(session);
-        session.getFilterChain().fireFilterWrite(new Unencrypted(IoBuffer.wrap(out), written));
         written.addListener(f -> {
-            if (((WriteFuture) f).isWritten()) {
-                try {
-                    MinaTransports.TCP_HALF_CLOSE.shutdownOutput(session);
-                } catch (IOException e) {
-                    session.closeNow();
-                }
+            WriteFuture w = (WriteFuture) f;
+            if (!w.isWritten()) {
+                done.completeExceptionally(w.getException() != null ? w.getException() : new IOException("close_notify not written"));
+                return;
+            }
+            try {
+                then.run().whenComplete((v, e) -> {
+                    if (e == null) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(e);
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                session.closeNow();
+                done.completeExceptionally(e);
             }
         });
+        session.getFilterChain().fireFilterWrite(new Unencrypted(IoBuffer.wrap(out), written));
+        return done;
+    }
+
+    /**
+     * The peer's FIN. After its close_notify (its TLS half-close or close) that is the end of its
+     * bytes; without one the bytes may have been cut short (its process ended, or the connection
+     * was cut), so the stream fails with that cause rather than ending as if complete.
+     */
+    @Override
+    public void inputClosed(NextFilter next, IoSession session) throws Exception {
+        SSLEngine engine = (SSLEngine) session.getAttribute(ENGINE);
+        if (engine != null && !engine.isInboundDone()) {
+            next.exceptionCaught(session, new SSLException("the connection ended without the peer's TLS close_notify (its process"
+                    + " ended, or the connection was cut): what it sent may be cut short"));
+            session.closeNow();
+            return;
+        }
+        next.inputClosed(session);
     }
 
     /** Bytes Mina's TLS filter passes on as they are (here: a close_notify the engine already made). */
