@@ -61,15 +61,7 @@ public final class Bench {
             int sinkExport = freePort();
             int echoExport = freePort();
             Path home = Files.createTempDirectory("netdrivers-bench");
-            Files.createDirectories(home.resolve("etc"));
-            Files.writeString(home.resolve("etc/.initialized"), "bench\n");
-            Files.writeString(home.resolve("etc/org.ops4j.pax.logging.cfg"), String.join("\n",
-                    "log4j2.rootLogger.level = WARN",
-                    "log4j2.rootLogger.appenderRef.console.ref = console",
-                    "log4j2.appender.console.type = Console",
-                    "log4j2.appender.console.name = console",
-                    "log4j2.appender.console.layout.type = PatternLayout",
-                    "log4j2.appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} | %msg%n", ""));
+            writeQuietLogging(home);
             Files.writeString(home.resolve("etc/org.netdrivers.tcp-sink.cfg"), "network.name = sink\nhost = 127.0.0.1\nport = "
                     + sink.port() + "\nnetwork.export = tcp://127.0.0.1:" + sinkExport + "\n");
             Files.writeString(home.resolve("etc/org.netdrivers.tcp-echo.cfg"), "network.name = echo\nhost = 127.0.0.1\nport = "
@@ -257,6 +249,19 @@ public final class Bench {
             }
         }
         System.exit(toolsOk ? 0 : 1);
+    }
+
+    /** Prepares {@code home}'s etc/ for a runtime that logs WARN and above to the console and takes no demo configuration. */
+    static void writeQuietLogging(Path home) throws IOException {
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/.initialized"), "bench\n");
+        Files.writeString(home.resolve("etc/org.ops4j.pax.logging.cfg"), String.join("\n",
+                "log4j2.rootLogger.level = WARN",
+                "log4j2.rootLogger.appenderRef.console.ref = console",
+                "log4j2.appender.console.type = Console",
+                "log4j2.appender.console.name = console",
+                "log4j2.appender.console.layout.type = PatternLayout",
+                "log4j2.appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} | %msg%n", ""));
     }
 
     private interface Measure {
@@ -539,7 +544,7 @@ public final class Bench {
     }
 
     /** Reads each connection to EOF, answers with the byte count, closes. */
-    private static final class Sink extends Server {
+    static final class Sink extends Server {
         Sink() throws IOException {
         }
 
@@ -555,7 +560,7 @@ public final class Bench {
     }
 
     /** Echoes each connection until EOF. */
-    private static final class Echo extends Server {
+    static final class Echo extends Server {
         Echo() throws IOException {
         }
 
@@ -568,7 +573,7 @@ public final class Bench {
         }
     }
 
-    private abstract static class Server implements AutoCloseable {
+    abstract static class Server implements AutoCloseable {
         private final ServerSocket server;
 
         Server() throws IOException {

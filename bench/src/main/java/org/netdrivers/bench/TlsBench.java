@@ -122,7 +122,7 @@ final class TlsBench {
         return ks;
     }
 
-    private static void keytool(String... args) throws IOException, InterruptedException {
+    static void keytool(String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
