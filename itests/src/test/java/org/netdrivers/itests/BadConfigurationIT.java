@@ -71,14 +71,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         m.put(NetworkConstants.NETWORK_NAME, name);
         m.put("cid", 1);
         m.put("port", 5999);
-        for (int i = 0; i < extra.length; i += 2) {
-            if (extra[i + 1] == null) {
-                m.remove(extra[i]);
-            } else {
-                m.put((String) extra[i], extra[i + 1]);
-            }
-        }
-        return m;
+        return with(m, extra);
     }
 
     private static Map<String, Object> tcp(String name, Object... extra) {
@@ -86,6 +79,11 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         m.put(NetworkConstants.NETWORK_NAME, name);
         m.put("host", "127.0.0.1");
         m.put("port", 2222);
+        return with(m, extra);
+    }
+
+    /** {@code m} with the pairs of {@code extra} (field, value) put in, or removed where the value is null. */
+    private static Map<String, Object> with(Map<String, Object> m, Object... extra) {
         for (int i = 0; i < extra.length; i += 2) {
             if (extra[i + 1] == null) {
                 m.remove((String) extra[i]);
@@ -308,13 +306,6 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         m.put("key_store_password", Certificates.PASSWORD);
         m.put("trust_store", certs.store("fleet-trust").toString());
         m.put("trust_store_password", Certificates.PASSWORD);
-        for (int i = 0; i < extra.length; i += 2) {
-            if (extra[i + 1] == null) {
-                m.remove((String) extra[i]);
-            } else {
-                m.put((String) extra[i], extra[i + 1]);
-            }
-        }
-        return m;
+        return with(m, extra);
     }
 }
