@@ -53,6 +53,13 @@ final class Fleet implements AutoCloseable {
         void appeared(String runtime, String name, EndpointRecord record);
 
         void gone(String runtime, String name);
+
+        /**
+         * ZooKeeper has not answered for the session timeout (the session is lost): what others
+         * publish is unknown until it answers again, when every endpoint then known appears again.
+         */
+        default void unknown() {
+        }
     }
 
     private final String runtime;
@@ -62,6 +69,8 @@ final class Fleet implements AutoCloseable {
     private final LeaderLatch name;
     /** Whether this runtime holds its name, and so publishes. */
     private boolean owner; // guarded by this
+    /** Whether the session was lost since ZooKeeper last answered (connection state events, one thread). */
+    private boolean sessionLost;
     /** Whether the WARN line of a held name was written for the current clash. */
     private boolean clashSaid; // guarded by this
     private final CuratorCache cache;
@@ -137,6 +146,15 @@ final class Fleet implements AutoCloseable {
         });
         client.getConnectionStateListenable().addListener((c, state) -> {
             LOG.info("Fleet: ZooKeeper {} ({})", state.name().toLowerCase(java.util.Locale.ROOT), connectString);
+            if (state == ConnectionState.LOST) {
+                sessionLost = true;
+                remotes.unknown();
+            } else if (state == ConnectionState.RECONNECTED && sessionLost) {
+                // the cache keeps what it had and reports only differences once it has read the tree again:
+                // what it holds now appears again (a node gone meanwhile is then reported gone)
+                sessionLost = false;
+                cache.stream().forEach(node -> changed(node, remotes));
+            }
             if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
                 try {
                     closer.execute(this::checkName);

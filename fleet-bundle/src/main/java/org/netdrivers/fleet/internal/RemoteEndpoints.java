@@ -34,6 +34,8 @@ final class RemoteEndpoints implements Fleet.Remotes {
     private final FleetConnector connector;
     private final Map<String, ServiceRegistration<NetworkInterface>> registered = new HashMap<>(); // guarded by this
     private final Map<String, Remote> remotes = new HashMap<>(); // guarded by this
+    /** Endpoints withdrawn while ZooKeeper did not answer, whose open streams go on until they end or the fleet stops. */
+    private final java.util.List<Remote> withdrawn = new java.util.ArrayList<>(); // guarded by this
     private boolean closed; // guarded by this
 
     RemoteEndpoints(BundleContext context, FleetConnector connector) {
@@ -83,8 +85,26 @@ final class RemoteEndpoints implements Fleet.Remotes {
         }
     }
 
+    @Override
+    public synchronized void unknown() {
+        if (registered.isEmpty()) {
+            return;
+        }
+        LOG.warn("Fleet: ZooKeeper has not answered for the session timeout: {} remote endpoint(s) withdrawn until it answers"
+                + " (their open streams go on: they do not pass through ZooKeeper)", registered.size());
+        registered.values().forEach(RemoteEndpoints::unregister);
+        registered.clear();
+        remotes.values().forEach(remote -> remote.refuseNewStreams(new StreamClosedException("fleet endpoint " + remote.full
+                + " is withdrawn: ZooKeeper has not answered for the session timeout")));
+        withdrawn.removeIf(remote -> remote.openStreams() == 0); // those of an earlier outage whose streams ended
+        withdrawn.addAll(remotes.values());
+        remotes.clear();
+    }
+
     synchronized void close() {
         closed = true;
+        withdrawn.forEach(remote -> remote.gone("the fleet stopped"));
+        withdrawn.clear();
         registered.values().forEach(RemoteEndpoints::unregister);
         registered.clear();
         remotes.values().forEach(remote -> remote.gone("the fleet stopped"));
@@ -148,6 +168,10 @@ final class RemoteEndpoints implements Fleet.Remotes {
                 }
             });
             return result;
+        }
+
+        int openStreams() {
+            return streams.size();
         }
 
         void gone(String why) {

@@ -35,6 +35,11 @@ public class FleetTest {
         public void gone(String runtime, String name) {
             seenByB.add("-" + runtime + "/" + name);
         }
+
+        @Override
+        public void unknown() {
+            seenByB.add("-*");
+        }
     };
 
     @Before
@@ -184,6 +189,30 @@ public class FleetTest {
         } finally {
             a1.close();
             a2.close();
+            b.close();
+        }
+    }
+
+    /**
+     * ZooKeeper down for longer than the session timeout: the other runtimes' endpoints are
+     * withdrawn (unknown), and appear again when it answers.
+     */
+    @Test
+    public void remoteEndpointsAreWithdrawnWhenTheSessionIsLostAndBackWithZooKeeper() throws Exception {
+        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 4000, ignoring());
+        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 4000, recorder);
+        try {
+            a.start();
+            b.start();
+            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+            zookeeper.stop();
+            assertNull("kept while the session may live on", seenByB.poll(2000, TimeUnit.MILLISECONDS));
+            assertEquals("withdrawn once the session timeout passed", "-*", next());
+            zookeeper.restart();
+            assertEquals("back with ZooKeeper", "+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+        } finally {
+            a.close();
             b.close();
         }
     }
