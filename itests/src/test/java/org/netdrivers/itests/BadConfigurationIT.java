@@ -264,6 +264,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
             cases.add(new Case(PID_FLEET, "l2", fleet("unix:/tmp/nd-fleet.sock"), "listen", "must be tcp://IP:PORT", false));
             cases.add(new Case(PID_FLEET, "r1", fleet(free, "runtime", "bench 17"), "runtime", "holds ' '", false));
             cases.add(new Case(PID_FLEET, "s1", fleet(free, "share", "(network.fleet=true"), "share", "is not an LDAP filter", false));
+            cases.add(new Case(PID_FLEET, "s2", fleet(free, "use", "network.runtime=bench-1"), "use", "is not an LDAP filter", false));
             cases.add(new Case(PID_FLEET, "a1", fleet(free, "allow", "not a name"), "allow", "is not a distinguished name", false));
             org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
             try {

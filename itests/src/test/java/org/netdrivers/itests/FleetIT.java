@@ -90,8 +90,13 @@ public class FleetIT extends NetdriversTestSupport {
             // its owner's fleet port (127.0.0.1:1) refuses connections
             assertContains("the owner is not there", refused.getMessage(), "fleet endpoint bench-z/far via tcp://127.0.0.1:1: cannot connect");
 
-            deleteConfigurations(NetworkConstants.PID_ECHO);
+            // renamed: the old node goes, the new name is published
+            configure(NetworkConstants.PID_ECHO, "dut", Map.of(NetworkConstants.NETWORK_NAME, "dut2", "network.fleet", "true"));
             zookeeper.awaitLine("DELETED /netdrivers/fleet/bench-a/dut", WAIT_MS);
+            zookeeper.awaitLine("CREATED /netdrivers/fleet/bench-a/dut2", WAIT_MS);
+
+            deleteConfigurations(NetworkConstants.PID_ECHO);
+            zookeeper.awaitLine("DELETED /netdrivers/fleet/bench-a/dut2", WAIT_MS);
             assertEquals("the unshared endpoint was never published", null,
                     zookeeper.lastLine("CREATED /netdrivers/fleet/bench-a/private"));
 
@@ -99,6 +104,38 @@ public class FleetIT extends NetdriversTestSupport {
             awaitNoDriver("bench-z/far");
             // Curator's threads are made by the fleet's thread factory; ZooKeeper names its own after the
             // thread that started the client, with -SendThread and -EventThread appended
+            awaitCondition("the fleet's and ZooKeeper's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().endsWith("-SendThread")
+                            || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));
+        }
+    }
+
+    /** Field use: only the remote endpoints it matches are registered here; a change of properties moves one out. */
+    @Test
+    public void useSelectsWhichRemoteEndpointsAreRegistered() throws Exception {
+        try (Peer zookeeper = Peer.java("ZooKeeperPeer")) {
+            String connect = zookeeper.awaitLine("CONNECT", 30_000);
+            org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
+            java.util.Hashtable<String, Object> props = tls(certs);
+            props.putAll(Map.of("zookeeper", connect, "runtime", "bench-a", "listen", "tcp://127.0.0.1:" + FreePort.find(),
+                    "use", "(&(network.runtime=bench-x)(network.type=tcp))"));
+            fleet.update(props);
+            try {
+                zookeeper.send("PUBLISH /netdrivers/fleet/bench-x/dut type=tcp|address=tcp://192.0.2.7:22|client=c|fleet=tcp://127.0.0.1:1");
+                zookeeper.send("PUBLISH /netdrivers/fleet/bench-x/log type=udp|address=udp://192.0.2.7:514|client=c|fleet=tcp://127.0.0.1:1");
+                awaitDriver("bench-x/dut");
+                zookeeper.awaitLine("CREATED /netdrivers/fleet/bench-x/log", WAIT_MS);
+                Thread.sleep(200); // the fleet's cache saw bench-x/log with bench-x/dut; had it registered it, it would be there by now
+                assertEquals("bench-z/far (another runtime) is not used", 0, context.getServiceReferences(NetworkInterface.class,
+                        "(network.name=bench-z/far)").size());
+                assertEquals("bench-x/log (not tcp) is not used", 0, context.getServiceReferences(NetworkInterface.class,
+                        "(network.name=bench-x/log)").size());
+                // bench-x/dut's type changes: it no longer matches, and goes
+                zookeeper.send("PUBLISH /netdrivers/fleet/bench-x/dut type=udp|address=udp://192.0.2.7:22|client=c|fleet=tcp://127.0.0.1:1");
+                awaitNoDriver("bench-x/dut");
+            } finally {
+                fleet.delete();
+            }
             awaitCondition("the fleet's and ZooKeeper's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
                     .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().endsWith("-SendThread")
                             || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));

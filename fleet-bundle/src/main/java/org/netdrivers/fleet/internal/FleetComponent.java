@@ -3,6 +3,7 @@ package org.netdrivers.fleet.internal;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -47,7 +48,7 @@ public final class FleetComponent {
 
     private final Fleet fleet;
     private final RemoteEndpoints remotes;
-    private final ServiceTracker<NetworkInterface, String> shared;
+    private final ServiceTracker<NetworkInterface, AtomicReference<String>> shared;
     private final ScheduledExecutorService timer;
     private final FleetListener listener;
     private final FleetConnector connector;
@@ -95,7 +96,7 @@ public final class FleetComponent {
         }
         listener = port;
         connector = new FleetConnector(io, settings.ssl(), timer);
-        remotes = new RemoteEndpoints(context, connector);
+        remotes = new RemoteEndpoints(context, connector, settings.useFilter());
         fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.advertise(), settings.sessionTimeoutMs(), remotes);
         fleet.start();
         // local endpoints only: a remote one (network.runtime set) is never published again
@@ -103,28 +104,38 @@ public final class FleetComponent {
                 + settings.share() + ")";
         shared = new ServiceTracker<>(context, context.createFilter(filter), null) {
             @Override
-            public String addingService(ServiceReference<NetworkInterface> ref) {
+            public AtomicReference<String> addingService(ServiceReference<NetworkInterface> ref) {
                 String name = (String) ref.getProperty(NetworkConstants.NETWORK_NAME);
                 if (name != null) {
                     fleet.publish(name, record(ref, settings.advertise()));
                 }
-                return name;
+                return new AtomicReference<>(name);
             }
 
             @Override
-            public void modifiedService(ServiceReference<NetworkInterface> ref, String name) {
-                fleet.publish(name, record(ref, settings.advertise())); // a changed name: not handled yet
+            public void modifiedService(ServiceReference<NetworkInterface> ref, AtomicReference<String> published) {
+                String name = (String) ref.getProperty(NetworkConstants.NETWORK_NAME);
+                String before = published.getAndSet(name);
+                if (before != null && !before.equals(name)) {
+                    fleet.unpublish(before); // renamed: the old node goes, the new name is published
+                }
+                if (name != null) {
+                    fleet.publish(name, record(ref, settings.advertise()));
+                }
             }
 
             @Override
-            public void removedService(ServiceReference<NetworkInterface> ref, String name) {
-                fleet.unpublish(name);
+            public void removedService(ServiceReference<NetworkInterface> ref, AtomicReference<String> published) {
+                if (published.get() != null) {
+                    fleet.unpublish(published.get());
+                }
             }
         };
         shared.open();
         mbean = registerMBean(settings);
-        LOG.info("Fleet: runtime {} on {} sharing {}, fleet port {} (mutual TLS), advertised as {}", settings.runtime(),
-                settings.zookeeper(), settings.share(), settings.listen(), settings.advertise());
+        LOG.info("Fleet: runtime {} on {} sharing {}, using {}, fleet port {} (mutual TLS), advertised as {}", settings.runtime(),
+                settings.zookeeper(), settings.share(), settings.useFilter() == null ? "every remote endpoint" : settings.useFilter(),
+                settings.listen(), settings.advertise());
     }
 
     private ObjectName registerMBean(FleetSettings settings) {

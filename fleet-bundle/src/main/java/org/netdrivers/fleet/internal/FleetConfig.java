@@ -26,6 +26,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "LDAP filter over the local endpoints' service properties: the endpoints this runtime publishes.")
     String share() default "(network.fleet=true)";
 
+    @AttributeDefinition(name = "Used endpoints", required = false,
+            description = "LDAP filter over the service properties other runtimes' endpoints get here (network.name RUNTIME/NAME,"
+                    + " network.runtime, network.type, ...): the ones this runtime registers; empty for all.")
+    String use() default "";
+
     @AttributeDefinition(name = "Key store", required = false,
             description = "PKCS12 file with this runtime's key and certificate chain (fleet port and outgoing streams).")
     String key__store() default "";

@@ -24,6 +24,7 @@ import org.osgi.framework.InvalidSyntaxException;
  * wrong password is a configuration error naming the field).
  */
 record FleetSettings(String zookeeper, String runtime, ListenAddress listen, String advertise, String share, Filter shareFilter,
+        Filter useFilter,
         int sessionTimeoutMs, SSLContext ssl, Set<String> allow) {
 
     static FleetSettings read(ConfigReader reader) throws InvalidConfigurationException {
@@ -49,6 +50,14 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         } catch (InvalidSyntaxException e) {
             throw reader.invalid("share", "is not an LDAP filter: " + e.getMessage());
         }
+        Filter useFilter = null;
+        if (!c.use().isBlank()) {
+            try {
+                useFilter = FrameworkUtil.createFilter(c.use());
+            } catch (InvalidSyntaxException e) {
+                throw reader.invalid("use", "is not an LDAP filter: " + e.getMessage());
+            }
+        }
         String advertise = c.advertise().isEmpty() ? listen.toString() : c.advertise();
         if (c.key__store().isEmpty()) {
             throw reader.invalid("key_store", "is required: the fleet port and the streams to other runtimes are mutual TLS");
@@ -59,7 +68,7 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         SSLContext ssl = TlsStores.context(reader, "key_store", c.key__store(), c.key__store__password(), "trust_store",
                 c.trust__store(), c.trust__store__password());
         Set<String> allow = TlsStores.allowList(reader, "allow", c.allow());
-        return new FleetSettings(zookeeper, runtime, listen, advertise, c.share(), shareFilter, c.session__timeout__ms(), ssl,
+        return new FleetSettings(zookeeper, runtime, listen, advertise, c.share(), shareFilter, useFilter, c.session__timeout__ms(), ssl,
                 allow);
     }
 

@@ -38,8 +38,12 @@ final class RemoteEndpoints implements Fleet.Remotes {
     private final java.util.List<Remote> withdrawn = new java.util.ArrayList<>(); // guarded by this
     private boolean closed; // guarded by this
 
-    RemoteEndpoints(BundleContext context, FleetConnector connector) {
+    /** Which remote endpoints are registered here (field use); null for all. */
+    private final org.osgi.framework.Filter use;
+
+    RemoteEndpoints(BundleContext context, FleetConnector connector, org.osgi.framework.Filter use) {
         this.context = context;
+        this.use = use;
         this.connector = connector;
     }
 
@@ -57,6 +61,10 @@ final class RemoteEndpoints implements Fleet.Remotes {
         props.put(NETWORK_FLEET_ADDRESS, record.fleet());
         if (!record.address().isEmpty()) {
             props.put(NetworkConstants.NETWORK_ADDRESS, record.address());
+        }
+        if (use != null && !use.matches(props)) {
+            gone(runtime, name); // if it was used before its properties changed
+            return;
         }
         ServiceRegistration<NetworkInterface> r = registered.get(full);
         if (r != null) {

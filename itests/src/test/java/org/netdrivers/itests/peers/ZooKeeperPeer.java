@@ -17,7 +17,7 @@ import org.apache.zookeeper.CreateMode;
  * on one line, newlines as {@code |}). Publishes one endpoint of its own, {@code far} of runtime
  * {@code bench-z}, as an ephemeral node, whose fleet port (127.0.0.1:1) refuses connections. Reads
  * commands from its standard input, {@code PUBLISH PATH DATA} (data with {@code |} for newlines:
- * an ephemeral node, answered {@code PUBLISHED PATH}) and {@code DELETE PATH}; stops when its input closes.
+ * an ephemeral node, its data replaced when it exists; answered {@code PUBLISHED PATH}) and {@code DELETE PATH}; stops when its input closes.
  */
 public final class ZooKeeperPeer {
     private static final String ROOT = "/netdrivers/fleet";
@@ -40,7 +40,7 @@ public final class ZooKeeperPeer {
             for (String line; (line = in.readLine()) != null; ) {
                 String[] w = line.split(" ", 3);
                 if (w.length == 3 && w[0].equals("PUBLISH")) {
-                    client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(w[1],
+                    client.create().orSetData().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(w[1],
                             w[2].replace('|', '\n').getBytes(StandardCharsets.ISO_8859_1));
                     print("PUBLISHED " + w[1]);
                 } else if (w.length == 2 && w[0].equals("DELETE")) {
