@@ -69,6 +69,8 @@ final class Fleet implements AutoCloseable {
     private final LeaderLatch name;
     /** Whether this runtime holds its name, and so publishes. */
     private boolean owner; // guarded by this
+    /** Whether this runtime joined (or, closing, will never join) its name's latch. */
+    private final java.util.concurrent.atomic.AtomicBoolean nameJoined = new java.util.concurrent.atomic.AtomicBoolean();
     /** Whether the session was lost since ZooKeeper last answered (connection state events, one thread). */
     private boolean sessionLost;
     /** Whether the WARN line of a held name was written for the current clash. */
@@ -146,6 +148,9 @@ final class Fleet implements AutoCloseable {
         });
         client.getConnectionStateListenable().addListener((c, state) -> {
             LOG.info("Fleet: ZooKeeper {} ({})", state.name().toLowerCase(java.util.Locale.ROOT), connectString);
+            if (state == ConnectionState.CONNECTED) {
+                joinNameLatch();
+            }
             if (state == ConnectionState.LOST) {
                 sessionLost = true;
                 remotes.unknown();
@@ -169,10 +174,20 @@ final class Fleet implements AutoCloseable {
     void start() {
         client.start();
         cache.start();
-        try {
-            name.start();
-        } catch (Exception e) { // only when started twice
-            throw new IllegalStateException(e);
+    }
+
+    /**
+     * Joins the name's latch, once ZooKeeper first answers: started before, the latch waits for the
+     * connection on a thread of its own, which a close before it connects interrupts (an ERROR line
+     * with a stack trace from Curator).
+     */
+    private void joinNameLatch() {
+        if (nameJoined.compareAndSet(false, true)) {
+            try {
+                name.start();
+            } catch (Exception e) { // only when started twice
+                LOG.debug("Fleet: the latch of {}: {}", runtime, e.toString());
+            }
         }
     }
 
@@ -283,6 +298,7 @@ final class Fleet implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closer.shutdownNow(); // ZooKeeper does not answer: the session's end removes the ephemeral nodes
+        nameJoined.set(true); // a connection from now on joins nothing
         try {
             name.close(LeaderLatch.CloseMode.SILENT);
         } catch (IOException | IllegalStateException e) { // never started

@@ -17,6 +17,7 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.netdrivers.support.stream.Completions;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -53,6 +54,7 @@ public final class FleetComponent {
     private final FleetListener listener;
     private final FleetConnector connector;
     private final ObjectName mbean;
+    private boolean stopped; // guarded by this
 
     @Activate
     public FleetComponent(BundleContext context, Map<String, Object> properties, @Reference(name = "io") IoThreads io,
@@ -136,6 +138,14 @@ public final class FleetComponent {
         LOG.info("Fleet: runtime {} on {} sharing {}, using {}, fleet port {} (mutual TLS), advertised as {}", settings.runtime(),
                 settings.zookeeper(), settings.share(), settings.useFilter() == null ? "every remote endpoint" : settings.useFilter(),
                 settings.listen(), settings.advertise());
+        // an activation that ends while the framework or this bundle is stopping (its configuration came just
+        // before a stop, and SCR's dispose did not wait for it): SCR does not deactivate such an instance,
+        // so it ends its session, port and threads itself
+        if ((context.getBundle(0).getState() & (Bundle.STOPPING | Bundle.RESOLVED)) != 0
+                || (context.getBundle().getState() & (Bundle.STOPPING | Bundle.RESOLVED)) != 0) {
+            LOG.info("Fleet: the runtime is stopping: the fleet stops at once");
+            deactivate();
+        }
     }
 
     private ObjectName registerMBean(FleetSettings settings) {
@@ -171,8 +181,9 @@ public final class FleetComponent {
     }
 
     @Deactivate
-    void deactivate() {
-        if (fleet != null) {
+    synchronized void deactivate() {
+        if (fleet != null && !stopped) {
+            stopped = true;
             if (mbean != null) {
                 try {
                     ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbean);
