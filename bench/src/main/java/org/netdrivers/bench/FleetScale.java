@@ -195,7 +195,8 @@ public final class FleetScale {
                 if (connectedAt < 0 && Arrays.stream(fleets).allMatch(BenchFleet::connected)) {
                     connectedAt = now - t0;
                 }
-                if (allNodesAt < 0 && longOf(mntr(), "zk_ephemerals_count") >= ephemerals0 + (long) r * e) {
+                // each runtime's R x E endpoint nodes and its runtime name's latch node (one per runtime, created first)
+                if (allNodesAt < 0 && longOf(mntr(), "zk_ephemerals_count") >= ephemerals0 + (long) r * (e + 1)) {
                     allNodesAt = System.nanoTime() - t0;
                 }
                 if (allNodesAt >= 0 && connectedAt >= 0 && Arrays.stream(watchers).allMatch(w -> w.completeAt != 0)) {
@@ -211,7 +212,7 @@ public final class FleetScale {
             System.out.println("initial sync: every runtime started at once, each publishing its endpoints");
             row("runtimes started (R constructors, start(), R x E publish calls)", ms(started));
             row("all " + r + " sessions connected", connectedAt < 0 ? "not within the deadline" : ms(connectedAt));
-            row("all " + r * e + " ephemeral nodes on the server (mntr, 20 ms polls)", allNodesAt < 0 ? "not within the deadline" : ms(allNodesAt));
+            row("all " + r * (e + 1) + " ephemeral nodes on the server (" + r * e + " endpoints, " + r + " name latches; mntr, 20 ms polls)", allNodesAt < 0 ? "not within the deadline" : ms(allNodesAt));
             row("first runtime to see all " + target + " remote endpoints", complete > 0 ? ms(done[0]) : "none");
             row("median runtime", complete > r / 2 ? ms(done[r / 2]) : "not reached");
             row("last runtime (every watcher has all)", complete == r ? ms(done[r - 1]) : complete + " of " + r + " within the deadline");
@@ -332,7 +333,7 @@ public final class FleetScale {
             long expiredAt = -1;
             long crashDeadline = TimeUnit.MILLISECONDS.toNanos(sessionMs) + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() - tc < crashDeadline && (p.remaining.get() > 0 || expiredAt < 0)) {
-                if (expiredAt < 0 && longOf(mntr(), "zk_ephemerals_count") <= ephemeralsBefore - e) {
+                if (expiredAt < 0 && longOf(mntr(), "zk_ephemerals_count") <= ephemeralsBefore - (e + 1)) {
                     expiredAt = System.nanoTime() - tc;
                 }
                 Thread.sleep(50);
@@ -340,7 +341,7 @@ public final class FleetScale {
             long[] gone = p.delays(tc);
             // the server expires a session a timeout after the session's last packet (a ping comes after a third of the timeout's
             // silence), rounded up to its tick: from the cut, between about 2/3 of the timeout and the timeout plus a tick
-            row("ZooKeeper expired the session (its " + e + " nodes deleted; mntr, 50 ms polls)",
+            row("ZooKeeper expired the session (its " + e + " endpoint nodes and its latch node deleted; mntr, 50 ms polls)",
                     expiredAt < 0 ? "not within the deadline" : ms(expiredAt) + String.format(Locale.ROOT, " (%.2fx the session timeout)",
                             expiredAt / 1e6 / sessionMs));
             if (gone == null) {
