@@ -97,7 +97,7 @@ public final class FleetComponent {
             return;
         }
         listener = port;
-        connector = new FleetConnector(io, settings.ssl(), timer);
+        connector = new FleetConnector(io, settings.ssl(), settings.allow(), timer);
         remotes = new RemoteEndpoints(context, connector, settings.useFilter());
         fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.advertise(), settings.sessionTimeoutMs(), remotes);
         fleet.start();

@@ -48,7 +48,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String trust__store__password() default "";
 
     @AttributeDefinition(name = "Allowed runtimes", required = false, cardinality = 100,
-            description = "When set, only these certificate subjects may open streams here; in a .cfg file separated by ';'.")
+            description = "When set, only these certificate subjects may open streams here, and streams are opened only to fleet ports"
+                    + " presenting one of them; in a .cfg file separated by ';'.")
     @ConfigReader.ListSeparator(";")
     String[] allow() default {};
 

@@ -18,6 +18,8 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.mina.MinaByteStream;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
+import org.netdrivers.support.mina.TlsFilter;
+import org.netdrivers.support.net.TlsStores;
 import org.netdrivers.support.stream.Completions;
 
 /**
@@ -44,7 +46,12 @@ final class FleetConnector implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final NioSocketConnector connector;
 
-    FleetConnector(IoThreads io, SSLContext ssl, ScheduledExecutorService timer) {
+    /**
+     * @param allow when not empty, the certificate subjects (canonical) of the runtimes this one opens
+     *     streams to, as of those it serves: an owner whose certificate is not among them is not told
+     *     which endpoint was wanted
+     */
+    FleetConnector(IoThreads io, SSLContext ssl, java.util.Set<String> allow, ScheduledExecutorService timer) {
         this.io = io;
         this.timer = timer;
         connector = new NioSocketConnector(io.processor());
@@ -62,7 +69,15 @@ final class FleetConnector implements AutoCloseable {
             }
         });
         connector.setHandler(new StreamIoHandler(this::stream,
-                stream -> stream.send(ByteBuffer.wrap(FleetProtocol.openLine(opening(stream.session()).name()))),
+                stream -> {
+                    javax.security.auth.x500.X500Principal owner = TlsFilter.peerSubject(stream.session());
+                    if (!TlsStores.allows(allow, owner)) {
+                        opening(stream.session()).fail("the owner's certificate subject " + owner + " is not in allow", null);
+                        stream.session().closeNow();
+                        return;
+                    }
+                    stream.send(ByteBuffer.wrap(FleetProtocol.openLine(opening(stream.session()).name())));
+                },
                 (session, cause) -> opening(session).fail(cause == null ? "closed by the owner during the TLS handshake"
                         : "TLS handshake failed: " + Completions.rootMessage(cause), cause)));
     }
