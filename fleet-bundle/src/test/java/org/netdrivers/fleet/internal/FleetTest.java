@@ -42,6 +42,21 @@ public class FleetTest {
         }
     };
 
+    /** Every runtime a test made, closed after it (close is idempotent: a test may close one itself). */
+    private final java.util.List<Fleet> fleets = new java.util.ArrayList<>();
+
+    private Fleet fleet(String connect, String runtime, int sessionTimeoutMs, Fleet.Remotes remotes) {
+        Fleet f = new Fleet(connect, runtime, sessionTimeoutMs, remotes);
+        fleets.add(f);
+        return f;
+    }
+
+    private Fleet fleet(String connect, String runtime, String id, int sessionTimeoutMs, Fleet.Remotes remotes) {
+        Fleet f = new Fleet(connect, runtime, id, sessionTimeoutMs, remotes);
+        fleets.add(f);
+        return f;
+    }
+
     @Before
     public void startZooKeeper() throws Exception {
         zookeeper = new TestingServer(true);
@@ -49,114 +64,94 @@ public class FleetTest {
 
     @After
     public void stopZooKeeper() throws Exception {
+        fleets.forEach(Fleet::close); // the runtimes first: a close with the server gone waits for it
         zookeeper.close();
     }
 
     @Test
     public void publishedEndpointIsSeenByTheOtherRuntimeAndGoesWithItsOwner() throws Exception {
-        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
-        try {
-            a.start();
-            b.start();
-            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
-            b.publish("own", new EndpointRecord("echo", "echo:own", "c", "tcp://192.0.2.2:7443"));
+        Fleet a = fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        a.start();
+        b.start();
+        a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
+        b.publish("own", new EndpointRecord("echo", "echo:own", "c", "tcp://192.0.2.2:7443"));
 
-            assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
-            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.8:22", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut tcp tcp://192.0.2.8:22 tcp://192.0.2.1:7443", next());
-            a.unpublish("dut");
-            assertEquals("-bench-a/dut", next());
+        assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
+        a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.8:22", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut tcp tcp://192.0.2.8:22 tcp://192.0.2.1:7443", next());
+        a.unpublish("dut");
+        assertEquals("-bench-a/dut", next());
 
-            a.publish("dut2", new EndpointRecord("udp", "", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut2 udp  tcp://192.0.2.1:7443", next());
-            a.close(); // the runtime stops: its ephemeral nodes go with its session
-            assertEquals("-bench-a/dut2", next());
-            assertNull("b never reports its own endpoint", seenByB.poll(200, TimeUnit.MILLISECONDS));
-        } finally {
-            a.close();
-            b.close();
-        }
+        a.publish("dut2", new EndpointRecord("udp", "", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut2 udp  tcp://192.0.2.1:7443", next());
+        a.close(); // the runtime stops: its ephemeral nodes go with its session
+        assertEquals("-bench-a/dut2", next());
+        assertNull("b never reports its own endpoint", seenByB.poll(200, TimeUnit.MILLISECONDS));
     }
 
     @Test
     public void unpublishAndCloseDoNotWaitForAZooKeeperThatIsGone() throws Exception {
-        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
-        try {
-            a.start();
-            b.start();
-            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
-            a.publish("dut2", new EndpointRecord("tcp", "tcp://192.0.2.7:23", "c", "tcp://192.0.2.1:7443"));
-            next();
-            next();
-            zookeeper.stop();
-            long start = System.nanoTime();
-            // a liveness deadline, not a speed limit: the deletes get CLOSE_WAIT_MS and ending the session without
-            // a server a few seconds more; waiting on the retry policy instead (29 retries, up to 30 s each) hangs here
-            java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                a.unpublish("dut");
-                a.close();
-            });
-            closed.get(60, TimeUnit.SECONDS);
-            System.out.println("unpublish and close with ZooKeeper gone: " + (System.nanoTime() - start) / 1_000_000 + " ms");
-        } finally {
+        Fleet a = fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        a.start();
+        b.start();
+        a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
+        a.publish("dut2", new EndpointRecord("tcp", "tcp://192.0.2.7:23", "c", "tcp://192.0.2.1:7443"));
+        next();
+        next();
+        zookeeper.stop();
+        long start = System.nanoTime();
+        // a liveness deadline, not a speed limit: the deletes get CLOSE_WAIT_MS and ending the session without
+        // a server a few seconds more; waiting on the retry policy instead (29 retries, up to 30 s each) hangs here
+        java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            a.unpublish("dut");
             a.close();
-            b.close();
-        }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        System.out.println("unpublish and close with ZooKeeper gone: " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
     @Test
     public void anExpiredSessionTakesTheEndpointAwayAndPersistentNodeBringsItBack() throws Exception {
-        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
-        try {
-            a.start();
-            b.start();
-            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
+        Fleet a = fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        a.start();
+        b.start();
+        a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.7:22", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
 
-            // the server ends a's session (as when a runtime was cut off for longer than its session
-            // timeout): closing it from a second client with its id and password expires it at once
-            ZooKeeper session = a.client().getZookeeperClient().getZooKeeper();
-            CountDownLatch joined = new CountDownLatch(1);
-            ZooKeeper other = new ZooKeeper(zookeeper.getConnectString(), 10000, e -> {
-                if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
-                    joined.countDown();
-                }
-            }, session.getSessionId(), session.getSessionPasswd());
-            assertTrue(joined.await(10, TimeUnit.SECONDS));
-            other.close();
+        // the server ends a's session (as when a runtime was cut off for longer than its session
+        // timeout): closing it from a second client with its id and password expires it at once
+        ZooKeeper session = a.client().getZookeeperClient().getZooKeeper();
+        CountDownLatch joined = new CountDownLatch(1);
+        ZooKeeper other = new ZooKeeper(zookeeper.getConnectString(), 10000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                joined.countDown();
+            }
+        }, session.getSessionId(), session.getSessionPasswd());
+        assertTrue(joined.await(10, TimeUnit.SECONDS));
+        other.close();
 
-            assertEquals("-bench-a/dut", next());
-            assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
-        } finally {
-            a.close();
-            b.close();
-        }
+        assertEquals("-bench-a/dut", next());
+        assertEquals("+bench-a/dut tcp tcp://192.0.2.7:22 tcp://192.0.2.1:7443", next());
     }
 
     @Test
     public void aChrootSeparatesFleets() throws Exception {
-        Fleet a = new Fleet(zookeeper.getConnectString() + "/lab1", "bench-a", 10000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString() + "/lab1", "bench-b", 10000, recorder);
-        Fleet other = new Fleet(zookeeper.getConnectString() + "/lab2", "bench-c", 10000, ignoring());
-        try {
-            a.start();
-            b.start();
-            other.start();
-            other.publish("elsewhere", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.3:7443"));
-            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
-            assertNull("lab2 is another fleet", seenByB.poll(500, TimeUnit.MILLISECONDS));
-            ZooKeeper whole = b.client().getZookeeperClient().getZooKeeper(); // below Curator's namespace
-            assertTrue(whole.exists("/lab1" + Fleet.path("bench-a", "dut"), false) != null);
-            assertTrue(whole.exists("/lab2" + Fleet.path("bench-c", "elsewhere"), false) != null);
-        } finally {
-            a.close();
-            b.close();
-            other.close();
-        }
+        Fleet a = fleet(zookeeper.getConnectString() + "/lab1", "bench-a", 10000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString() + "/lab1", "bench-b", 10000, recorder);
+        Fleet other = fleet(zookeeper.getConnectString() + "/lab2", "bench-c", 10000, ignoring());
+        a.start();
+        b.start();
+        other.start();
+        other.publish("elsewhere", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.3:7443"));
+        a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+        assertNull("lab2 is another fleet", seenByB.poll(500, TimeUnit.MILLISECONDS));
+        ZooKeeper whole = b.client().getZookeeperClient().getZooKeeper(); // below Curator's namespace
+        assertTrue(whole.exists("/lab1" + Fleet.path("bench-a", "dut"), false) != null);
+        assertTrue(whole.exists("/lab2" + Fleet.path("bench-c", "elsewhere"), false) != null);
     }
 
     /**
@@ -166,31 +161,25 @@ public class FleetTest {
      */
     @Test
     public void aRuntimeNameHasOneHolderAndTheSecondTakesOverWhenTheFirstLeaves() throws Exception {
-        Fleet a1 = new Fleet(zookeeper.getConnectString(), "bench-a", "tcp://192.0.2.1:7443", 10000, ignoring());
-        Fleet a2 = new Fleet(zookeeper.getConnectString(), "bench-a", "tcp://192.0.2.2:7443", 10000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
-        try {
-            a1.start();
-            b.start();
-            a1.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
-            a2.start();
-            a2.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.2:7443"));
-            assertNull("the second bench-a publishes nothing", seenByB.poll(1000, TimeUnit.MILLISECONDS));
-            assertTrue("the first holds the name", a1.owner());
-            assertFalse("the second does not", a2.owner());
-            Stat stat = b.client().checkExists().forPath(Fleet.path("bench-a", "dut"));
-            assertEquals("the first runtime's node", a1.client().getZookeeperClient().getZooKeeper().getSessionId(),
-                    stat.getEphemeralOwner());
-            a1.close();
-            assertEquals("-bench-a/dut", next());
-            assertEquals("the second takes over", "+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
-            assertTrue(a2.owner());
-        } finally {
-            a1.close();
-            a2.close();
-            b.close();
-        }
+        Fleet a1 = fleet(zookeeper.getConnectString(), "bench-a", "tcp://192.0.2.1:7443", 10000, ignoring());
+        Fleet a2 = fleet(zookeeper.getConnectString(), "bench-a", "tcp://192.0.2.2:7443", 10000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        a1.start();
+        b.start();
+        a1.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+        a2.start();
+        a2.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.2:7443"));
+        assertNull("the second bench-a publishes nothing", seenByB.poll(1000, TimeUnit.MILLISECONDS));
+        assertTrue("the first holds the name", a1.owner());
+        assertFalse("the second does not", a2.owner());
+        Stat stat = b.client().checkExists().forPath(Fleet.path("bench-a", "dut"));
+        assertEquals("the first runtime's node", a1.client().getZookeeperClient().getZooKeeper().getSessionId(),
+                stat.getEphemeralOwner());
+        a1.close();
+        assertEquals("-bench-a/dut", next());
+        assertEquals("the second takes over", "+bench-a/dut tcp  tcp://192.0.2.2:7443", next());
+        assertTrue(a2.owner());
     }
 
     /**
@@ -199,42 +188,32 @@ public class FleetTest {
      */
     @Test
     public void remoteEndpointsAreWithdrawnWhenTheSessionIsLostAndBackWithZooKeeper() throws Exception {
-        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 4000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 4000, recorder);
-        try {
-            a.start();
-            b.start();
-            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
-            zookeeper.stop();
-            assertNull("kept while the session may live on", seenByB.poll(2000, TimeUnit.MILLISECONDS));
-            assertEquals("withdrawn once the session timeout passed", "-*", next());
-            zookeeper.restart();
-            assertEquals("back with ZooKeeper", "+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
-        } finally {
-            a.close();
-            b.close();
-        }
+        Fleet a = fleet(zookeeper.getConnectString(), "bench-a", 4000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 4000, recorder);
+        a.start();
+        b.start();
+        a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+        zookeeper.stop();
+        assertNull("kept while the session may live on", seenByB.poll(2000, TimeUnit.MILLISECONDS));
+        assertEquals("withdrawn once the session timeout passed", "-*", next());
+        zookeeper.restart();
+        assertEquals("back with ZooKeeper", "+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
     }
 
     /** The same record published again (another service property changed) writes nothing. */
     @Test
     public void anUnchangedRecordIsNotWrittenAgain() throws Exception {
-        Fleet a = new Fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
-        Fleet b = new Fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
-        try {
-            a.start();
-            b.start();
-            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
-            a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
-            a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.9:22", "c", "tcp://192.0.2.1:7443"));
-            assertEquals("only the change", "+bench-a/dut tcp tcp://192.0.2.9:22 tcp://192.0.2.1:7443", next());
-            assertEquals(1, b.client().checkExists().forPath(Fleet.path("bench-a", "dut")).getVersion());
-        } finally {
-            a.close();
-            b.close();
-        }
+        Fleet a = fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        a.start();
+        b.start();
+        a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:7443", next());
+        a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+        a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.9:22", "c", "tcp://192.0.2.1:7443"));
+        assertEquals("only the change", "+bench-a/dut tcp tcp://192.0.2.9:22 tcp://192.0.2.1:7443", next());
+        assertEquals(1, b.client().checkExists().forPath(Fleet.path("bench-a", "dut")).getVersion());
     }
 
     private String next() throws InterruptedException {
