@@ -304,6 +304,7 @@ public class FleetDataIT extends NetdriversTestSupport {
             } catch (java.net.SocketException reset) {
                 after = null;
             }
+            // its open streams end once the endpoint has not come back for the fleet's grace (3 s; a flap keeps them)
             assertEquals("the forwarded connection ended with its remote endpoint", null, after);
         }
     }

@@ -440,6 +440,56 @@ public class FleetProcessIT {
         System.out.println("after the restart, 1 MiB each way through bench-b's forward: " + received);
     }
 
+    /**
+     * ZooKeeper gone for longer than the session timeout: bench-b withdraws bench-a/dut (new
+     * connections to its forward are not served), a stream already open goes on (it does not pass
+     * through ZooKeeper), and the endpoint is back once ZooKeeper answers again.
+     */
+    @Test
+    public void zooKeeperGoneWithdrawsRemoteEndpointsButNotTheirOpenStreamsAndTheyComeBack() throws Exception {
+        zookeeper = new TestingServer(spec(), true);
+        startBoth(zookeeper.getConnectString(), true);
+        b.await("Fleet: remote endpoint " + REMOTE + " up");
+        try (Socket open = new Socket(LOOPBACK, forwardPort)) {
+            open.setSoTimeout((int) WAIT_MS);
+            assertEquals("before", exchange(open, "before"));
+
+            int fromB = b.mark();
+            int fromA = a.mark();
+            long stopped = System.nanoTime();
+            zookeeper.stop();
+            Line withdrawn = b.await("remote endpoint(s) withdrawn until it answers", fromB, SESSION_TIMEOUT_MS + 10_000);
+            System.out.println("FIGURE zookeeper-gone: bench-b withdrew the remote endpoints " + ms(stopped, withdrawn.nanos())
+                    + " ms after ZooKeeper stopped (session timeout " + SESSION_TIMEOUT_MS + " ms): " + withdrawn.text());
+            assertEquals("bench-a's own endpoint goes on", List.of(), a.linesFrom(fromA, "driver '" + NAME + "' down"));
+            assertEquals("the stream opened before goes on", "during", exchange(open, "during"));
+            System.out.println("FIGURE zookeeper-gone-new-connection: " + newConnectionEnds(DRIVER_WAIT_MS + 2000));
+
+            int fromRestart = b.mark();
+            long restarted = System.nanoTime();
+            zookeeper.restart();
+            Line back = b.await("Fleet: remote endpoint " + REMOTE + " up", fromRestart, WAIT_MS);
+            System.out.println("FIGURE zookeeper-back: " + REMOTE + " back in bench-b " + ms(restarted, back.nanos())
+                    + " ms after ZooKeeper restarted");
+            assertEquals("the stream opened before still goes on", "after", exchange(open, "after"));
+            // (the open stream is still open here: its end would reach the echo server during the round trip's count)
+            System.out.println("after ZooKeeper came back, 1 MiB each way through bench-b's forward: " + roundTrip(9, 1024 * 1024));
+            // bench-a's node of its old session goes when the server expires that session, and its new session's
+            // node comes at once: bench-b sees a down and an up, which must not cut a stream (nor the round trip)
+            System.out.println("FIGURE zookeeper-flap: since ZooKeeper restarted, bench-b logged " + REMOTE + " down "
+                    + b.linesFrom(fromRestart, "remote endpoint " + REMOTE + " down").size() + " time(s) and up "
+                    + b.linesFrom(fromRestart, "remote endpoint " + REMOTE + " up").size() + " time(s)");
+            assertEquals("the stream opened before ZooKeeper went still goes on", "last", exchange(open, "last"));
+        }
+    }
+
+    /** One line through an open connection to bench-b's forward, and its echo. */
+    private static String exchange(Socket s, String line) throws IOException {
+        s.getOutputStream().write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] back = s.getInputStream().readNBytes(line.length() + 1);
+        return new String(back, StandardCharsets.US_ASCII).trim();
+    }
+
     @Test
     public void aZooKeeperNodeKilledUnderTrafficFailsNoConnectionAndDropsNoEndpoint() throws Exception {
         ensemble = new TestingCluster(spec(), spec(), spec());

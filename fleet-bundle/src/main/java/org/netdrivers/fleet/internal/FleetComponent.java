@@ -98,7 +98,7 @@ public final class FleetComponent {
         }
         listener = port;
         connector = new FleetConnector(io, settings.ssl(), settings.allow(), timer);
-        remotes = new RemoteEndpoints(context, connector, settings.useFilter());
+        remotes = new RemoteEndpoints(context, connector, settings.useFilter(), timer);
         fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.advertise(), settings.sessionTimeoutMs(), remotes);
         fleet.start();
         // local endpoints only: a remote one (network.runtime set) is never published again

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
@@ -21,7 +24,17 @@ import org.osgi.framework.ServiceRegistration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Other runtimes' endpoints as local NetworkInterface services named RUNTIME/NAME. */
+/**
+ * Other runtimes' endpoints as local NetworkInterface services named RUNTIME/NAME.
+ *
+ * <p>An endpoint that goes from ZooKeeper (its node deleted, or ZooKeeper silent for the session
+ * timeout) is unregistered at once, so no new stream starts there; its open streams are direct
+ * TLS connections to the owner and go on: an owner that dies or unshares ends them itself. They
+ * are closed after {@link #GRACE_MS} unless the endpoint comes back meanwhile with the same fleet
+ * address, as when an owner's session was renewed after ZooKeeper was gone (its node deleted with
+ * the old session and created at once with the new one), which then keeps them: a flap in
+ * ZooKeeper cuts nothing, and the streams of an owner cut off from this runtime still end.
+ */
 final class RemoteEndpoints implements Fleet.Remotes {
     /** Service property of a remote endpoint: the runtime that owns it. */
     static final String NETWORK_RUNTIME = "network.runtime";
@@ -29,22 +42,26 @@ final class RemoteEndpoints implements Fleet.Remotes {
     static final String NETWORK_FLEET_ADDRESS = "network.fleet.address";
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteEndpoints.class);
+    /** How long the open streams of an endpoint gone from ZooKeeper wait for it to come back. */
+    static final long GRACE_MS = 3000;
 
     private final BundleContext context;
     private final FleetConnector connector;
     private final Map<String, ServiceRegistration<NetworkInterface>> registered = new HashMap<>(); // guarded by this
-    private final Map<String, Remote> remotes = new HashMap<>(); // guarded by this
-    /** Endpoints withdrawn while ZooKeeper did not answer, whose open streams go on until they end or the fleet stops. */
-    private final java.util.List<Remote> withdrawn = new java.util.ArrayList<>(); // guarded by this
+    private final Map<String, Remote> remotes = new HashMap<>(); // registered ones; guarded by this
+    /** Unregistered ones whose open streams go on, until they come back or their grace ends. */
+    private final Map<String, Remote> parked = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
     /** Which remote endpoints are registered here (field use); null for all. */
     private final org.osgi.framework.Filter use;
+    private final ScheduledExecutorService timer;
 
-    RemoteEndpoints(BundleContext context, FleetConnector connector, org.osgi.framework.Filter use) {
+    RemoteEndpoints(BundleContext context, FleetConnector connector, org.osgi.framework.Filter use, ScheduledExecutorService timer) {
         this.context = context;
         this.use = use;
         this.connector = connector;
+        this.timer = timer;
     }
 
     @Override
@@ -77,7 +94,16 @@ final class RemoteEndpoints implements Fleet.Remotes {
             LOG.info("Fleet: remote endpoint {} changed ({} {}, via {})", full, record.type(), record.address(), record.fleet());
             return;
         }
-        Remote remote = new Remote(full, name, record, connector);
+        Remote remote = parked.remove(full);
+        if (remote != null && remote.record.fleet().equals(record.fleet()) && remote.unpark()) {
+            // the same owner: its open streams stay
+            remote.record = record;
+        } else {
+            if (remote != null) {
+                remote.end("fleet endpoint " + full + " moved to " + record.fleet());
+            }
+            remote = new Remote(full, name, record, connector);
+        }
         remotes.put(full, remote);
         registered.put(full, context.registerService(NetworkInterface.class, remote, props));
         LOG.info("Fleet: remote endpoint {} up ({} {}, via {})", full, record.type(), record.address(), record.fleet());
@@ -85,11 +111,14 @@ final class RemoteEndpoints implements Fleet.Remotes {
 
     @Override
     public synchronized void gone(String runtime, String name) {
-        ServiceRegistration<NetworkInterface> r = registered.remove(runtime + "/" + name);
+        String full = runtime + "/" + name;
+        ServiceRegistration<NetworkInterface> r = registered.remove(full);
         if (r != null) {
             unregister(r);
-            remotes.remove(runtime + "/" + name).gone(runtime + " no longer shares it (or left the fleet)");
-            LOG.info("Fleet: remote endpoint {}/{} down", runtime, name);
+            park(remotes.remove(full), runtime + " no longer shares it (or left the fleet)");
+            LOG.info("Fleet: remote endpoint {} down", full);
+        } else if (parked.containsKey(full)) {
+            endAfterGrace(parked.get(full), runtime + " no longer shares it (or left the fleet)");
         }
     }
 
@@ -102,20 +131,41 @@ final class RemoteEndpoints implements Fleet.Remotes {
                 + " (their open streams go on: they do not pass through ZooKeeper)", registered.size());
         registered.values().forEach(RemoteEndpoints::unregister);
         registered.clear();
-        remotes.values().forEach(remote -> remote.refuseNewStreams(new StreamClosedException("fleet endpoint " + remote.full
-                + " is withdrawn: ZooKeeper has not answered for the session timeout")));
-        withdrawn.removeIf(remote -> remote.openStreams() == 0); // those of an earlier outage whose streams ended
-        withdrawn.addAll(remotes.values());
+        // no grace: what ZooKeeper says once it answers decides (back, or gone and then ended after the grace)
+        remotes.values().forEach(remote -> parked.put(remote.full, remote));
         remotes.clear();
+    }
+
+    /** Unregistered: its open streams end after the grace unless it comes back. */
+    private void park(Remote remote, String why) { // guarded by this
+        Remote before = parked.put(remote.full, remote);
+        if (before != null && before != remote) {
+            before.end(why);
+        }
+        endAfterGrace(remote, why);
+    }
+
+    private void endAfterGrace(Remote remote, String why) { // guarded by this
+        try {
+            remote.endAt(timer.schedule(() -> expired(remote, why), GRACE_MS, TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            parked.remove(remote.full, remote);
+            remote.end(why);
+        }
+    }
+
+    private synchronized void expired(Remote remote, String why) {
+        parked.remove(remote.full, remote);
+        remote.end(why);
     }
 
     synchronized void close() {
         closed = true;
-        withdrawn.forEach(remote -> remote.gone("the fleet stopped"));
-        withdrawn.clear();
+        parked.values().forEach(remote -> remote.end("the fleet stopped"));
+        parked.clear();
         registered.values().forEach(RemoteEndpoints::unregister);
         registered.clear();
-        remotes.values().forEach(remote -> remote.gone("the fleet stopped"));
+        remotes.values().forEach(remote -> remote.end("the fleet stopped"));
         remotes.clear();
     }
 
@@ -129,12 +179,14 @@ final class RemoteEndpoints implements Fleet.Remotes {
 
     /**
      * An endpoint of another runtime: every stream is a mutual-TLS connection to the owner's fleet
-     * port; its streams close when the endpoint goes (as a driver's do).
+     * port; its streams end when it is gone for good (the class comment), as a driver's do.
      */
     private static final class Remote extends TrackingDriver {
         private final String full;
         private final String name;
         private volatile EndpointRecord record; // replaced when the owner publishes a change
+        private ScheduledFuture<?> ending; // guarded by this: the end of a parked endpoint's streams
+        private boolean ended; // guarded by this
         private final FleetConnector connector;
 
         Remote(String full, String name, EndpointRecord record, FleetConnector connector) {
@@ -178,11 +230,31 @@ final class RemoteEndpoints implements Fleet.Remotes {
             return result;
         }
 
-        int openStreams() {
-            return streams.size();
+        /** When its streams end, unless it is registered again before (see {@link #unpark}). */
+        synchronized void endAt(ScheduledFuture<?> when) {
+            if (ending != null) {
+                ending.cancel(false);
+            }
+            ending = when;
         }
 
-        void gone(String why) {
+        /** @return false when it has ended already (its streams closed; a new one is made instead) */
+        synchronized boolean unpark() {
+            if (ending != null) {
+                ending.cancel(false);
+                ending = null;
+            }
+            return !ended;
+        }
+
+        /** Its streams end, and no new one starts. */
+        void end(String why) {
+            synchronized (this) {
+                ended = true;
+                if (ending != null) {
+                    ending.cancel(false);
+                }
+            }
             StreamClosedException reason = new StreamClosedException("fleet endpoint " + full + " is gone: " + why);
             refuseNewStreams(reason);
             dispose(reason);
