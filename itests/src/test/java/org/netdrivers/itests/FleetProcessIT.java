@@ -273,12 +273,12 @@ public class FleetProcessIT {
      */
     private void startBoth(String zookeeperConnect, boolean shareNow) throws Exception {
         echo = EchoServer.loopback();
-        forwardPort = FreePort.find();
-        b = runtime("bench-b", zookeeperConnect, FreePort.find());
+        forwardPort = freePort();
+        b = runtime("bench-b", zookeeperConnect, freePort());
         Files.writeString(b.home.resolve("etc/org.netdrivers.forward-dut.cfg"),
                 "target = " + REMOTE + "\nlisten = tcp://127.0.0.1:" + forwardPort + "\n");
         Files.writeString(b.home.resolve("etc/org.netdrivers.registry.cfg"), "wait_ms = " + DRIVER_WAIT_MS + "\n");
-        a = runtime("bench-a", zookeeperConnect, FreePort.find());
+        a = runtime("bench-a", zookeeperConnect, freePort());
         if (shareNow) {
             Files.writeString(a.home.resolve("etc/org.netdrivers.tcp-" + NAME + ".cfg"), sharedTcpDriver());
         }
@@ -287,6 +287,29 @@ public class FleetProcessIT {
         b.await("Fleet: ZooKeeper connected");
         a.await("Fleet: ZooKeeper connected");
         b.await("export tcp://127.0.0.1:" + forwardPort + " listening for '" + REMOTE + "'");
+    }
+
+    /**
+     * A free port that is none of the ZooKeeper servers' either: their ports are picked when their
+     * specs are made and bound only as the servers start and elect (an ensemble's quorum and
+     * election ports), so a port free now may be one of them a moment later.
+     */
+    private int freePort() {
+        java.util.Set<Integer> theirs = new java.util.HashSet<>();
+        List<InstanceSpec> specs = ensemble != null ? ensemble.getInstances().stream().toList() : List.of();
+        for (InstanceSpec spec : specs) {
+            theirs.addAll(List.of(spec.getPort(), spec.getQuorumPort(), spec.getElectionPort()));
+        }
+        if (zookeeper != null) {
+            theirs.add(zookeeper.getPort());
+        }
+        for (int i = 0; i < 100; i++) {
+            int port = FreePort.find();
+            if (!theirs.contains(port)) {
+                return port;
+            }
+        }
+        throw new AssertionError("no free port outside ZooKeeper's " + theirs + " in 100 tries");
     }
 
     /** {@code size} bytes through bench-b's forward and back, then our half-close and the echo server's. */

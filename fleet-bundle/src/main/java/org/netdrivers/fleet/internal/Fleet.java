@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p>A runtime name has one owner at a time: each runtime joins a {@link LeaderLatch} on
  * {@code RUNTIMES/RUNTIME} and publishes only while it holds it. A second runtime configured with
  * the same name (a cloned image keeps its host name, the default) publishes nothing, says so in one
- * WARN line naming the holder, and takes over when the holder leaves. Only a lost session (not a
- * suspended connection: {@link SessionConnectionStateErrorPolicy}) ends a runtime's hold, so a
- * ZooKeeper server going down in an ensemble changes nothing others see.
+ * WARN line naming the holder, and takes over when the holder leaves. The holder's id is its fleet
+ * address: a runtime whose earlier session still holds the name (the session was lost, or the
+ * process was killed and started again) publishes meanwhile. Only a lost session (not a suspended
+ * connection: {@link SessionConnectionStateErrorPolicy}) ends a hold, so a ZooKeeper server going
+ * down in an ensemble changes nothing others see, and a lost one does not stop the publishing.
  */
 final class Fleet implements AutoCloseable {
     /** Where every runtime publishes, below the connect string's chroot if any. */
@@ -138,12 +140,19 @@ final class Fleet implements AutoCloseable {
         name.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
-                owns(true);
+                publishing(true);
             }
 
             @Override
             public void notLeader() {
-                owns(false);
+                // the session was lost (ZooKeeper silent for its timeout): the latch is joined again on reconnection,
+                // where this runtime's latch node of the old session may still hold the name for a while; the nodes
+                // stay (PersistentNode makes them again in the new session) unless another runtime holds the name
+                try {
+                    closer.execute(Fleet.this::checkName);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // the fleet is closing
+                }
             }
         });
         client.getConnectionStateListenable().addListener((c, state) -> {
@@ -196,19 +205,23 @@ final class Fleet implements AutoCloseable {
         return owner;
     }
 
-    private synchronized void owns(boolean now) {
-        if (now == owner) {
+    /** Starts publishing (every endpoint not published yet), or stops (another runtime holds the name). */
+    private synchronized void publishing(boolean on) {
+        if (on == owner) {
             return;
         }
-        owner = now;
-        if (now) {
+        owner = on;
+        if (on) {
             if (clashSaid) {
                 LOG.info("Fleet: runtime name {} is this runtime's now: publishing {} endpoint(s)", runtime, records.size());
                 clashSaid = false;
             }
-            records.forEach(this::create);
+            records.forEach((name, record) -> {
+                if (!published.containsKey(name)) {
+                    create(name, record);
+                }
+            });
         } else {
-            // the session was lost: its ephemeral nodes are gone with it; the latch is joined again on reconnection
             published.values().forEach(node -> closer.execute(() -> closeQuietly(node)));
             published.clear();
         }
@@ -221,18 +234,27 @@ final class Fleet implements AutoCloseable {
     private void checkName() {
         try {
             if (name.await(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                publishing(true);
                 return;
             }
             Participant holder = name.getLeader();
-            synchronized (this) {
-                if (owner || clashSaid || !holder.isLeader()) {
-                    return;
-                }
-                clashSaid = true;
+            if (!holder.isLeader()) {
+                return; // nobody holds it yet: the latch says when this runtime does
             }
             if (holder.getId().equals(id)) {
-                LOG.info("Fleet: runtime name {} is still held by an earlier session of this runtime (stopped without leaving):"
-                        + " its endpoints are published when that session expires (session_timeout_ms)", runtime);
+                // an earlier session of this runtime (lost, or of a process killed and started again): its latch node
+                // goes when that session expires; the endpoints are this runtime's meanwhile
+                LOG.debug("Fleet: runtime name {} is held by an earlier session of this runtime", runtime);
+                publishing(true);
+                return;
+            }
+            boolean say;
+            synchronized (this) {
+                say = !clashSaid;
+                clashSaid = true;
+            }
+            publishing(false);
+            if (!say) {
                 return;
             }
             LOG.warn("Fleet: runtime name {} is held by another runtime (fleet address {}): this runtime publishes nothing while"

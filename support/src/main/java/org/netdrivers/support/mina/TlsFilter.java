@@ -126,7 +126,8 @@ public final class TlsFilter extends SslFilter {
     @Override
     public void inputClosed(NextFilter next, IoSession session) throws Exception {
         SSLEngine engine = (SSLEngine) session.getAttribute(ENGINE);
-        if (engine != null && !engine.isInboundDone()) {
+        // before the handshake is done, an end is an end (a port probe, a client that gave up): said as such elsewhere
+        if (engine != null && !engine.isInboundDone() && session.getAttribute(SSL_SECURED) != null) {
             next.exceptionCaught(session, new SSLException("the connection ended without the peer's TLS close_notify (its process"
                     + " ended, or the connection was cut): what it sent may be cut short"));
             session.closeNow();
