@@ -131,6 +131,11 @@ public class FleetDataIT extends NetdriversTestSupport {
         }
         assertEquals(1, fleetCounter("ServedConnections"));
         assertEquals(0, fleetCounter("RefusedConnections"));
+        javax.management.MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName fleetMBean = new ObjectName("org.netdrivers:type=Fleet");
+        assertEquals(true, jmx.getAttribute(fleetMBean, "ZooKeeperConnected"));
+        assertEquals("bench-a holds its name", true, jmx.getAttribute(fleetMBean, "Publishing"));
+        assertEquals("bench-x/dut (the ZooKeeper peer's bench-z/far too)", 2, jmx.getAttribute(fleetMBean, "RemoteEndpoints"));
         // the remote endpoint is an endpoint like any other: the registry's counters and its MBean
         long size64 = 64L * 1024 * 1024;
         awaitCondition("bench-x/dut's counters", () -> registry.endpoint("bench-x/dut").map(e -> e.bytesIn() == size64

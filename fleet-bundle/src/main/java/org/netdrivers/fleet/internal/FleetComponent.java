@@ -172,6 +172,21 @@ public final class FleetComponent {
                 public long getServedConnections() {
                     return port.served();
                 }
+
+                @Override
+                public boolean isZooKeeperConnected() {
+                    return fleet.connected();
+                }
+
+                @Override
+                public boolean isPublishing() {
+                    return fleet.owner();
+                }
+
+                @Override
+                public int getRemoteEndpoints() {
+                    return remotes.registered();
+                }
             }, name);
             return name;
         } catch (JMException e) {

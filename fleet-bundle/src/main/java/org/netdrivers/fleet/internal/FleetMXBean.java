@@ -13,4 +13,13 @@ public interface FleetMXBean {
 
     /** @return streams the fleet port served */
     long getServedConnections();
+
+    /** @return whether ZooKeeper answers now */
+    boolean isZooKeeperConnected();
+
+    /** @return whether this runtime publishes its shared endpoints (false while another runtime holds its name) */
+    boolean isPublishing();
+
+    /** @return other runtimes' endpoints registered here */
+    int getRemoteEndpoints();
 }

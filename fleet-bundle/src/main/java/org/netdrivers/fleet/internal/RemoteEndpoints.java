@@ -159,6 +159,11 @@ final class RemoteEndpoints implements Fleet.Remotes {
         remote.end(why);
     }
 
+    /** @return endpoints registered now */
+    synchronized int registered() {
+        return registered.size();
+    }
+
     synchronized void close() {
         closed = true;
         parked.values().forEach(remote -> remote.end("the fleet stopped"));
