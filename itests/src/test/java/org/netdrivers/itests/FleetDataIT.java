@@ -313,4 +313,26 @@ public class FleetDataIT extends NetdriversTestSupport {
             assertEquals("the forwarded connection ended with its remote endpoint", null, after);
         }
     }
+
+    /** A flap (the node deleted and made again, with the same fleet address, within the grace) cuts no open stream. */
+    @Test
+    public void aRemoteEndpointThatComesBackAtOnceKeepsItsStreams() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), forwardPort)) {
+            s.setSoTimeout((int) WAIT_MS);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            s.getOutputStream().write("before\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("before", in.readLine());
+            zookeeper.send("DELETE /netdrivers/fleet/bench-x/dut");
+            awaitNoDriver("bench-x/dut");
+            zookeeper.send("PUBLISH /netdrivers/fleet/bench-x/dut type=echo|address=echo:dut|client=c|fleet=tcp://127.0.0.1:" + fleetPort);
+            awaitDriver("bench-x/dut");
+            // past the grace: a stream it had ended would have ended by now
+            long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3000 + 1000);
+            while (System.nanoTime() < graceEnd) {
+                Thread.sleep(100);
+            }
+            s.getOutputStream().write("after\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("the stream opened before the flap goes on", "after", in.readLine());
+        }
+    }
 }
