@@ -282,8 +282,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
                         assertEquals(c.name + ": no fleet started", List.of(), log.lines("Fleet: runtime"));
                         System.out.println("bad configuration " + PID_FLEET + " (" + c.name + ") -> " + lines.get(0));
                     }
-                    awaitCondition(c.name + ": no fleet thread", () -> Thread.getAllStackTraces().keySet().stream()
-                            .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().contains("-SendThread")));
+                    awaitNoFleetThreads(c.name + ": no fleet thread");
                     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(free.substring(free.lastIndexOf(':') + 1)))) {
                         fail(c.name + ": nothing may listen on the fleet port " + free);
                     } catch (java.net.ConnectException expected) {
@@ -303,10 +302,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
         m.put("zookeeper", "127.0.0.1:2181");
         m.put("runtime", "bench-a");
         m.put("listen", listen);
-        m.put("key_store", certs.store("bench-a").toString());
-        m.put("key_store_password", Certificates.PASSWORD);
-        m.put("trust_store", certs.store("fleet-trust").toString());
-        m.put("trust_store_password", Certificates.PASSWORD);
+        m.putAll(FleetIT.tls(certs));
         return with(m, extra);
     }
 }

@@ -98,9 +98,7 @@ public class FleetDataIT extends NetdriversTestSupport {
         if (fleet != null) {
             fleet.delete();
             // the fleet ends its ZooKeeper session while the server is there (closing it later waits for the server)
-            awaitCondition("the fleet's and ZooKeeper's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().endsWith("-SendThread")
-                            || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));
+            awaitNoFleetThreads("the fleet's and ZooKeeper's threads to end");
         }
         if (zookeeper != null) {
             zookeeper.close();

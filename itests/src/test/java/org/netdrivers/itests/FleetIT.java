@@ -102,11 +102,7 @@ public class FleetIT extends NetdriversTestSupport {
 
             fleet.delete();
             awaitNoDriver("bench-z/far");
-            // Curator's threads are made by the fleet's thread factory; ZooKeeper names its own after the
-            // thread that started the client, with -SendThread and -EventThread appended
-            awaitCondition("the fleet's and ZooKeeper's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().endsWith("-SendThread")
-                            || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));
+            awaitNoFleetThreads("the fleet's and ZooKeeper's threads to end");
         }
     }
 
@@ -136,9 +132,7 @@ public class FleetIT extends NetdriversTestSupport {
             } finally {
                 fleet.delete();
             }
-            awaitCondition("the fleet's and ZooKeeper's threads to end", () -> Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().endsWith("-SendThread")
-                            || t.getName().endsWith("-EventThread") || t.getName().contains("-SendThread(")));
+            awaitNoFleetThreads("the fleet's and ZooKeeper's threads to end");
         }
     }
 }

@@ -208,6 +208,17 @@ public abstract class NetdriversTestSupport {
     }
 
     /** Waits, bounded, for a condition; fails the test with {@code what} otherwise. */
+    /**
+     * Waits until no thread of a fleet is left: Curator's are made by the fleet's thread factory
+     * ({@code netdrivers-fleet-N}); ZooKeeper names its own after the thread that started the
+     * client, with {@code -SendThread(HOST:PORT)} and {@code -EventThread} appended.
+     */
+    protected static void awaitNoFleetThreads(String what) throws InterruptedException {
+        awaitCondition(what, () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("netdrivers-fleet") || t.getName().contains("-SendThread")
+                        || t.getName().endsWith("-EventThread")));
+    }
+
     protected static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
         while (!condition.getAsBoolean()) {
