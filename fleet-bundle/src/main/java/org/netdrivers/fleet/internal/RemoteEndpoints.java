@@ -47,8 +47,8 @@ final class RemoteEndpoints implements Fleet.Remotes {
 
     private final BundleContext context;
     private final FleetConnector connector;
-    private final Map<String, ServiceRegistration<NetworkInterface>> registered = new HashMap<>(); // guarded by this
-    private final Map<String, Remote> remotes = new HashMap<>(); // registered ones; guarded by this
+    /** The registered ones, each with its registration. */
+    private final Map<String, Remote> remotes = new HashMap<>(); // guarded by this
     /** Unregistered ones whose open streams go on, until they come back or their grace ends. */
     private final Map<String, Remote> parked = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
@@ -83,14 +83,13 @@ final class RemoteEndpoints implements Fleet.Remotes {
             gone(runtime, name); // if it was used before its properties changed
             return;
         }
-        ServiceRegistration<NetworkInterface> r = registered.get(full);
-        if (r != null) {
-            Remote remote = remotes.get(full);
-            if (remote.record.equals(record)) {
+        Remote registered = remotes.get(full);
+        if (registered != null) {
+            if (registered.record.equals(record)) {
                 return; // the same data written again: nothing changed
             }
-            remote.record = record; // new streams go where the record now says
-            r.setProperties(props);
+            registered.record = record; // new streams go where the record now says
+            registered.registration.setProperties(props);
             LOG.info("Fleet: remote endpoint {} changed ({} {}, via {})", full, record.type(), record.address(), record.fleet());
             return;
         }
@@ -104,18 +103,18 @@ final class RemoteEndpoints implements Fleet.Remotes {
             }
             remote = new Remote(full, name, record, connector);
         }
+        remote.registration = context.registerService(NetworkInterface.class, remote, props);
         remotes.put(full, remote);
-        registered.put(full, context.registerService(NetworkInterface.class, remote, props));
         LOG.info("Fleet: remote endpoint {} up ({} {}, via {})", full, record.type(), record.address(), record.fleet());
     }
 
     @Override
     public synchronized void gone(String runtime, String name) {
         String full = runtime + "/" + name;
-        ServiceRegistration<NetworkInterface> r = registered.remove(full);
-        if (r != null) {
-            unregister(r);
-            park(remotes.remove(full), runtime + " no longer shares it (or left the fleet)");
+        Remote remote = remotes.remove(full);
+        if (remote != null) {
+            unregister(remote.registration);
+            park(remote, runtime + " no longer shares it (or left the fleet)");
             LOG.info("Fleet: remote endpoint {} down", full);
         } else if (parked.containsKey(full)) {
             endAfterGrace(parked.get(full), runtime + " no longer shares it (or left the fleet)");
@@ -124,15 +123,16 @@ final class RemoteEndpoints implements Fleet.Remotes {
 
     @Override
     public synchronized void unknown() {
-        if (registered.isEmpty()) {
+        if (remotes.isEmpty()) {
             return;
         }
         LOG.warn("Fleet: ZooKeeper has not answered for the session timeout: {} remote endpoint(s) withdrawn until it answers"
-                + " (their open streams go on: they do not pass through ZooKeeper)", registered.size());
-        registered.values().forEach(RemoteEndpoints::unregister);
-        registered.clear();
+                + " (their open streams go on: they do not pass through ZooKeeper)", remotes.size());
         // no grace: what ZooKeeper says once it answers decides (back, or gone and then ended after the grace)
-        remotes.values().forEach(remote -> parked.put(remote.full, remote));
+        remotes.values().forEach(remote -> {
+            unregister(remote.registration);
+            parked.put(remote.full, remote);
+        });
         remotes.clear();
     }
 
@@ -161,16 +161,17 @@ final class RemoteEndpoints implements Fleet.Remotes {
 
     /** @return endpoints registered now */
     synchronized int registered() {
-        return registered.size();
+        return remotes.size();
     }
 
     synchronized void close() {
         closed = true;
         parked.values().forEach(remote -> remote.end("the fleet stopped"));
         parked.clear();
-        registered.values().forEach(RemoteEndpoints::unregister);
-        registered.clear();
-        remotes.values().forEach(remote -> remote.end("the fleet stopped"));
+        remotes.values().forEach(remote -> {
+            unregister(remote.registration);
+            remote.end("the fleet stopped");
+        });
         remotes.clear();
     }
 
@@ -190,6 +191,8 @@ final class RemoteEndpoints implements Fleet.Remotes {
         private final String full;
         private final String name;
         private volatile EndpointRecord record; // replaced when the owner publishes a change
+        /** Its service while it is registered; guarded by the RemoteEndpoints. */
+        private ServiceRegistration<NetworkInterface> registration;
         private ScheduledFuture<?> ending; // guarded by this: the end of a parked endpoint's streams
         private boolean ended; // guarded by this
         private final FleetConnector connector;

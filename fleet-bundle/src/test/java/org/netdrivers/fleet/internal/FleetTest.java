@@ -46,13 +46,14 @@ public class FleetTest {
     private final java.util.List<Fleet> fleets = new java.util.ArrayList<>();
 
     private Fleet fleet(String connect, String runtime, int sessionTimeoutMs, Fleet.Remotes remotes) {
-        Fleet f = new Fleet(connect, runtime, sessionTimeoutMs, remotes);
-        fleets.add(f);
-        return f;
+        return closedAfter(new Fleet(connect, runtime, sessionTimeoutMs, remotes));
     }
 
     private Fleet fleet(String connect, String runtime, String id, int sessionTimeoutMs, Fleet.Remotes remotes) {
-        Fleet f = new Fleet(connect, runtime, id, sessionTimeoutMs, remotes);
+        return closedAfter(new Fleet(connect, runtime, id, sessionTimeoutMs, remotes));
+    }
+
+    private Fleet closedAfter(Fleet f) {
         fleets.add(f);
         return f;
     }
