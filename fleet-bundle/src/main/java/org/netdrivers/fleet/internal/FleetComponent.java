@@ -79,8 +79,8 @@ public final class FleetComponent {
             t.setDaemon(true);
             return t;
         });
-        FleetListener port = new FleetListener(settings.listen(), io, settings.ssl(), settings.allow(), settings.shareFilter(),
-                settings.share(), registry, timer);
+        FleetListener port = new FleetListener(settings.listen(), io, settings.ssl(), settings.allow(), settings.share(),
+                registry, timer);
         try {
             port.bind();
         } catch (IOException | RuntimeException e) {
@@ -103,7 +103,7 @@ public final class FleetComponent {
         fleet.start();
         // local endpoints only: a remote one (network.runtime set) is never published again
         String filter = "(&(objectClass=" + NetworkInterface.class.getName() + ")(!(" + RemoteEndpoints.NETWORK_RUNTIME + "=*))"
-                + settings.share() + ")";
+                + settings.share() + ")"; // a Filter's text is its normalized form
         shared = new ServiceTracker<>(context, context.createFilter(filter), null) {
             @Override
             public AtomicReference<String> addingService(ServiceReference<NetworkInterface> ref) {

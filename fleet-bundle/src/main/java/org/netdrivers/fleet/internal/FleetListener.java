@@ -49,19 +49,17 @@ final class FleetListener implements AutoCloseable {
     private final ListenAddress listen;
     private final Set<String> allow;
     private final Filter share;
-    private final String shareText;
     private final StreamRegistry registry;
     private final ScheduledExecutorService timer;
     private final Refusals refusals;
     private final AtomicLong served = new AtomicLong();
     private final NioSocketAcceptor acceptor;
 
-    FleetListener(ListenAddress listen, IoThreads io, SSLContext ssl, Set<String> allow, Filter share, String shareText,
-            StreamRegistry registry, ScheduledExecutorService timer) {
+    FleetListener(ListenAddress listen, IoThreads io, SSLContext ssl, Set<String> allow, Filter share, StreamRegistry registry,
+            ScheduledExecutorService timer) {
         this.listen = listen;
         this.allow = allow;
         this.share = share;
-        this.shareText = shareText;
         this.registry = registry;
         this.timer = timer;
         this.refusals = new Refusals(listen.toString());
@@ -150,7 +148,7 @@ final class FleetListener implements AutoCloseable {
         }
         MinaByteStream client = StreamIoHandler.stream(session);
         registry.openMatching("(&(" + NetworkConstants.NETWORK_NAME + "=" + ldapValue(name) + ")(!(" + RemoteEndpoints.NETWORK_RUNTIME
-                + "=*))" + shareText + ")").whenComplete((endpoint, failure) -> {
+                + "=*))" + share + ")").whenComplete((endpoint, failure) -> {
                     if (failure != null) {
                         Throwable cause = Completions.unwrap(failure);
                         if (cause instanceof NoSuchElementException) {

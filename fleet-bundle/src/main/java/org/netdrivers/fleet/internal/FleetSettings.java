@@ -23,7 +23,7 @@ import org.osgi.framework.InvalidSyntaxException;
  * are mutual TLS, so the key and trust stores are required and loaded here (a missing file or a
  * wrong password is a configuration error naming the field).
  */
-record FleetSettings(String zookeeper, String runtime, ListenAddress listen, String advertise, String share, Filter shareFilter,
+record FleetSettings(String zookeeper, String runtime, ListenAddress listen, String advertise, Filter share,
         Filter useFilter,
         int sessionTimeoutMs, SSLContext ssl, Set<String> allow) {
 
@@ -68,7 +68,7 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         SSLContext ssl = TlsStores.context(reader, "key_store", c.key__store(), c.key__store__password(), "trust_store",
                 c.trust__store(), c.trust__store__password());
         Set<String> allow = TlsStores.allowList(reader, "allow", c.allow());
-        return new FleetSettings(zookeeper, runtime, listen, advertise, c.share(), shareFilter, useFilter, c.session__timeout__ms(), ssl,
+        return new FleetSettings(zookeeper, runtime, listen, advertise, shareFilter, useFilter, c.session__timeout__ms(), ssl,
                 allow);
     }
 

@@ -191,7 +191,7 @@ public class FleetPortTest {
         }
         address = new InetSocketAddress("127.0.0.1", free);
         port = new FleetListener(ListenAddress.parse("tcp://127.0.0.1:" + free), io, ssl("bench-a"), Set.of(),
-                FrameworkUtil.createFilter("(network.fleet=true)"), "(network.fleet=true)", registry, timer);
+                FrameworkUtil.createFilter("(network.fleet=true)"), registry, timer);
         port.bind();
         connector = new FleetConnector(io, ssl("bench-a"), Set.of(), timer);
     }
