@@ -16,6 +16,13 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface IoThreads {
     /**
+     * The most one read of a {@link #relay} takes from a socket: 256 KiB, as {@code socat -b262144}.
+     * Reads of a relay's Mina sessions are direct buffers of the thread's own, which Mina sizes
+     * between 4 KiB and this by what the previous read found.
+     */
+    int RELAY_CHUNK = 256 * 1024;
+
+    /**
      * The processor pool for Mina socket and datagram connectors and socket acceptors (their
      * constructors that take an {@code IoProcessor}). The pool belongs to this service: disposing
      * of a connector or acceptor leaves it running; when the service goes away its sessions close.
@@ -44,10 +51,11 @@ public interface IoThreads {
     /**
      * Splices two streams of one I/O thread: two Mina sessions of {@link #processor()} (TCP), or
      * two channels of one of the {@link #loop()}s. From now on what one side reads is written to
-     * the other on that thread, without a queue or a hand-over between threads. Reading stops
-     * while the other side cannot take what was read (Mina sessions: while it holds
-     * {@code window} bytes or more not yet written, until that falls to half; channels: while one
-     * read buffer of 256 KiB waits for the other side); an end of input is carried through as a
+     * the other on that thread, without a queue or a hand-over between threads. A read takes up to
+     * {@link #RELAY_CHUNK} bytes. Reading stops while the other side cannot take what was read
+     * (Mina sessions: while it holds {@code window} bytes or more not yet written, until that
+     * falls to half, so that it holds at most {@code window} plus one read; channels: while one
+     * read buffer waits for the other side); an end of input is carried through as a
      * half-close once everything before it was written; when both directions have ended, or
      * either side fails or closes, both are closed. Chunks each stream had received and not
      * handed out go first.

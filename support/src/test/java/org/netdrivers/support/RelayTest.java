@@ -75,7 +75,13 @@ public class RelayTest {
             }));
             acceptor.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             try {
+                long made = IoThreadsService.pooledBuffersMade();
                 exchange(peer, acceptor.getLocalAddress(), StandardProtocolFamily.INET);
+                // 64 MiB in reads of at most 256 KiB is 256 reads or more; a relay that did not give its
+                // buffers back would make one each
+                long madeNow = IoThreadsService.pooledBuffersMade() - made;
+                System.out.println("RelayTest: direct read buffers made for 64 MiB relayed: " + madeNow);
+                assertTrue("the relay's read buffers are used again: " + madeNow + " made", madeNow < 64);
             } finally {
                 acceptor.dispose(true);
                 connector.dispose(true);

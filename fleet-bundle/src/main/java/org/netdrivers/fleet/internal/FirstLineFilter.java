@@ -43,7 +43,9 @@ final class FirstLineFilter extends IoFilterAdapter {
             byte b = in.get();
             if (b == '\n') {
                 pending.flip();
-                String line = new String(pending.array(), pending.arrayOffset(), pending.limit(), StandardCharsets.ISO_8859_1);
+                byte[] bytes = new byte[pending.remaining()];
+                pending.get(bytes); // not array(): on an I/O thread the buffer is a direct one
+                String line = new String(bytes, StandardCharsets.ISO_8859_1);
                 if (line.endsWith("\r")) {
                     line = line.substring(0, line.length() - 1);
                 }

@@ -26,8 +26,8 @@ import org.netdrivers.io.TransportStream;
  * and relays between two transports of one thread.
  */
 public class IoThreadsService implements IoThreads, AutoCloseable {
-    /** A relay's read buffer: as large as socat's -b262144. */
-    static final int RELAY_BUFFER = 256 * 1024;
+    /** A channel relay's read buffer. */
+    static final int RELAY_BUFFER = RELAY_CHUNK;
     /** Free relay buffers a loop keeps for the next backlog. */
     private static final int RELAY_BUFFERS_KEPT = 16;
     /** Direct relay buffers a loop may have at once (64 MiB); beyond, reads use heap buffers. */
@@ -38,6 +38,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     private final Map<SelectorLoop, ChannelRelay.Buffers> buffers = new IdentityHashMap<>();
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final int threads;
+    private final java.util.concurrent.atomic.AtomicBoolean buffersReleased = new java.util.concurrent.atomic.AtomicBoolean();
     /** Runs the delayed closes of {@link #disposeLater}; one thread, only while one is pending. */
     private final java.util.concurrent.ScheduledThreadPoolExecutor later;
 
@@ -51,6 +52,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         });
         later.setKeepAliveTime(5, java.util.concurrent.TimeUnit.SECONDS);
         later.allowCoreThreadTimeOut(true);
+        IoThreadBuffers.use();
         pool = new AffinityPool(name, threads);
         loops = new SelectorLoop[threads];
         try {
@@ -62,6 +64,14 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
             close();
             throw new UncheckedIOException("cannot open a selector", e);
         }
+    }
+
+    /**
+     * @return the direct read buffers the I/O threads' pools have made so far, in this runtime: few
+     *         where buffers are given back (a relay gives back each one it has written)
+     */
+    public static long pooledBuffersMade() {
+        return IoThreadBuffers.made();
     }
 
     /** @return how many threads of each kind (processors, loops) */
@@ -164,6 +174,9 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
             if (l != null) {
                 l.execute(l::close);
             }
+        }
+        if (buffersReleased.compareAndSet(false, true)) {
+            IoThreadBuffers.release();
         }
     }
 }

@@ -60,6 +60,7 @@ final class OwnedProcessor extends NioProcessor {
         public void execute(Runnable loop) {
             thread.execute(() -> {
                 owner = Thread.currentThread();
+                IoThreadBuffers.markCurrentThread();
                 loop.run();
             });
         }

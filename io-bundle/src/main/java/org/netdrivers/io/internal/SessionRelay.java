@@ -10,6 +10,7 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.netdrivers.io.Handover;
+import org.netdrivers.io.IoThreads;
 
 /**
  * Two TCP sessions of one I/O thread spliced: a filter first in each session's chain takes what
@@ -36,6 +37,11 @@ final class SessionRelay extends RelayBase {
 
     /** On the owner thread: the filters go in first, then what the streams held goes out. */
     void start(Handover fromA, Handover fromB) {
+        for (End end : new End[] {a, b}) {
+            // reads grow to a relay's chunk (Mina doubles a read that filled its buffer, and halves one that
+            // used under half): the buffers are the thread's pooled direct ones, not a new heap buffer each
+            end.session.getConfig().setMaxReadBufferSize(IoThreads.RELAY_CHUNK);
+        }
         a.session.getFilterChain().addFirst(FILTER, a);
         b.session.getFilterChain().addFirst(FILTER, b);
         a.takeOver(fromA);
@@ -127,6 +133,11 @@ final class SessionRelay extends RelayBase {
         @Override
         public void messageSent(NextFilter next, IoSession s, WriteRequest request) {
             next.messageSent(s, request); // Mina counts the message done at the chain's end
+            if (request.getOriginalMessage() instanceof IoBuffer) {
+                // written: the buffer the thread read it into goes back to the thread's pool (Mina wrote
+                // from a duplicate of it, which Mina's own free() after the write does not pool)
+                ((IoBuffer) request.getOriginalMessage()).free();
+            }
             if (peer.suspended && session.getScheduledWriteBytes() <= window / 2) {
                 peer.suspended = false;
                 if (!peer.inputEnded) {

@@ -9,6 +9,7 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.EventCounter;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.io.Relay;
 import org.netdrivers.io.TransportStream;
 import org.netdrivers.support.stream.Bridge;
@@ -272,9 +273,9 @@ final class Export {
         }
     }
 
-    /** A relay's bound per direction: what the export may hold, less the one chunk a read may add. */
+    /** A relay's bound per direction: what the export may hold, less the one read a relay may add. */
     private int relayWindow() {
-        return Math.max(context.bufferBytes() - MinaTransports.MAX_CHUNK, MinaTransports.MAX_CHUNK);
+        return Math.max(context.bufferBytes() - IoThreads.RELAY_CHUNK, IoThreads.RELAY_CHUNK);
     }
 
     /**

@@ -109,11 +109,20 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
 
     // ---- events from StreamIoHandler, on a Mina I/O thread
 
+    /**
+     * A direct buffer is one of the I/O threads' pooled read buffers: its bytes are copied out
+     * (the copy the JDK makes of a heap buffer anyway) and it goes back to its pool.
+     */
     void onMessage(IoBuffer buffer) {
-        ByteBuffer chunk = buffer.buf();
-        if (chunk.hasRemaining()) {
-            delivered(chunk);
+        if (!buffer.hasRemaining()) {
+            return;
         }
+        ByteBuffer chunk = buffer.buf();
+        if (chunk.isDirect()) {
+            chunk = ByteBuffer.allocate(chunk.remaining()).put(chunk).flip();
+            buffer.free();
+        }
+        delivered(chunk);
     }
 
     void onInputClosed() {

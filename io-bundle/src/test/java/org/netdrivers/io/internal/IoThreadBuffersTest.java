@@ -1,0 +1,127 @@
+package org.netdrivers.io.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.buffer.SimpleBufferAllocator;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * Mina's allocator while I/O threads run: pooled direct buffers on a thread marked as an I/O
+ * thread, Mina's default behaviour elsewhere; wrapped buffers never pooled; Mina's default back
+ * after the last user.
+ */
+public class IoThreadBuffersTest {
+    private ExecutorService ioThread;
+
+    @Before
+    public void setUp() {
+        IoThreadBuffers.use();
+        ioThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "io-thread-buffers-test"));
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        ioThread.shutdown();
+        ioThread.awaitTermination(10, TimeUnit.SECONDS);
+        IoThreadBuffers.release();
+    }
+
+    private <T> T onIoThread(java.util.concurrent.Callable<T> work) throws Exception {
+        return ioThread.submit(() -> {
+            IoThreadBuffers.markCurrentThread();
+            return work.call();
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    public void onAnIoThreadABufferIsDirectAndComesBackAfterFree() throws Exception {
+        onIoThread(() -> {
+            IoBuffer first = IoBuffer.allocate(5000);
+            assertTrue("direct on an I/O thread", first.isDirect());
+            assertEquals("the limit is what was asked for", 5000, first.limit());
+            ByteBuffer memory = first.buf();
+            first.free();
+            first.free(); // a second free (Mina frees what it wrote too) changes nothing
+            IoBuffer second = IoBuffer.allocate(6000); // same size class (8 KiB)
+            assertSame("the freed buffer is used again", memory, second.buf());
+            assertEquals(0, second.position());
+            assertEquals(6000, second.limit());
+            IoBuffer third = IoBuffer.allocate(6000);
+            assertNotSame("a buffer in use is not handed out twice", memory, third.buf());
+            return null;
+        });
+    }
+
+    @Test
+    public void aWrappedBufferIsNeverPooled() throws Exception {
+        onIoThread(() -> {
+            ByteBuffer callers = ByteBuffer.allocateDirect(4096);
+            IoBuffer wrapped = IoBuffer.wrap(callers);
+            wrapped.free(); // what Mina does once it has written it
+            assertNotSame("the caller's buffer is not handed out for a read", callers, IoBuffer.allocate(4096).buf());
+            return null;
+        });
+    }
+
+    @Test
+    public void aViewIsNeverPooledAndAFreeOnAnotherThreadKeepsNothing() throws Exception {
+        IoBuffer pooled = onIoThread(() -> IoBuffer.allocate(4096));
+        ByteBuffer memory = pooled.buf();
+        pooled.duplicate().free();
+        pooled.free(); // not the owner thread: dropped, not pooled
+        onIoThread(() -> {
+            assertNotSame("freed on another thread: not kept", memory, IoBuffer.allocate(4096).buf());
+            return null;
+        });
+    }
+
+    @Test
+    public void offTheIoThreadsMinasDefaultBehaviourStays() {
+        IoBuffer heap = IoBuffer.allocate(4096);
+        assertFalse("heap elsewhere", heap.isDirect());
+        assertTrue(heap.hasArray());
+        assertTrue("direct when asked for", IoBuffer.allocate(4096, true).isDirect());
+        IoBuffer growing = IoBuffer.allocate(16).setAutoExpand(true);
+        growing.put(new byte[100]);
+        assertEquals(100, growing.position());
+    }
+
+    @Test
+    public void minasDefaultComesBackWithTheLastUser() {
+        assertTrue(IoBuffer.getAllocator() instanceof IoThreadBuffers);
+        IoThreadBuffers.use();
+        IoThreadBuffers.release();
+        assertTrue("still used by one", IoBuffer.getAllocator() instanceof IoThreadBuffers);
+        IoThreadBuffers.release();
+        assertSame(SimpleBufferAllocator.class, IoBuffer.getAllocator().getClass());
+        IoThreadBuffers.use(); // for tearDown
+    }
+
+    @Test
+    public void anotherBundlesAllocatorIsKept() {
+        IoThreadBuffers.release();
+        org.apache.mina.core.buffer.CachedBufferAllocator theirs = new org.apache.mina.core.buffer.CachedBufferAllocator();
+        IoBuffer.setAllocator(theirs);
+        try {
+            IoThreadBuffers.use();
+            assertSame("not replaced", theirs, IoBuffer.getAllocator());
+            IoThreadBuffers.release();
+            assertSame("not replaced at release either", theirs, IoBuffer.getAllocator());
+        } finally {
+            IoBuffer.setAllocator(new SimpleBufferAllocator());
+            IoThreadBuffers.use(); // for tearDown
+        }
+    }
+}
