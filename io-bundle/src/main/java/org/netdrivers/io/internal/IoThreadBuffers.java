@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mina's buffer allocator while I/O threads run. A buffer Mina allocates on an I/O thread (the
- * buffer a processor reads a socket into, its TLS buffers) is a direct buffer from that thread's
- * pool; anywhere else, and for {@link IoBuffer#wrap}, a buffer is what Mina's default allocator
- * makes (heap unless direct is asked for, never pooled, {@code free()} does nothing).
+ * Mina's buffer allocator while I/O threads run. The buffer an I/O thread's processor reads a
+ * socket into is a direct buffer from that thread's pool; every other buffer, and what
+ * {@link IoBuffer#wrap} makes, is what Mina's default allocator makes (heap unless direct is asked
+ * for, never pooled, {@code free()} does nothing).
  *
  * <p>Why: with Mina's default, every read allocates a zeroed heap buffer, and the JDK copies each
  * chunk through a direct buffer of its own on the way in and again on the way out. The kernel
@@ -56,7 +56,7 @@ final class IoThreadBuffers implements IoBufferAllocator {
         return MADE.get();
     }
 
-    /** The calling thread is an I/O thread: what Mina allocates on it is direct and pooled. */
+    /** The calling thread is an I/O thread: the buffers its processor reads into are direct and pooled. */
     static void markCurrentThread() {
         if (POOL.get() == null) {
             POOL.set(new Pool());
@@ -89,10 +89,27 @@ final class IoThreadBuffers implements IoBufferAllocator {
         installed = null;
     }
 
+    /**
+     * The calling I/O thread's processor is about to read a socket: the next buffer allocated on
+     * this thread is the one it reads into (Mina's processor allocates it first thing), and comes
+     * from the pool. Other buffers allocated on the thread (TLS records, a handler's own) are as by
+     * default: they are freed where nothing gives them back to a pool.
+     */
+    static void readFollows() {
+        Pool pool = POOL.get();
+        if (pool != null) {
+            pool.readFollows = true;
+        }
+    }
+
     @Override
     public IoBuffer allocate(int capacity, boolean direct) {
         Pool pool = POOL.get();
-        Buffer pooled = pool == null ? null : pool.take(this, capacity);
+        Buffer pooled = null;
+        if (pool != null && pool.readFollows) {
+            pool.readFollows = false;
+            pooled = pool.take(this, capacity);
+        }
         if (pooled != null) {
             return pooled;
         }
@@ -132,6 +149,8 @@ final class IoThreadBuffers implements IoBufferAllocator {
     /** One I/O thread's free direct buffers, by size; used by that thread alone. */
     private static final class Pool {
         private final Thread owner = Thread.currentThread();
+        /** The next allocation is a processor's read buffer ({@link #readFollows}). */
+        boolean readFollows;
         @SuppressWarnings("unchecked")
         private final ArrayDeque<ByteBuffer>[] free = new ArrayDeque[Integer.numberOfTrailingZeros(LARGEST_POOLED) + 1];
 

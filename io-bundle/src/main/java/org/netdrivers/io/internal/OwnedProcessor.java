@@ -120,6 +120,19 @@ final class OwnedProcessor extends NioProcessor {
     }
 
     /**
+     * Mina's processor reads a session it finds readable and not suspended, and allocates the
+     * buffer for that read first: that buffer comes from this thread's pool ({@link IoThreadBuffers}).
+     */
+    @Override
+    protected boolean isReadable(NioSession session) {
+        boolean readable = super.isReadable(session);
+        if (readable && !session.isReadSuspended()) {
+            IoThreadBuffers.readFollows();
+        }
+        return readable;
+    }
+
+    /**
      * A read that fails (the peer reset the connection) closes the session and tells its handler,
      * as Mina does, but is counted in {@link PeerErrors} instead of Mina's ERROR line.
      */

@@ -18,9 +18,9 @@ import org.junit.Before;
 import org.junit.Test;
 
 /**
- * Mina's allocator while I/O threads run: pooled direct buffers on a thread marked as an I/O
- * thread, Mina's default behaviour elsewhere; wrapped buffers never pooled; Mina's default back
- * after the last user.
+ * Mina's allocator while I/O threads run: a processor's read buffer on a thread marked as an I/O
+ * thread is direct and pooled, every other buffer as by Mina's default; wrapped buffers never
+ * pooled; Mina's default back after the last user.
  */
 public class IoThreadBuffersTest {
     private ExecutorService ioThread;
@@ -45,21 +45,31 @@ public class IoThreadBuffersTest {
         }).get(10, TimeUnit.SECONDS);
     }
 
+    /** What Mina's processor does for one read: says a read follows, then allocates its buffer. */
+    private static IoBuffer readBuffer(int capacity) {
+        IoThreadBuffers.readFollows();
+        return IoBuffer.allocate(capacity);
+    }
+
     @Test
-    public void onAnIoThreadABufferIsDirectAndComesBackAfterFree() throws Exception {
+    public void onAnIoThreadAReadBufferIsDirectAndComesBackAfterFree() throws Exception {
         onIoThread(() -> {
-            IoBuffer first = IoBuffer.allocate(5000);
+            IoBuffer first = readBuffer(5000);
             assertTrue("direct on an I/O thread", first.isDirect());
             assertEquals("the limit is what was asked for", 5000, first.limit());
             ByteBuffer memory = first.buf();
             first.free();
             first.free(); // a second free (Mina frees what it wrote too) changes nothing
-            IoBuffer second = IoBuffer.allocate(6000); // same size class (8 KiB)
+            IoBuffer second = readBuffer(6000); // same size class (8 KiB)
             assertSame("the freed buffer is used again", memory, second.buf());
             assertEquals(0, second.position());
             assertEquals(6000, second.limit());
-            IoBuffer third = IoBuffer.allocate(6000);
+            IoBuffer third = readBuffer(6000);
             assertNotSame("a buffer in use is not handed out twice", memory, third.buf());
+            third.free();
+            IoBuffer other = IoBuffer.allocate(6000);
+            assertFalse("any other buffer on the thread is as by default (heap)", other.isDirect());
+            assertNotSame(third.buf(), other.buf());
             return null;
         });
     }
@@ -70,25 +80,26 @@ public class IoThreadBuffersTest {
             ByteBuffer callers = ByteBuffer.allocateDirect(4096);
             IoBuffer wrapped = IoBuffer.wrap(callers);
             wrapped.free(); // what Mina does once it has written it
-            assertNotSame("the caller's buffer is not handed out for a read", callers, IoBuffer.allocate(4096).buf());
+            assertNotSame("the caller's buffer is not handed out for a read", callers, readBuffer(4096).buf());
             return null;
         });
     }
 
     @Test
     public void aViewIsNeverPooledAndAFreeOnAnotherThreadKeepsNothing() throws Exception {
-        IoBuffer pooled = onIoThread(() -> IoBuffer.allocate(4096));
+        IoBuffer pooled = onIoThread(() -> readBuffer(4096));
         ByteBuffer memory = pooled.buf();
         pooled.duplicate().free();
         pooled.free(); // not the owner thread: dropped, not pooled
         onIoThread(() -> {
-            assertNotSame("freed on another thread: not kept", memory, IoBuffer.allocate(4096).buf());
+            assertNotSame("freed on another thread: not kept", memory, readBuffer(4096).buf());
             return null;
         });
     }
 
     @Test
     public void offTheIoThreadsMinasDefaultBehaviourStays() {
+        IoThreadBuffers.readFollows(); // not an I/O thread: nothing to follow
         IoBuffer heap = IoBuffer.allocate(4096);
         assertFalse("heap elsewhere", heap.isDirect());
         assertTrue(heap.hasArray());
