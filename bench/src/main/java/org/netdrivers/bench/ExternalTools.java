@@ -28,6 +28,12 @@ final class ExternalTools implements AutoCloseable {
     private static final long CLIENT_GRACE_SECONDS = 30;
     /** Attempts of one iperf3 client run: a run can meet the server still busy with a readiness probe. */
     private static final int IPERF_ATTEMPTS = 3;
+    /**
+     * Interleaved rounds of every measurement (direct, export, socat, nio-loop relay, then again):
+     * a figure is the median of its rounds, a ratio the median of the rounds' ratios, since the
+     * machine's load moves between runs and runs next to each other move together.
+     */
+    private static final int ROUNDS = 3;
     private static final Pattern SOCKPERF_VERSION = Pattern.compile("version\\s+#?([0-9][0-9.]*)");
     private static final Pattern IPERF_VERSION = Pattern.compile("iperf\\s+([0-9][0-9.]*)");
     private static final Pattern P50 = Pattern.compile("percentile\\s+50\\.000\\s*=\\s*([0-9]+(?:\\.[0-9]+)?)");
@@ -109,8 +115,9 @@ final class ExternalTools implements AutoCloseable {
 
     /** Measures and prints; false when a section failed (its failure is printed, the other sections still run). */
     boolean run(boolean socat) {
-        System.out.printf(Locale.ROOT, "external tools: iperf3 %s, sockperf %s, %d s per client run%n",
-                iperfVersion == null ? "-" : iperfVersion, sockperfVersion == null ? "-" : sockperfVersion, seconds);
+        System.out.printf(Locale.ROOT, "external tools: iperf3 %s, sockperf %s, %d s per client run, %d interleaved rounds"
+                + " (a figure is the median of its rounds, a ratio the median of the rounds' ratios)%n",
+                iperfVersion == null ? "-" : iperfVersion, sockperfVersion == null ? "-" : sockperfVersion, seconds, ROUNDS);
         boolean ok = true;
         if (iperfVersion == null) {
             System.out.println("iperf3 is not installed: the iperf3 bulk TCP part is left out (apt-get install iperf3)");
@@ -161,18 +168,62 @@ final class ExternalTools implements AutoCloseable {
         try (NioRelayLab lab = new NioRelayLab(iperfPort, Runtime.getRuntime().availableProcessors())) {
             iperf("warm-up nio relay", lab.port(), 1, 1);
             for (int streams : new int[] {1, 4}) {
-                double direct = iperf("direct", iperfPort, streams, seconds);
-                double export = iperf("export", iperfExport, streams, seconds);
-                Double s = viaSocat == null ? null : iperf("socat", viaSocat, streams, seconds);
-                double nio = iperf("nio relay", lab.port(), streams, seconds);
+                double[] direct = new double[ROUNDS];
+                double[] export = new double[ROUNDS];
+                double[] s = viaSocat == null ? null : new double[ROUNDS];
+                double[] nio = new double[ROUNDS];
+                for (int r = 0; r < ROUNDS; r++) {
+                    direct[r] = iperf("direct", iperfPort, streams, seconds);
+                    export[r] = iperf("export", iperfExport, streams, seconds);
+                    if (s != null) {
+                        s[r] = iperf("socat", viaSocat, streams, seconds);
+                    }
+                    nio[r] = iperf("nio relay", lab.port(), streams, seconds);
+                }
                 System.out.printf(Locale.ROOT, "iperf3 TCP Gbit/s, %d stream%s: direct %.2f | export (Mina relay) %.2f (%.2fx direct) | socat %s"
                         + " | nio-loop relay, same pair %.2f (%.2fx direct%s)%n",
-                        streams, streams == 1 ? "" : "s", direct, export, export / direct,
-                        s == null ? "-" : String.format(Locale.ROOT, "%.2f (export %.2fx socat)", s, export / s),
-                        nio, nio / direct, s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", nio / s));
+                        streams, streams == 1 ? "" : "s", median(direct), median(export), medianRatio(export, direct),
+                        s == null ? "-" : String.format(Locale.ROOT, "%.2f (export %.2fx socat)", median(s), medianRatio(export, s)),
+                        median(nio), medianRatio(nio, direct), s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", medianRatio(nio, s)));
+                if (s != null) {
+                    System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s%n", rounds(export, s), rounds(nio, s));
+                }
             }
             System.out.println("nio-loop relay (the io bundle's channel relay outside the runtime, for comparison): " + lab.counts());
         }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The median of the rounds' ratios a[r]/b[r]: runs of one round are next to each other in time. */
+    private static double medianRatio(double[] a, double[] b) {
+        double[] ratios = new double[a.length];
+        for (int r = 0; r < a.length; r++) {
+            ratios[r] = a[r] / b[r];
+        }
+        return median(ratios);
+    }
+
+    /** The rounds' ratios a[r]/b[r], in order. */
+    private static String rounds(double[] a, double[] b) {
+        double[] ratios = new double[a.length];
+        for (int r = 0; r < a.length; r++) {
+            ratios[r] = a[r] / b[r];
+        }
+        return list(ratios);
+    }
+
+    private static String list(double[] values) {
+        StringBuilder out = new StringBuilder();
+        for (double v : values) {
+            out.append(out.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", v));
+        }
+        return out.toString();
     }
 
     /** Gbit/s received ({@code end.sum_received.bits_per_second}) of one iperf3 client run to 127.0.0.1:port. */
@@ -212,16 +263,37 @@ final class ExternalTools implements AutoCloseable {
             Bench.awaitListening(viaSocat);
         }
         pingPong(tcp(sockperfExport), 1); // warm-up
-        double[] direct = pingPong(tcp(sockperfPort), seconds);
-        double[] export = pingPong(tcp(sockperfExport), seconds);
-        double[] s = viaSocat == null ? null : pingPong(tcp(viaSocat), seconds);
-        printLatency("sockperf TCP", direct, export, s);
         try (NioRelayLab lab = new NioRelayLab(sockperfPort, Runtime.getRuntime().availableProcessors())) {
             pingPong(tcp(lab.port()), 1); // warm-up
-            double[] nio = pingPong(tcp(lab.port()), seconds);
+            double[][] direct = new double[ROUNDS][];
+            double[][] export = new double[ROUNDS][];
+            double[][] s = viaSocat == null ? null : new double[ROUNDS][];
+            double[][] nio = new double[ROUNDS][];
+            for (int r = 0; r < ROUNDS; r++) {
+                direct[r] = pingPong(tcp(sockperfPort), seconds);
+                export[r] = pingPong(tcp(sockperfExport), seconds);
+                if (s != null) {
+                    s[r] = pingPong(tcp(viaSocat), seconds);
+                }
+                nio[r] = pingPong(tcp(lab.port()), seconds);
+            }
+            printLatency("sockperf TCP", direct, export, s);
+            double[] nioMedian = medians(nio);
+            double[] directMedian = medians(direct);
             System.out.printf(Locale.ROOT, "sockperf TCP through the nio-loop relay, same pair, us p50/p99: %s (added %s)%n",
-                    us(nio), us(new double[] {nio[0] - direct[0], nio[1] - direct[1]}));
+                    us(nioMedian), us(new double[] {nioMedian[0] - directMedian[0], nioMedian[1] - directMedian[1]}));
         }
+    }
+
+    /** {median p50, median p99} of the rounds. */
+    private static double[] medians(double[][] rounds) {
+        double[] p50 = new double[rounds.length];
+        double[] p99 = new double[rounds.length];
+        for (int r = 0; r < rounds.length; r++) {
+            p50[r] = rounds[r][0];
+            p99[r] = rounds[r][1];
+        }
+        return new double[] {median(p50), median(p99)};
     }
 
     private void sockperfUnixSection(boolean socat) throws Exception {
@@ -234,9 +306,16 @@ final class ExternalTools implements AutoCloseable {
             Bench.awaitUnix(viaSocat);
         }
         pingPong(List.of("-i", sockperfSocketExport.toString()), 1); // warm-up
-        double[] direct = pingPong(List.of("-i", sockperfSocket.toString()), seconds);
-        double[] export = pingPong(List.of("-i", sockperfSocketExport.toString()), seconds);
-        double[] s = viaSocat == null ? null : pingPong(List.of("-i", viaSocat.toString()), seconds);
+        double[][] direct = new double[ROUNDS][];
+        double[][] export = new double[ROUNDS][];
+        double[][] s = viaSocat == null ? null : new double[ROUNDS][];
+        for (int r = 0; r < ROUNDS; r++) {
+            direct[r] = pingPong(List.of("-i", sockperfSocket.toString()), seconds);
+            export[r] = pingPong(List.of("-i", sockperfSocketExport.toString()), seconds);
+            if (s != null) {
+                s[r] = pingPong(List.of("-i", viaSocat.toString()), seconds);
+            }
+        }
         printLatency("sockperf unix", direct, export, s);
     }
 
@@ -244,26 +323,37 @@ final class ExternalTools implements AutoCloseable {
         return List.of("-i", "127.0.0.1", "-p", Integer.toString(port));
     }
 
-    private static void printLatency(String what, double[] direct, double[] export, double[] socat) {
+    /** Medians of the rounds, and the added latency's ratio as the median of the rounds' ratios. */
+    private static void printLatency(String what, double[][] directRounds, double[][] exportRounds, double[][] socatRounds) {
+        double[] direct = medians(directRounds);
+        double[] export = medians(exportRounds);
+        double[] socat = socatRounds == null ? null : medians(socatRounds);
         System.out.printf(Locale.ROOT, "%s ping-pong 64 B, one-way latency (RTT/2) us p50/p99: direct %s | export %s | socat %s%n",
                 what, us(direct), us(export), socat == null ? "-" : us(socat));
         double[] eAdded = {export[0] - direct[0], export[1] - direct[1]};
         String socatAdded = "-";
         if (socat != null) {
             double[] sAdded = {socat[0] - direct[0], socat[1] - direct[1]};
-            socatAdded = String.format(Locale.ROOT, "%s (export-added/socat-added %s/%s)",
-                    us(sAdded), ratio(eAdded[0], sAdded[0]), ratio(eAdded[1], sAdded[1]));
+            double[][] byRound = new double[2][ROUNDS];
+            boolean[] meaningful = {true, true};
+            for (int r = 0; r < ROUNDS; r++) {
+                for (int p = 0; p < 2; p++) {
+                    double e = exportRounds[r][p] - directRounds[r][p];
+                    double so = socatRounds[r][p] - directRounds[r][p];
+                    meaningful[p] &= so >= 0.05;
+                    byRound[p][r] = e / so;
+                }
+            }
+            socatAdded = String.format(Locale.ROOT, "%s (export-added/socat-added %s/%s; p50 by round %s)", us(sAdded),
+                    meaningful[0] ? String.format(Locale.ROOT, "%.2fx", median(byRound[0])) : "-",
+                    meaningful[1] ? String.format(Locale.ROOT, "%.2fx", median(byRound[1])) : "-",
+                    meaningful[0] ? list(byRound[0]) : "-");
         }
         System.out.printf(Locale.ROOT, "%s added latency us p50/p99: export %s | socat %s%n", what, us(eAdded), socatAdded);
     }
 
     private static String us(double[] p50p99) {
         return String.format(Locale.ROOT, "%.1f/%.1f", p50p99[0], p50p99[1]);
-    }
-
-    /** a/b, or "-" where b is too small (within noise of zero) for a ratio to mean anything. */
-    private static String ratio(double a, double b) {
-        return b < 0.05 ? "-" : String.format(Locale.ROOT, "%.2fx", a / b);
     }
 
     /** {p50, p99} in us of sockperf's one-way latency ("---> percentile 50.000 = 12.345" lines) for 64-byte TCP messages. */
