@@ -58,8 +58,13 @@ final class IoThreadBuffers implements IoBufferAllocator {
 
     /** The calling thread is an I/O thread: the buffers its processor reads into are direct and pooled. */
     static void markCurrentThread() {
+        markCurrentThread(ByteBuffer::allocateDirect);
+    }
+
+    /** @param direct makes the pool's direct buffers (a test makes one that finds direct memory used up) */
+    static void markCurrentThread(java.util.function.IntFunction<ByteBuffer> direct) {
         if (POOL.get() == null) {
-            POOL.set(new Pool());
+            POOL.set(new Pool(direct));
         }
     }
 
@@ -135,9 +140,16 @@ final class IoThreadBuffers implements IoBufferAllocator {
     }
 
     private static final EventCounter OUT_OF_DIRECT_MEMORY = new EventCounter(60_000, true);
+    private static final java.util.concurrent.atomic.AtomicLong HEAP_READS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** @return the reads that got a heap buffer because direct memory was used up */
+    static long heapReads() {
+        return HEAP_READS.get();
+    }
 
     /** Direct memory is used up (the JDK tried a GC first): this read gets a heap buffer, said once a minute. */
     private static void outOfDirectMemory(OutOfMemoryError e) {
+        HEAP_READS.incrementAndGet();
         EventCounter.Due due = OUT_OF_DIRECT_MEMORY.count();
         if (due != null) {
             LOG.warn("I/O threads: no direct memory left for a read buffer ({}); {} read(s) used a heap buffer instead "
@@ -149,8 +161,13 @@ final class IoThreadBuffers implements IoBufferAllocator {
     /** One I/O thread's free direct buffers, by size; used by that thread alone. */
     private static final class Pool {
         private final Thread owner = Thread.currentThread();
+        private final java.util.function.IntFunction<ByteBuffer> direct;
         /** The next allocation is a processor's read buffer ({@link #readFollows}). */
         boolean readFollows;
+
+        Pool(java.util.function.IntFunction<ByteBuffer> direct) {
+            this.direct = direct;
+        }
         @SuppressWarnings("unchecked")
         private final ArrayDeque<ByteBuffer>[] free = new ArrayDeque[Integer.numberOfTrailingZeros(LARGEST_POOLED) + 1];
 
@@ -164,7 +181,7 @@ final class IoThreadBuffers implements IoBufferAllocator {
             ByteBuffer buf = kept == null ? null : kept.pollLast();
             if (buf == null) {
                 try {
-                    buf = ByteBuffer.allocateDirect(size);
+                    buf = direct.apply(size);
                     MADE.incrementAndGet();
                 } catch (OutOfMemoryError directMemoryFull) { // -XX:MaxDirectMemorySize, by default the heap's maximum
                     outOfDirectMemory(directMemoryFull);

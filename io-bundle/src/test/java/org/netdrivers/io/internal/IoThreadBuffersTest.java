@@ -74,6 +74,21 @@ public class IoThreadBuffersTest {
         });
     }
 
+    /** A stand-in for a JVM whose direct memory is used up (-XX:MaxDirectMemorySize), which a test cannot safely make. */
+    @Test
+    public void withNoDirectMemoryLeftAReadGetsAHeapBuffer() throws Exception {
+        long before = IoThreadBuffers.heapReads();
+        IoBuffer read = ioThread.submit(() -> {
+            IoThreadBuffers.markCurrentThread(size -> {
+                throw new OutOfMemoryError("Cannot reserve " + size + " bytes of direct buffer memory (a test's stand-in)");
+            });
+            return readBuffer(5000);
+        }).get(10, TimeUnit.SECONDS);
+        assertFalse("heap instead", read.isDirect());
+        assertEquals(5000, read.limit());
+        assertEquals("counted (and said in a WARN line)", before + 1, IoThreadBuffers.heapReads());
+    }
+
     @Test
     public void aWrappedBufferIsNeverPooled() throws Exception {
         onIoThread(() -> {
