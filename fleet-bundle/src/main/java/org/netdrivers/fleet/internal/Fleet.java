@@ -148,11 +148,7 @@ final class Fleet implements AutoCloseable {
                 // the session was lost (ZooKeeper silent for its timeout): the latch is joined again on reconnection,
                 // where this runtime's latch node of the old session may still hold the name for a while; the nodes
                 // stay (PersistentNode makes them again in the new session) unless another runtime holds the name
-                try {
-                    closer.execute(Fleet.this::checkName);
-                } catch (java.util.concurrent.RejectedExecutionException closing) {
-                    // the fleet is closing
-                }
+                checkNameLater();
             }
         });
         client.getConnectionStateListenable().addListener((c, state) -> {
@@ -170,11 +166,7 @@ final class Fleet implements AutoCloseable {
                 cache.stream().forEach(node -> changed(node, remotes));
             }
             if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
-                try {
-                    closer.execute(this::checkName);
-                } catch (java.util.concurrent.RejectedExecutionException closing) {
-                    // the fleet is closing
-                }
+                checkNameLater();
             }
         });
     }
@@ -224,6 +216,15 @@ final class Fleet implements AutoCloseable {
         } else {
             published.values().forEach(node -> closer.execute(() -> closeQuietly(node)));
             published.clear();
+        }
+    }
+
+    /** {@link #checkName} off Curator's event thread (it waits for the latch), unless the fleet is closing. */
+    private void checkNameLater() {
+        try {
+            closer.execute(this::checkName);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the fleet is closing
         }
     }
 

@@ -44,20 +44,8 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         if (!"tcp".equals(listen.scheme())) {
             throw reader.invalid("listen", "must be tcp://IP:PORT (the fleet port is always mutual TLS)");
         }
-        Filter shareFilter;
-        try {
-            shareFilter = FrameworkUtil.createFilter(c.share());
-        } catch (InvalidSyntaxException e) {
-            throw reader.invalid("share", "is not an LDAP filter: " + e.getMessage());
-        }
-        Filter useFilter = null;
-        if (!c.use().isBlank()) {
-            try {
-                useFilter = FrameworkUtil.createFilter(c.use());
-            } catch (InvalidSyntaxException e) {
-                throw reader.invalid("use", "is not an LDAP filter: " + e.getMessage());
-            }
-        }
+        Filter shareFilter = filter(reader, "share", c.share());
+        Filter useFilter = c.use().isBlank() ? null : filter(reader, "use", c.use());
         String advertise = c.advertise().isEmpty() ? listen.toString() : c.advertise();
         if (c.key__store().isEmpty()) {
             throw reader.invalid("key_store", "is required: the fleet port and the streams to other runtimes are mutual TLS");
@@ -70,6 +58,14 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         Set<String> allow = TlsStores.allowList(reader, "allow", c.allow());
         return new FleetSettings(zookeeper, runtime, listen, advertise, shareFilter, useFilter, c.session__timeout__ms(), ssl,
                 allow);
+    }
+
+    private static Filter filter(ConfigReader reader, String field, String text) throws InvalidConfigurationException {
+        try {
+            return FrameworkUtil.createFilter(text);
+        } catch (InvalidSyntaxException e) {
+            throw reader.invalid(field, "is not an LDAP filter: " + e.getMessage());
+        }
     }
 
     /**
