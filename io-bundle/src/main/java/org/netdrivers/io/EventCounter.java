@@ -26,6 +26,11 @@ public final class EventCounter {
         this.lastLine = new AtomicLong(System.nanoTime() - (firstAtOnce ? intervalNanos : 0));
     }
 
+    /** @return the events counted so far */
+    public long total() {
+        return total.get();
+    }
+
     /** Counts one event; @return the line due now, or null */
     public Due count() {
         long all = total.incrementAndGet();

@@ -46,6 +46,7 @@ final class IoThreadBuffers implements IoBufferAllocator {
 
     private static final ThreadLocal<Pool> POOL = new ThreadLocal<>();
     private static final java.util.concurrent.atomic.AtomicLong MADE = new java.util.concurrent.atomic.AtomicLong();
+    private static final EventCounter OUT_OF_DIRECT_MEMORY = new EventCounter(60_000, true);
     private static IoThreadBuffers installed; // guarded by the class
     private static int users; // guarded by the class
 
@@ -110,18 +111,17 @@ final class IoThreadBuffers implements IoBufferAllocator {
     @Override
     public IoBuffer allocate(int capacity, boolean direct) {
         Pool pool = POOL.get();
-        Buffer pooled = null;
         if (pool != null && pool.readFollows) {
             pool.readFollows = false;
-            pooled = pool.take(this, capacity);
+            Buffer pooled = pool.take(this, capacity);
+            if (pooled != null) {
+                return pooled;
+            }
         }
-        if (pooled != null) {
-            return pooled;
-        }
-        return new Buffer(this, direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity), null);
+        return new Buffer(this, allocateNioBuffer(capacity, direct), null);
     }
 
-    /** A buffer that replaces a growing buffer's own (of the same kind): never pooled. */
+    /** A buffer as Mina's default makes it (also what replaces a growing buffer's own): never pooled. */
     @Override
     public ByteBuffer allocateNioBuffer(int capacity, boolean direct) {
         return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
@@ -139,17 +139,13 @@ final class IoThreadBuffers implements IoBufferAllocator {
         // pooled buffers go with their threads
     }
 
-    private static final EventCounter OUT_OF_DIRECT_MEMORY = new EventCounter(60_000, true);
-    private static final java.util.concurrent.atomic.AtomicLong HEAP_READS = new java.util.concurrent.atomic.AtomicLong();
-
     /** @return the reads that got a heap buffer because direct memory was used up */
     static long heapReads() {
-        return HEAP_READS.get();
+        return OUT_OF_DIRECT_MEMORY.total();
     }
 
     /** Direct memory is used up (the JDK tried a GC first): this read gets a heap buffer, said once a minute. */
     private static void outOfDirectMemory(OutOfMemoryError e) {
-        HEAP_READS.incrementAndGet();
         EventCounter.Due due = OUT_OF_DIRECT_MEMORY.count();
         if (due != null) {
             LOG.warn("I/O threads: no direct memory left for a read buffer ({}); {} read(s) used a heap buffer instead "
