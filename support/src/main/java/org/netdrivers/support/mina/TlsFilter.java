@@ -59,7 +59,7 @@ public final class TlsFilter extends SslFilter {
      * closing it. TLS 1.2 has no half-close: there the peer closes when it reads the close_notify.
      */
     public static CompletableFuture<Void> shutdownOutput(IoSession session) throws IOException {
-        return closeNotify(session, () -> MinaTransports.TCP_HALF_CLOSE.shutdownOutput(session));
+        return closeNotify(session, MinaTransports.TCP_HALF_CLOSE);
     }
 
     /**
@@ -68,18 +68,14 @@ public final class TlsFilter extends SslFilter {
      * it may take the stream for cut short).
      */
     public static CompletableFuture<Void> closeAfterNotify(IoSession session) throws IOException {
-        return closeNotify(session, () -> {
-            session.closeOnFlush();
+        return closeNotify(session, s -> {
+            s.closeOnFlush();
             return CompletableFuture.completedFuture(null);
         });
     }
 
-    private interface Then {
-        java.util.concurrent.CompletionStage<Void> run() throws IOException;
-    }
-
     /** Writes the engine's close_notify past the filter; {@code then} once it is written; completes after both. */
-    private static CompletableFuture<Void> closeNotify(IoSession session, Then then) throws IOException {
+    private static CompletableFuture<Void> closeNotify(IoSession session, MinaByteStream.HalfCloser then) throws IOException {
         SSLEngine engine = (SSLEngine) session.getAttribute(ENGINE);
         if (engine == null) {
             throw new IOException("no TLS engine on this session");
@@ -102,7 +98,7 @@ public final class TlsFilter extends SslFilter {
                 return;
             }
             try {
-                then.run().whenComplete((v, e) -> {
+                then.shutdownOutput(session).whenComplete((v, e) -> {
                     if (e == null) {
                         done.complete(null);
                     } else {
