@@ -265,24 +265,35 @@ final class ExternalTools implements AutoCloseable {
         pingPong(tcp(sockperfExport), 1); // warm-up
         try (NioRelayLab lab = new NioRelayLab(sockperfPort, Runtime.getRuntime().availableProcessors())) {
             pingPong(tcp(lab.port()), 1); // warm-up
-            double[][] direct = new double[ROUNDS][];
-            double[][] export = new double[ROUNDS][];
-            double[][] s = viaSocat == null ? null : new double[ROUNDS][];
-            double[][] nio = new double[ROUNDS][];
-            for (int r = 0; r < ROUNDS; r++) {
-                direct[r] = pingPong(tcp(sockperfPort), seconds);
-                export[r] = pingPong(tcp(sockperfExport), seconds);
-                if (s != null) {
-                    s[r] = pingPong(tcp(viaSocat), seconds);
-                }
-                nio[r] = pingPong(tcp(lab.port()), seconds);
-            }
-            printLatency("sockperf TCP", direct, export, s);
-            double[] nioMedian = medians(nio);
-            double[] directMedian = medians(direct);
+            double[][][] rounds = pingPongRounds(java.util.Arrays.asList(tcp(sockperfPort), tcp(sockperfExport),
+                    viaSocat == null ? null : tcp(viaSocat), tcp(lab.port())));
+            printLatency("sockperf TCP", rounds[0], rounds[1], rounds[2]);
+            double[] nioMedian = medians(rounds[3]);
+            double[] directMedian = medians(rounds[0]);
             System.out.printf(Locale.ROOT, "sockperf TCP through the nio-loop relay, same pair, us p50/p99: %s (added %s)%n",
                     us(nioMedian), us(new double[] {nioMedian[0] - directMedian[0], nioMedian[1] - directMedian[1]}));
         }
+    }
+
+    /**
+     * {@link #ROUNDS} interleaved rounds of ping-pong, each address once per round.
+     *
+     * @param addresses sockperf's address options per path; a null one is left out (its rounds null)
+     * @return per address, per round, {p50, p99}
+     */
+    private double[][][] pingPongRounds(List<List<String>> addresses) throws Exception {
+        double[][][] rounds = new double[addresses.size()][][];
+        for (int a = 0; a < rounds.length; a++) {
+            rounds[a] = addresses.get(a) == null ? null : new double[ROUNDS][];
+        }
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int a = 0; a < rounds.length; a++) {
+                if (rounds[a] != null) {
+                    rounds[a][r] = pingPong(addresses.get(a), seconds);
+                }
+            }
+        }
+        return rounds;
     }
 
     /** {median p50, median p99} of the rounds. */
@@ -306,17 +317,9 @@ final class ExternalTools implements AutoCloseable {
             Bench.awaitUnix(viaSocat);
         }
         pingPong(List.of("-i", sockperfSocketExport.toString()), 1); // warm-up
-        double[][] direct = new double[ROUNDS][];
-        double[][] export = new double[ROUNDS][];
-        double[][] s = viaSocat == null ? null : new double[ROUNDS][];
-        for (int r = 0; r < ROUNDS; r++) {
-            direct[r] = pingPong(List.of("-i", sockperfSocket.toString()), seconds);
-            export[r] = pingPong(List.of("-i", sockperfSocketExport.toString()), seconds);
-            if (s != null) {
-                s[r] = pingPong(List.of("-i", viaSocat.toString()), seconds);
-            }
-        }
-        printLatency("sockperf unix", direct, export, s);
+        double[][][] rounds = pingPongRounds(java.util.Arrays.asList(List.of("-i", sockperfSocket.toString()),
+                List.of("-i", sockperfSocketExport.toString()), viaSocat == null ? null : List.of("-i", viaSocat.toString())));
+        printLatency("sockperf unix", rounds[0], rounds[1], rounds[2]);
     }
 
     private static List<String> tcp(int port) {
