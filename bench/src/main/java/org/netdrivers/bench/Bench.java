@@ -157,18 +157,7 @@ public final class Bench {
                         System.out.println("tls export: not measured: " + e);
                     }
 
-                    double cDirect = connects(echo.port(), connectSeconds);
-                    double cExport = connects(echoExport, connectSeconds);
-                    Double cSocat = socatEcho == null ? null : connects(socatEcho, connectSeconds);
-                    System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close): direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
-                            cDirect, cExport, cExport / cDirect,
-                            cSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", cSocat, cExport / cSocat));
-                    try (NioRelayLab lab = new NioRelayLab(echo.port(), Runtime.getRuntime().availableProcessors())) {
-                        connects(lab.port(), 1); // warm-up
-                        double cLab = connects(lab.port(), connectSeconds);
-                        System.out.printf(Locale.ROOT, "connections/s through the nio-loop relay, same pair (outside the runtime): %.0f (%.2fx direct%s)%n",
-                                cLab, cLab / cDirect, cSocat == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", cLab / cSocat));
-                    }
+                    connectRounds(echo.port(), echoExport, socatEcho, connectSeconds);
 
                     // Unix: client -> unix export -> unix driver -> sink, against direct and socat
                     awaitUnix(unixSinkExport);
@@ -323,6 +312,45 @@ public final class Bench {
                 throw new IOException("echo closed");
             }
             times[i] = System.nanoTime() - t0;
+        }
+    }
+
+    /**
+     * Connections/s direct, through the export, through socat's fork forward and through the
+     * nio-loop relay: each path warmed up first (1 s: the export's connect path is compiled by
+     * then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2 each; a
+     * figure is the median of its rounds, a ratio the median of the rounds' ratios.
+     */
+    private static void connectRounds(int direct, int export, Integer socat, long seconds) throws IOException {
+        int rounds = ExternalTools.ROUNDS;
+        long each = Math.max(1, seconds / 2);
+        try (NioRelayLab lab = new NioRelayLab(direct, Runtime.getRuntime().availableProcessors())) {
+            int[] ports = socat == null ? new int[] {direct, export, lab.port()} : new int[] {direct, export, lab.port(), socat};
+            double[][] rates = new double[ports.length][rounds];
+            for (int port : ports) {
+                connects(port, 1); // warm-up
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int p = 0; p < ports.length; p++) {
+                    rates[p][r] = connects(ports[p], each);
+                }
+            }
+            double[] d = rates[0];
+            double[] e = rates[1];
+            double[] n = rates[2];
+            double[] s = socat == null ? null : rates[3];
+            System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 1 s of"
+                    + " warm-up each): direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
+                    + " (%.2fx direct%s)%n", rounds, each,
+                    ExternalTools.median(d), ExternalTools.median(e), ExternalTools.medianRatio(e, d),
+                    s == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", ExternalTools.median(s),
+                            ExternalTools.medianRatio(e, s)),
+                    ExternalTools.median(n), ExternalTools.medianRatio(n, d),
+                    s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(n, s)));
+            if (s != null) {
+                System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s%n", ExternalTools.rounds(e, s),
+                        ExternalTools.rounds(n, s));
+            }
         }
     }
 

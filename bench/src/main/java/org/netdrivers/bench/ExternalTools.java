@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
 /**
  * The bench's measurements with external tools, each through the export, directly, and through
  * {@code socat -b262144}: iperf3 bulk TCP (1 and 4 streams) and sockperf 64-byte TCP ping-pong,
- * and sockperf ping-pong through a Unix export where the installed sockperf can use Unix sockets.
+ * sockperf ping-pong through a Unix export where the installed sockperf can use Unix sockets, and
+ * bulk through a Unix export with socat as the writer and the sink (the bench's own clients are
+ * in the runtime's JVM; these are not).
  *
  * <p>{@link #prepare} starts the servers ({@code iperf3 -s}, {@code sockperf sr}) and writes their
  * drivers' .cfg files; call it before the runtime starts, so that FileInstall picks the files up at
@@ -33,7 +35,7 @@ final class ExternalTools implements AutoCloseable {
      * a figure is the median of its rounds, a ratio the median of the rounds' ratios, since the
      * machine's load moves between runs and runs next to each other move together.
      */
-    private static final int ROUNDS = 3;
+    static final int ROUNDS = 3;
     private static final Pattern SOCKPERF_VERSION = Pattern.compile("version\\s+#?([0-9][0-9.]*)");
     private static final Pattern IPERF_VERSION = Pattern.compile("iperf\\s+([0-9][0-9.]*)");
     private static final Pattern P50 = Pattern.compile("percentile\\s+50\\.000\\s*=\\s*([0-9]+(?:\\.[0-9]+)?)");
@@ -61,6 +63,11 @@ final class ExternalTools implements AutoCloseable {
     private final List<String> retries = new ArrayList<>();
     private boolean closed;
 
+    private boolean socatUnix; // socat is installed: the Unix bulk section runs
+    private Path unixSink;
+    private Path unixSinkExport;
+    private long unixBulkBytes;
+
     private ExternalTools(Path sockets, int seconds) throws IOException {
         this.sockets = sockets;
         this.seconds = seconds;
@@ -77,6 +84,7 @@ final class ExternalTools implements AutoCloseable {
         try {
             tools.prepareIperf(etc);
             tools.prepareSockperf(etc);
+            tools.prepareSocatUnix(etc, quick);
             return tools;
         } catch (Exception | Error e) {
             tools.close();
@@ -113,6 +121,20 @@ final class ExternalTools implements AutoCloseable {
         }
     }
 
+    /** A socat sink on a Unix socket (everything it reads goes to /dev/null), and a Unix driver to it with a Unix export. */
+    private void prepareSocatUnix(Path etc, boolean quick) throws Exception {
+        socatUnix = Bench.socatInstalled();
+        if (!socatUnix) {
+            return;
+        }
+        unixBulkBytes = (quick ? 4L : 8L) << 30;
+        unixSink = sockets.resolve("tool-sink.sock");
+        unixSinkExport = sockets.resolve("tool-sink-export.sock");
+        server("socat", "-u", "-b262144", "UNIX-LISTEN:" + unixSink + ",fork", "OPEN:/dev/null");
+        Files.writeString(etc.resolve("org.netdrivers.unix-socatsink.cfg"), "network.name = usocatsink\npath = " + unixSink
+                + "\nnetwork.export = unix:" + unixSinkExport + "\n");
+    }
+
     /** Measures and prints; false when a section failed (its failure is printed, the other sections still run). */
     boolean run(boolean socat) {
         System.out.printf(Locale.ROOT, "external tools: iperf3 %s, sockperf %s, %d s per client run, %d interleaved rounds"
@@ -134,6 +156,11 @@ final class ExternalTools implements AutoCloseable {
                 System.out.println("sockperf " + sockperfVersion + " cannot use Unix sockets (3.9 and later can, as -i /path):"
                         + " the Unix ping-pong is left out; the in-JVM Unix figures above stand");
             }
+        }
+        if (socatUnix) {
+            ok &= section("socat Unix bulk", this::unixBulkSection);
+        } else {
+            System.out.println("socat is not installed: the Unix bulk part with socat as writer and sink is left out (apt-get install socat)");
         }
         if (!retries.isEmpty()) {
             System.out.println("iperf3 runs retried after an error: " + String.join("; ", retries));
@@ -193,7 +220,47 @@ final class ExternalTools implements AutoCloseable {
         }
     }
 
-    private static double median(double[] values) {
+    /**
+     * Unix bulk as a user would measure it: {@code socat} writes {@link #unixBulkBytes} from
+     * /dev/zero in 256 KiB reads into a socat sink, directly, through the Unix export of a Unix
+     * driver, and through a {@code socat -b262144} Unix forward, in interleaved rounds. A run's time
+     * is the writer's, from its start to its exit (what the relays still hold then, at most a few
+     * MiB, is not waited for).
+     */
+    private void unixBulkSection() throws Exception {
+        Bench.awaitUnix(unixSink);
+        Bench.awaitUnix(unixSinkExport);
+        Path viaSocat = sockets.resolve("tool-sink-forward.sock");
+        started(Bench.socatUnix(viaSocat, unixSink));
+        Bench.awaitUnix(viaSocat);
+        unixWrite(unixSinkExport, unixBulkBytes / 4); // warm-up
+        double[] direct = new double[ROUNDS];
+        double[] export = new double[ROUNDS];
+        double[] socat = new double[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            direct[r] = unixWrite(unixSink, unixBulkBytes);
+            export[r] = unixWrite(unixSinkExport, unixBulkBytes);
+            socat[r] = unixWrite(viaSocat, unixBulkBytes);
+        }
+        System.out.printf(Locale.ROOT, "unix bulk MiB/s, socat writer into a socat sink, %d MiB in 256 KiB reads: direct %.0f | export %.0f"
+                + " (%.2fx direct) | socat forward %.0f (export %.2fx socat)%n", unixBulkBytes >> 20, median(direct), median(export),
+                medianRatio(export, direct), median(socat), medianRatio(export, socat));
+        System.out.printf(Locale.ROOT, "  by round: export/socat %s%n", rounds(export, socat));
+    }
+
+    /** MiB/s of one {@code socat} writer of {@code bytes} zeros into the Unix socket {@code path}. */
+    private double unixWrite(Path path, long bytes) throws Exception {
+        long t0 = System.nanoTime();
+        Result r = run(List.of("socat", "-u", "-b262144", "OPEN:/dev/zero,readbytes=" + bytes, "UNIX-CONNECT:" + path),
+                CLIENT_GRACE_SECONDS + 30);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (r.exit != 0) {
+            throw new IOException("socat writer into " + path + ": exit status " + r.exit + ": " + r.output.strip());
+        }
+        return bytes / secs / (1 << 20);
+    }
+
+    static double median(double[] values) {
         double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
         int n = sorted.length;
@@ -201,7 +268,7 @@ final class ExternalTools implements AutoCloseable {
     }
 
     /** The median of the rounds' ratios a[r]/b[r]: runs of one round are next to each other in time. */
-    private static double medianRatio(double[] a, double[] b) {
+    static double medianRatio(double[] a, double[] b) {
         double[] ratios = new double[a.length];
         for (int r = 0; r < a.length; r++) {
             ratios[r] = a[r] / b[r];
@@ -210,7 +277,7 @@ final class ExternalTools implements AutoCloseable {
     }
 
     /** The rounds' ratios a[r]/b[r], in order. */
-    private static String rounds(double[] a, double[] b) {
+    static String rounds(double[] a, double[] b) {
         double[] ratios = new double[a.length];
         for (int r = 0; r < a.length; r++) {
             ratios[r] = a[r] / b[r];
