@@ -317,7 +317,7 @@ public final class Bench {
 
     /**
      * Connections/s direct, through the export, through socat's fork forward and through the
-     * nio-loop relay: each path warmed up first (1 s: the export's connect path is compiled by
+     * nio-loop relay: each path warmed up first (2 s: the export's connect path is compiled by
      * then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2 each; a
      * figure is the median of its rounds, a ratio the median of the rounds' ratios.
      */
@@ -328,7 +328,7 @@ public final class Bench {
             int[] ports = socat == null ? new int[] {direct, export, lab.port()} : new int[] {direct, export, lab.port(), socat};
             double[][] rates = new double[ports.length][rounds];
             for (int port : ports) {
-                connects(port, 1); // warm-up
+                connects(port, 2); // warm-up: the export's connect path is still being compiled after 1 s
             }
             for (int r = 0; r < rounds; r++) {
                 for (int p = 0; p < ports.length; p++) {
@@ -339,7 +339,7 @@ public final class Bench {
             double[] e = rates[1];
             double[] n = rates[2];
             double[] s = socat == null ? null : rates[3];
-            System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 1 s of"
+            System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 2 s of"
                     + " warm-up each): direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
                     + " (%.2fx direct%s)%n", rounds, each,
                     ExternalTools.median(d), ExternalTools.median(e), ExternalTools.medianRatio(e, d),
@@ -348,10 +348,19 @@ public final class Bench {
                     ExternalTools.median(n), ExternalTools.medianRatio(n, d),
                     s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(n, s)));
             if (s != null) {
-                System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s%n", ExternalTools.rounds(e, s),
-                        ExternalTools.rounds(n, s));
+                System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s | connections/s direct %s, export %s,"
+                        + " socat fork %s, nio-loop %s%n", ExternalTools.rounds(e, s), ExternalTools.rounds(n, s), whole(d), whole(e),
+                        whole(s), whole(n));
             }
         }
+    }
+
+    private static String whole(double[] values) {
+        StringBuilder out = new StringBuilder();
+        for (double v : values) {
+            out.append(out.length() == 0 ? "" : " ").append(Math.round(v));
+        }
+        return out.toString();
     }
 
     /** Connections per second, each: connect, 1 byte out, 1 byte back, close. */
