@@ -160,6 +160,67 @@ public class TlsExportIT extends NetdriversTestSupport {
     }
 
     /**
+     * At a start, Config Admin may deliver a driver's configuration with a tls:// export before the
+     * registry's own (with the TLS stores). Such an export says at INFO that it waits, listens once
+     * the registry's configuration comes, and gets no WARN; one whose registry configuration never
+     * comes gets its WARN after {@code Export.CONFIGURATION_GRACE_S} (10 s), naming the stores, and
+     * nothing listens on its port.
+     */
+    @Test
+    public void aTlsExportBeforeTheRegistrysConfigurationWaitsForItAndWarnsOnlyWhenNoneComes() throws Exception {
+        int grace = 10;
+        String never = "tls://127.0.0.1:" + FreePort.find();
+        String soon = "tls://127.0.0.1:" + FreePort.find();
+        try (LogCapture log = new LogCapture(context)) {
+            registryConfig.delete(); // the registry runs on its defaults (Config Admin delivers this before what follows)
+            registryConfig = null;
+
+            configure(NetworkConstants.PID_ECHO, "tlsnever", Map.of(NetworkConstants.NETWORK_NAME, "tls-never",
+                    NetworkConstants.NETWORK_EXPORT, never));
+            awaitCondition(never + " saying that it waits", () -> !log.lines("export " + never + " waits for the registry's"
+                    + " configuration", "tls_key_store").isEmpty());
+            assertEquals("no WARN while it waits", List.of(), log.warnings(never));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(grace) + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+            while (log.warnings(never).isEmpty()) {
+                assertTrue("no WARN for " + never + " within " + grace + " s and " + WAIT_MS + " ms", System.nanoTime() < deadline);
+                Thread.sleep(50);
+            }
+            List<String> warned = log.warnings(never);
+            assertEquals(warned.toString(), 1, warned.size());
+            assertTrue(warned.get(0), warned.get(0).contains("tls_key_store")
+                    && warned.get(0).contains("no configuration of the registry came within"));
+            System.out.println("after " + grace + " s without the registry's configuration: " + warned.get(0));
+            int neverPort = Integer.parseInt(never.substring(never.lastIndexOf(':') + 1));
+            try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), neverPort)) {
+                fail("nothing listens on " + neverPort);
+            } catch (java.net.ConnectException expected) {
+                // refused
+            }
+
+            long soonAsked = System.nanoTime();
+            configure(NetworkConstants.PID_ECHO, "tlssoon", Map.of(NetworkConstants.NETWORK_NAME, "tls-soon",
+                    NetworkConstants.NETWORK_EXPORT, soon));
+            awaitCondition(soon + " saying that it waits", () -> !log.lines("export " + soon + " waits").isEmpty());
+            registry(Map.of()); // the registry's configuration comes: both retry, and listen
+            awaitExport(soon);
+            awaitExport(never);
+            try (SSLSocket s = client("client", Integer.parseInt(soon.substring(soon.lastIndexOf(':') + 1)))) {
+                s.setSoTimeout((int) WAIT_MS);
+                s.getOutputStream().write("late".getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                assertEquals("late", new String(s.getInputStream().readNBytes(4), StandardCharsets.UTF_8));
+            }
+            // past the grace of the one whose configuration came: still no WARN for it
+            long left = soonAsked + TimeUnit.SECONDS.toNanos(grace + 1) - System.nanoTime();
+            if (left > 0) {
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(left));
+            }
+            assertEquals("no WARN for the export whose configuration came", List.of(), log.warnings(soon));
+            assertEquals("its one WARN only", 1, log.warnings(never).size());
+        }
+    }
+
+    /**
      * The trusted client "client" on the export at {@code port}, which does not allow it: closed
      * after the handshake, counted as a failed connection, said in one WARN.
      *
@@ -237,25 +298,5 @@ public class TlsExportIT extends NetdriversTestSupport {
             p.waitFor(5, TimeUnit.SECONDS);
         }
         assertEquals(0, export("tls://127.0.0.1:" + port).failedConnections());
-    }
-
-    @Test
-    public void aTlsExportWithoutTheRegistrysStoresDoesNotStartAndSaysWhy() throws Exception {
-        registryConfig.delete();
-        registryConfig = null;
-        deleteConfigurations(NetworkConstants.PID_ECHO);
-        int p = FreePort.find();
-        try (LogCapture log = new LogCapture(context)) {
-            configure(NetworkConstants.PID_ECHO, "tlsecho3", Map.of(NetworkConstants.NETWORK_NAME, "tls-echo3",
-                    NetworkConstants.NETWORK_EXPORT, "tls://127.0.0.1:" + p));
-            awaitCondition("a WARN line", () -> !log.warnings("export tls://127.0.0.1:" + p, "not started").isEmpty());
-            String line = log.warnings("export tls://127.0.0.1:" + p, "not started").get(0);
-            assertTrue(line, line.contains("tls_key_store and tls_trust_store"));
-        }
-        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), p)) {
-            fail("nothing listens on " + p);
-        } catch (java.net.ConnectException expected) {
-            // refused
-        }
     }
 }

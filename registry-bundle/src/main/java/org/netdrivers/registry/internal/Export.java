@@ -54,6 +54,16 @@ final class Export {
     /** A Unix export's idle check (TCP and TLS connections have Mina's idle time), once a second. */
     private volatile java.util.concurrent.ScheduledFuture<?> idleCheck;
     private volatile String lastError;
+    /** Set by {@link #stop}, cleared by {@link #start}. */
+    private volatile boolean stopped;
+    /** A tls:// export's check that the registry's configuration came (see {@link #start}); null when none is due. */
+    private java.util.concurrent.ScheduledFuture<?> configurationCheck; // guarded by this
+
+    /**
+     * How long a tls:// export started before the registry had a configuration of its own waits
+     * for one before its failure to listen is a WARN (an INFO line says it at once).
+     */
+    static final int CONFIGURATION_GRACE_S = 10;
 
     /**
      * @param source who configured the export and which field, for messages: "configuration
@@ -92,6 +102,7 @@ final class Export {
                     + " = true in the registry's configuration (org.netdrivers.registry)", listen, source);
             return false;
         }
+        stopped = false;
         try {
             listener = listen.isUnix()
                     ? UnixListener.bind(listen, context, clientStreamLimit(), this::accepted)
@@ -99,6 +110,13 @@ final class Export {
         } catch (IOException | RuntimeException e) {
             String why = Completions.rootMessage(e);
             lastError = "cannot listen on " + listen + ": " + why;
+            if (listen.isTls() && context.tls() == null && !context.configurationSeen()) {
+                // the registry runs on its defaults: its configuration, with the TLS stores, may still be on its way
+                LOG.info("export {} waits for the registry's configuration: {}: {}; a WARN follows if none comes within {} s",
+                        listen, source, why, CONFIGURATION_GRACE_S);
+                checkConfigurationLater(why);
+                return false;
+            }
             LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, why);
             return false;
         }
@@ -118,6 +136,30 @@ final class Export {
     }
 
     /**
+     * In {@link #CONFIGURATION_GRACE_S} seconds: the WARN a tls:// export that cannot listen gets at
+     * once when the registry has a configuration, unless one came meanwhile (its arrival retries the
+     * export, which then listens, or says why not itself) or the export stopped.
+     */
+    private synchronized void checkConfigurationLater(String why) {
+        if (configurationCheck != null) {
+            return;
+        }
+        try {
+            configurationCheck = context.timer().schedule(() -> {
+                synchronized (this) {
+                    configurationCheck = null;
+                }
+                if (!stopped && listener == null && !context.configurationSeen()) {
+                    LOG.warn("export {} not started: {}: cannot listen: {}; no configuration of the registry came within {} s",
+                            listen, source, why, CONFIGURATION_GRACE_S);
+                }
+            }, CONFIGURATION_GRACE_S, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the registry is stopping: its exports with it
+        }
+    }
+
+    /**
      * What the client's stream may buffer: the bound less what the bridge may have sent on and
      * not yet seen accepted (its window and one chunk), so that the two together stay in bound.
      */
@@ -127,6 +169,7 @@ final class Export {
 
     /** Stops listening and closes every bridged connection. */
     void stop(String why) {
+        stopped = true;
         Listener l = listener;
         listener = null;
         java.util.concurrent.ScheduledFuture<?> check = idleCheck;

@@ -24,6 +24,7 @@ final class ExportSettings {
     }
 
     private volatile Applied applied;
+    private volatile boolean configurationSeen;
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -50,6 +51,20 @@ final class ExportSettings {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
         applied = new Applied(checked, Tls.context(config, checked), Tls.allowList(config, checked.tls__allow()));
+    }
+
+    /**
+     * Whether the registry runs on a configuration of its own ({@code org.netdrivers.registry}),
+     * not on its defaults. At a start, Config Admin may deliver it after drivers' configurations
+     * (FileInstall creates them in the order it lists etc/, and a configuration with TLS stores
+     * takes a moment to apply), so the exports of those drivers may start before it.
+     */
+    void configurationSeen(boolean seen) {
+        configurationSeen = seen;
+    }
+
+    boolean configurationSeen() {
+        return configurationSeen;
     }
 
     /** Ends the timer: waits still pending fail, lingers end. */

@@ -53,6 +53,8 @@ public final class Registry implements StreamRegistry, Forwards {
 
     @Modified
     void configure(Map<String, Object> properties) {
+        // SCR gives a configuration's service.pid only when the registry has a configuration of its own
+        settings.configurationSeen(properties.containsKey(Constants.SERVICE_PID));
         try {
             settings.apply(new ConfigReader(properties));
             if (active) {
