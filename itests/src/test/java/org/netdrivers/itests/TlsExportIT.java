@@ -54,6 +54,7 @@ public class TlsExportIT extends NetdriversTestSupport {
             certs.keyStore("stranger", "stranger");
             certs.trustStore("server-trust", "client");
             certs.trustStore("client-trust", "server");
+            certs.trustStore("server-trust-stranger", "stranger");
         }
         registry(Map.of());
         port = FreePort.find();
@@ -157,6 +158,47 @@ public class TlsExportIT extends NetdriversTestSupport {
         awaitExport("tls://127.0.0.1:" + port);
         String line = assertNotAllowed(port);
         assertTrue(line, line.contains("CN=bench-client"));
+    }
+
+    /**
+     * A change of the registry's tls_allow or trust store applies to the next connection of a
+     * listening tls:// export (a revoked client is refused at once, a newly trusted one served),
+     * and a connection open before it goes on as it began.
+     */
+    @Test
+    public void aChangeOfTheRegistrysTlsFieldsAppliesToTheNextConnectionOfAListeningExport() throws Exception {
+        assertTrue("a trusted client before the change", echoes("client", port));
+        try (SSLSocket open = client("client", port)) {
+            open.setSoTimeout((int) WAIT_MS);
+            open.getOutputStream().write("open".getBytes(StandardCharsets.UTF_8)); // a round trip: the export took it
+            open.getOutputStream().flush();
+            assertEquals("open", new String(open.getInputStream().readNBytes(4), StandardCharsets.UTF_8));
+            registry(Map.of("tls_allow", new String[] {"CN=somebody-else"}));
+            awaitCondition("the trusted client outside the new tls_allow refused", () -> !echoes("client", port));
+            open.getOutputStream().write("still".getBytes(StandardCharsets.UTF_8));
+            open.getOutputStream().flush();
+            assertEquals("the connection open before the change", "still",
+                    new String(open.getInputStream().readNBytes(5), StandardCharsets.UTF_8));
+        }
+        // another trust store: it trusts only "stranger"
+        registryConfig.update(new java.util.Hashtable<>(Map.of(
+                "tls_key_store", certs.store("server").toString(), "tls_key_store_password", Certificates.PASSWORD,
+                "tls_trust_store", certs.store("server-trust-stranger").toString(), "tls_trust_store_password", Certificates.PASSWORD)));
+        awaitCondition("the newly trusted client served", () -> echoes("stranger", port));
+        assertTrue("the client the new trust store does not hold refused", !echoes("client", port));
+        assertTrue("the export listened throughout", export("tls://127.0.0.1:" + port).listening());
+    }
+
+    /** Whether the client with key store {@code who} gets its byte echoed through the export on {@code port}. */
+    private static boolean echoes(String who, int port) {
+        try (SSLSocket s = client(who, port)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.getOutputStream().write('e');
+            s.getOutputStream().flush();
+            return s.getInputStream().read() == 'e';
+        } catch (Exception refused) {
+            return false;
+        }
     }
 
     /**

@@ -62,7 +62,7 @@ final class MinaListener implements Listener {
                                 clientLimit);
                     };
             if (listen.isTls()) {
-                tls(tcp, context, tlsAllow == null ? context.tlsAllow() : tlsAllow, streams, accepted, refused);
+                tls(tcp, context, tlsAllow, streams, accepted, refused);
             } else {
                 tcp.setHandler(new StreamIoHandler(streams, stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             }
@@ -78,7 +78,13 @@ final class MinaListener implements Listener {
         return new MinaListener(a);
     }
 
-    private static void tls(NioSocketAcceptor tcp, ExportSettings context, java.util.Set<String> allow,
+    /**
+     * The registry's key and trust stores and its tls_allow (or the forward's own {@code forwardAllow})
+     * are read when each connection comes: a change of the registry's configuration applies to the
+     * next connection of a listening export, and leaves open ones as they are. A configuration
+     * without stores leaves it the ones it had.
+     */
+    private static void tls(NioSocketAcceptor tcp, ExportSettings context, java.util.Set<String> forwardAllow,
             java.util.function.Function<org.apache.mina.core.session.IoSession, org.netdrivers.support.mina.MinaByteStream> streams,
             Accepted accepted, Refused refused) throws IOException {
         javax.net.ssl.SSLContext ssl = context.tls();
@@ -86,10 +92,14 @@ final class MinaListener implements Listener {
             throw new IOException("a tls:// export needs tls_key_store and tls_trust_store in the registry's configuration"
                     + " (" + org.netdrivers.api.NetworkConstants.PID_REGISTRY + ")");
         }
-        tcp.getFilterChain().addLast("tls", new TlsFilter(ssl));
+        tcp.getFilterChain().addLast("tls", new TlsFilter(() -> {
+            javax.net.ssl.SSLContext now = context.tls();
+            return now != null ? now : ssl;
+        }));
         tcp.setHandler(new StreamIoHandler(streams,
                 stream -> {
                     javax.security.auth.x500.X500Principal subject = TlsFilter.peerSubject(stream.session());
+                    java.util.Set<String> allow = forwardAllow != null ? forwardAllow : context.tlsAllow();
                     if (!TlsStores.allows(allow, subject)) {
                         refused.refused(stream.session().getRemoteAddress(), "certificate subject "
                                 + (subject == null ? "(none)" : subject.getName()) + " is not in tls_allow");

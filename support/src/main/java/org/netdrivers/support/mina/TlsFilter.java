@@ -36,15 +36,35 @@ import org.apache.mina.filter.ssl.SslFilter;
  */
 public final class TlsFilter extends SslFilter {
     private static final AttributeKey ENGINE = new AttributeKey(TlsFilter.class, "engine");
+    private static final String[] TLS_1_3_AND_1_2 = {"TLSv1.3", "TLSv1.2"};
+
+    /** Null: every session's engine is Mina's, from the constructor's context. */
+    private final java.util.function.Supplier<SSLContext> contexts;
+    private final String[] protocols;
 
     /** @param context the key (this side's certificate) and the trust (what the peer's must chain to) */
     public TlsFilter(SSLContext context) {
-        this(context, "TLSv1.3", "TLSv1.2");
+        this(context, TLS_1_3_AND_1_2);
     }
 
     /** @param protocols the protocols offered or accepted ({@link #shutdownOutput} needs TLSv1.3 alone) */
     public TlsFilter(SSLContext context, String... protocols) {
+        this(context, null, protocols);
+    }
+
+    /**
+     * A filter whose every new session takes the key and trust that {@code contexts} gives at that
+     * moment (TLS 1.3 and 1.2, the peer's certificate required): a listener whose stores are
+     * changed serves its next connection with the new ones, and its open ones as they began.
+     */
+    public TlsFilter(java.util.function.Supplier<SSLContext> contexts) {
+        this(contexts.get(), contexts, TLS_1_3_AND_1_2);
+    }
+
+    private TlsFilter(SSLContext context, java.util.function.Supplier<SSLContext> contexts, String... protocols) {
         super(context);
+        this.contexts = contexts;
+        this.protocols = protocols.clone();
         setNeedClientAuth(true);
         setEnabledProtocols(protocols);
     }
@@ -152,8 +172,18 @@ public final class TlsFilter extends SslFilter {
 
     @Override
     protected SSLEngine createEngine(IoSession session, InetSocketAddress addr) {
-        SSLEngine engine = new InlineTasks(super.createEngine(session, addr));
+        SSLEngine engine = new InlineTasks(contexts == null ? super.createEngine(session, addr) : currentEngine(session, addr));
         session.setAttribute(ENGINE, engine);
+        return engine;
+    }
+
+    /** An engine of the context {@link #contexts} gives now, set up as this filter sets up Mina's. */
+    private SSLEngine currentEngine(IoSession session, InetSocketAddress addr) {
+        SSLContext now = contexts.get();
+        SSLEngine engine = addr == null ? now.createSSLEngine() : now.createSSLEngine(addr.getHostString(), addr.getPort());
+        engine.setNeedClientAuth(true);
+        engine.setEnabledProtocols(protocols);
+        engine.setUseClientMode(!session.isServer());
         return engine;
     }
 
