@@ -321,24 +321,22 @@ public final class Bench {
      * then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2 each; a
      * figure is the median of its rounds, a ratio the median of the rounds' ratios.
      */
-    private static void connectRounds(int direct, int export, Integer socat, long seconds) throws IOException {
+    private static void connectRounds(int direct, int export, Integer socat, long seconds) throws Exception {
         int rounds = ExternalTools.ROUNDS;
         long each = Math.max(1, seconds / 2);
         try (NioRelayLab lab = new NioRelayLab(direct, Runtime.getRuntime().availableProcessors())) {
-            int[] ports = socat == null ? new int[] {direct, export, lab.port()} : new int[] {direct, export, lab.port(), socat};
-            double[][] rates = new double[ports.length][rounds];
-            for (int port : ports) {
-                connects(port, 2); // warm-up: the export's connect path is still being compiled after 1 s
-            }
-            for (int r = 0; r < rounds; r++) {
-                for (int p = 0; p < ports.length; p++) {
-                    rates[p][r] = connects(ports[p], each);
+            List<Integer> ports = java.util.Arrays.asList(direct, export, lab.port(), socat);
+            for (Integer port : ports) {
+                if (port != null) {
+                    connects(port, 2); // warm-up: the export's connect path is still being compiled after 1 s
                 }
             }
+            double[][] rates = ExternalTools.interleaved(ports.stream()
+                    .map(port -> port == null ? null : (ExternalTools.Run) () -> connects(port, each)).toList());
             double[] d = rates[0];
             double[] e = rates[1];
             double[] n = rates[2];
-            double[] s = socat == null ? null : rates[3];
+            double[] s = rates[3];
             System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 2 s of"
                     + " warm-up each): direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
                     + " (%.2fx direct%s)%n", rounds, each,
@@ -349,18 +347,10 @@ public final class Bench {
                     s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(n, s)));
             if (s != null) {
                 System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s | connections/s direct %s, export %s,"
-                        + " socat fork %s, nio-loop %s%n", ExternalTools.rounds(e, s), ExternalTools.rounds(n, s), whole(d), whole(e),
-                        whole(s), whole(n));
+                        + " socat fork %s, nio-loop %s%n", ExternalTools.rounds(e, s), ExternalTools.rounds(n, s), ExternalTools.list(d, "%.0f"),
+                        ExternalTools.list(e, "%.0f"), ExternalTools.list(s, "%.0f"), ExternalTools.list(n, "%.0f"));
             }
         }
-    }
-
-    private static String whole(double[] values) {
-        StringBuilder out = new StringBuilder();
-        for (double v : values) {
-            out.append(out.length() == 0 ? "" : " ").append(Math.round(v));
-        }
-        return out.toString();
     }
 
     /** Connections per second, each: connect, 1 byte out, 1 byte back, close. */

@@ -195,18 +195,15 @@ final class ExternalTools implements AutoCloseable {
         try (NioRelayLab lab = new NioRelayLab(iperfPort, Runtime.getRuntime().availableProcessors())) {
             iperf("warm-up nio relay", lab.port(), 1, 1);
             for (int streams : new int[] {1, 4}) {
-                double[] direct = new double[ROUNDS];
-                double[] export = new double[ROUNDS];
-                double[] s = viaSocat == null ? null : new double[ROUNDS];
-                double[] nio = new double[ROUNDS];
-                for (int r = 0; r < ROUNDS; r++) {
-                    direct[r] = iperf("direct", iperfPort, streams, seconds);
-                    export[r] = iperf("export", iperfExport, streams, seconds);
-                    if (s != null) {
-                        s[r] = iperf("socat", viaSocat, streams, seconds);
-                    }
-                    nio[r] = iperf("nio relay", lab.port(), streams, seconds);
-                }
+                Integer socatPort = viaSocat;
+                double[][] rounds = interleaved(java.util.Arrays.asList(() -> iperf("direct", iperfPort, streams, seconds),
+                        () -> iperf("export", iperfExport, streams, seconds),
+                        socatPort == null ? null : () -> iperf("socat", socatPort, streams, seconds),
+                        () -> iperf("nio relay", lab.port(), streams, seconds)));
+                double[] direct = rounds[0];
+                double[] export = rounds[1];
+                double[] s = rounds[2];
+                double[] nio = rounds[3];
                 System.out.printf(Locale.ROOT, "iperf3 TCP Gbit/s, %d stream%s: direct %.2f | export (Mina relay) %.2f (%.2fx direct) | socat %s"
                         + " | nio-loop relay, same pair %.2f (%.2fx direct%s)%n",
                         streams, streams == 1 ? "" : "s", median(direct), median(export), medianRatio(export, direct),
@@ -234,14 +231,11 @@ final class ExternalTools implements AutoCloseable {
         started(Bench.socatUnix(viaSocat, unixSink));
         Bench.awaitUnix(viaSocat);
         unixWrite(unixSinkExport, unixBulkBytes / 4); // warm-up
-        double[] direct = new double[ROUNDS];
-        double[] export = new double[ROUNDS];
-        double[] socat = new double[ROUNDS];
-        for (int r = 0; r < ROUNDS; r++) {
-            direct[r] = unixWrite(unixSink, unixBulkBytes);
-            export[r] = unixWrite(unixSinkExport, unixBulkBytes);
-            socat[r] = unixWrite(viaSocat, unixBulkBytes);
-        }
+        double[][] rounds = interleaved(List.of(() -> unixWrite(unixSink, unixBulkBytes),
+                () -> unixWrite(unixSinkExport, unixBulkBytes), () -> unixWrite(viaSocat, unixBulkBytes)));
+        double[] direct = rounds[0];
+        double[] export = rounds[1];
+        double[] socat = rounds[2];
         System.out.printf(Locale.ROOT, "unix bulk MiB/s, socat writer into a socat sink, %d MiB in 256 KiB reads: direct %.0f | export %.0f"
                 + " (%.2fx direct) | socat forward %.0f (export %.2fx socat)%n", unixBulkBytes >> 20, median(direct), median(export),
                 medianRatio(export, direct), median(socat), medianRatio(export, socat));
@@ -260,6 +254,33 @@ final class ExternalTools implements AutoCloseable {
         return bytes / secs / (1 << 20);
     }
 
+    /** One run of one path of a measurement: its figure. */
+    @FunctionalInterface
+    interface Run {
+        double measure() throws Exception;
+    }
+
+    /**
+     * {@link #ROUNDS} interleaved rounds: each path once per round, in the order given.
+     *
+     * @param paths the runs of each path; a null one is left out (its row null)
+     * @return per path, per round, its figure
+     */
+    static double[][] interleaved(List<Run> paths) throws Exception {
+        double[][] rounds = new double[paths.size()][];
+        for (int p = 0; p < rounds.length; p++) {
+            rounds[p] = paths.get(p) == null ? null : new double[ROUNDS];
+        }
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int p = 0; p < rounds.length; p++) {
+                if (rounds[p] != null) {
+                    rounds[p][r] = paths.get(p).measure();
+                }
+            }
+        }
+        return rounds;
+    }
+
     static double median(double[] values) {
         double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
@@ -269,26 +290,27 @@ final class ExternalTools implements AutoCloseable {
 
     /** The median of the rounds' ratios a[r]/b[r]: runs of one round are next to each other in time. */
     static double medianRatio(double[] a, double[] b) {
-        double[] ratios = new double[a.length];
-        for (int r = 0; r < a.length; r++) {
-            ratios[r] = a[r] / b[r];
-        }
-        return median(ratios);
+        return median(ratios(a, b));
     }
 
     /** The rounds' ratios a[r]/b[r], in order. */
     static String rounds(double[] a, double[] b) {
+        return list(ratios(a, b), "%.2f");
+    }
+
+    private static double[] ratios(double[] a, double[] b) {
         double[] ratios = new double[a.length];
         for (int r = 0; r < a.length; r++) {
             ratios[r] = a[r] / b[r];
         }
-        return list(ratios);
+        return ratios;
     }
 
-    private static String list(double[] values) {
+    /** The values in {@code format}, separated by spaces. */
+    static String list(double[] values, String format) {
         StringBuilder out = new StringBuilder();
         for (double v : values) {
-            out.append(out.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", v));
+            out.append(out.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, format, v));
         }
         return out.toString();
     }
@@ -417,7 +439,7 @@ final class ExternalTools implements AutoCloseable {
             socatAdded = String.format(Locale.ROOT, "%s (export-added/socat-added %s/%s; p50 by round %s)", us(sAdded),
                     meaningful[0] ? String.format(Locale.ROOT, "%.2fx", median(byRound[0])) : "-",
                     meaningful[1] ? String.format(Locale.ROOT, "%.2fx", median(byRound[1])) : "-",
-                    meaningful[0] ? list(byRound[0]) : "-");
+                    meaningful[0] ? list(byRound[0], "%.2f") : "-");
         }
         System.out.printf(Locale.ROOT, "%s added latency us p50/p99: export %s | socat %s%n", what, us(eAdded), socatAdded);
     }
