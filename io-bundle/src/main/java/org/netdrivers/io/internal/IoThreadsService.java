@@ -26,11 +26,9 @@ import org.netdrivers.io.TransportStream;
  * and relays between two transports of one thread.
  */
 public class IoThreadsService implements IoThreads, AutoCloseable {
-    /** A channel relay's read buffer. */
-    static final int RELAY_BUFFER = RELAY_CHUNK;
     /** Free relay buffers a loop keeps for the next backlog. */
     private static final int RELAY_BUFFERS_KEPT = 16;
-    /** Direct relay buffers a loop may have at once (64 MiB); beyond, reads use heap buffers. */
+    /** Direct relay buffers ({@link #RELAY_CHUNK} each) a loop may have at once (64 MiB); beyond, reads use heap buffers. */
     private static final int RELAY_DIRECT_BUFFERS = 256;
 
     private final AffinityPool pool;
@@ -58,7 +56,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         try {
             for (int i = 0; i < threads; i++) {
                 loops[i] = new SelectorLoop(name + "-loop-" + (i + 1), SelectorProvider.provider());
-                buffers.put(loops[i], new ChannelRelay.Buffers(RELAY_BUFFER, RELAY_BUFFERS_KEPT, RELAY_DIRECT_BUFFERS));
+                buffers.put(loops[i], new ChannelRelay.Buffers(RELAY_CHUNK, RELAY_BUFFERS_KEPT, RELAY_DIRECT_BUFFERS));
             }
         } catch (IOException e) {
             close();
