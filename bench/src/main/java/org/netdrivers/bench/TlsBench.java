@@ -19,21 +19,25 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A tls:// export beside a plain one of the same echo server: certificates made with the JDK's
- * keytool (written into etc/ before the runtime starts), then echo throughput through each.
+ * keytool (written into etc/ before the runtime starts), then echo throughput through each and,
+ * where socat is installed, through socat's OpenSSL forward of the same echo server with the
+ * same certificates (mutual TLS too), in interleaved rounds.
  */
 final class TlsBench {
     private static final String PASSWORD = "bench-only";
 
     private final Path dir;
     private final int tlsExport;
+    private final int echoPort;
 
-    private TlsBench(Path dir, int tlsExport) {
+    private TlsBench(Path dir, int tlsExport, int echoPort) {
         this.dir = dir;
         this.tlsExport = tlsExport;
+        this.echoPort = echoPort;
     }
 
     /** Stores for the runtime and a client, the registry's TLS fields, and a TCP driver to {@code echoPort} exported on tls://. */
-    static TlsBench prepare(Path etc, int echoPort) throws IOException, InterruptedException {
+    static TlsBench prepare(Path etc, int echoPort) throws Exception {
         Path dir = Files.createTempDirectory("nd-bench-tls");
         for (String who : List.of("runtime", "client")) {
             keytool("-genkeypair", "-alias", who, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=bench-" + who,
@@ -45,32 +49,70 @@ final class TlsBench {
             keytool("-importcert", "-noprompt", "-alias", who, "-file", dir.resolve(who + ".cer").toString(),
                     "-storetype", "PKCS12", "-keystore", dir.resolve("trusted-by-" + other + ".p12").toString(), "-storepass", PASSWORD);
         }
+        // for socat's OpenSSL forward: the runtime's key and certificate in one PEM file, the client's certificate
+        keytool("-exportcert", "-rfc", "-alias", "client", "-keystore", dir.resolve("client.p12").toString(), "-storepass", PASSWORD,
+                "-file", dir.resolve("client.cer.pem").toString());
+        KeyStore runtime = load(dir.resolve("runtime.p12"));
+        java.util.Base64.Encoder pem = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.writeString(dir.resolve("runtime.pem"), "-----BEGIN PRIVATE KEY-----\n"
+                + pem.encodeToString(runtime.getKey("runtime", PASSWORD.toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n"
+                + "-----BEGIN CERTIFICATE-----\n" + pem.encodeToString(runtime.getCertificate("runtime").getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
         Files.writeString(etc.resolve("org.netdrivers.registry.cfg"), "tls_key_store = " + dir.resolve("runtime.p12")
                 + "\ntls_key_store_password = " + PASSWORD + "\ntls_trust_store = " + dir.resolve("trusted-by-runtime.p12")
                 + "\ntls_trust_store_password = " + PASSWORD + "\n");
         int port = Bench.freePort();
         Files.writeString(etc.resolve("org.netdrivers.tcp-techo.cfg"), "network.name = techo\nhost = 127.0.0.1\nport = " + echoPort
                 + "\nnetwork.export = tls://127.0.0.1:" + port + "\n");
-        return new TlsBench(dir, port);
+        return new TlsBench(dir, port, echoPort);
     }
 
     int port() {
         return tlsExport;
     }
 
-    /** Prints echo MiB/s through the plain export on {@code plainPort} and through the tls:// export, best of 3 each. */
-    void run(int plainPort, long bytes) throws Exception {
-        SSLContext ssl = clientContext();
-        echoed(new Socket(InetAddress.getLoopbackAddress(), plainPort), bytes / 4); // warm up both paths
-        echoed(ssl.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), tlsExport), bytes / 4);
-        double plain = 0;
-        double tls = 0;
-        for (int i = 0; i < 3; i++) {
-            plain = Math.max(plain, echoed(new Socket(InetAddress.getLoopbackAddress(), plainPort), bytes));
-            tls = Math.max(tls, echoed(ssl.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), tlsExport), bytes));
+    /**
+     * Prints echo MiB/s through the plain export on {@code plainPort}, through the tls:// export
+     * and, where socat is installed, through a socat OpenSSL forward (started here, added to
+     * {@code started}): the median of {@link ExternalTools#ROUNDS} interleaved rounds each, and the
+     * median of the rounds' ratios. Each TLS connection is a new client session (no resumption:
+     * socat 1.7 with OpenSSL 3 refuses the JDK client's resumption offer).
+     */
+    void run(int plainPort, long bytes, List<Process> started) throws Exception {
+        Integer viaSocat = null;
+        if (Bench.socatInstalled()) {
+            viaSocat = Bench.freePort();
+            started.add(socatTls(viaSocat));
+            Bench.awaitListening(viaSocat);
         }
-        System.out.printf(Locale.ROOT, "echo MiB/s (sent and read back at once, %d MiB): plain export %.0f | tls export %.0f"
-                + " (%.2fx plain; mutual TLS, the client encrypting too)%n", bytes >> 20, plain, tls, tls / plain);
+        echoed(new Socket(InetAddress.getLoopbackAddress(), plainPort), bytes / 4); // warm up each path
+        echoed(tlsSocket(tlsExport), bytes / 4);
+        Integer socatPort = viaSocat;
+        if (socatPort != null) {
+            echoed(tlsSocket(socatPort), bytes / 4);
+        }
+        double[][] rounds = ExternalTools.interleaved(java.util.Arrays.asList(
+                () -> echoed(new Socket(InetAddress.getLoopbackAddress(), plainPort), bytes), () -> echoed(tlsSocket(tlsExport), bytes),
+                socatPort == null ? null : () -> echoed(tlsSocket(socatPort), bytes)));
+        double[] plain = rounds[0];
+        double[] tls = rounds[1];
+        double[] socat = rounds[2];
+        System.out.printf(Locale.ROOT, "echo MiB/s (sent and read back at once, %d MiB; mutual TLS, a JDK client encrypting too): plain export %.0f"
+                + " | tls export %.0f (%.2fx plain) | socat OpenSSL forward %s%n", bytes >> 20, ExternalTools.median(plain),
+                ExternalTools.median(tls), ExternalTools.medianRatio(tls, plain), socat == null ? "- (socat is not installed)"
+                        : String.format(Locale.ROOT, "%.0f (tls export %.2fx socat; by round %s)", ExternalTools.median(socat),
+                                ExternalTools.medianRatio(tls, socat), ExternalTools.rounds(tls, socat)));
+    }
+
+    /** {@code socat OPENSSL-LISTEN} on {@code port}: the runtime's key and certificate, clients checked against the client's certificate. */
+    private Process socatTls(int port) throws IOException {
+        return new ProcessBuilder("socat", "-b262144", "OPENSSL-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork,cert="
+                + dir.resolve("runtime.pem") + ",cafile=" + dir.resolve("client.cer.pem") + ",verify=1", "TCP:127.0.0.1:" + echoPort)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private Socket tlsSocket(int port) throws Exception {
+        return clientContext().getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
     }
 
     /** MiB/s of {@code bytes} sent while the echo of them is read back on the same connection. */
