@@ -206,14 +206,75 @@ public final class TlsFilter extends SslFilter {
             return new SSLEngineResult(r.getStatus(), engine.getHandshakeStatus(), r.bytesConsumed(), r.bytesProduced());
         }
 
+        /**
+         * As many records as {@code srcs} fills and {@code dst} holds: after the handshake, one call
+         * encrypts a whole chunk (Mina allocates {@code dst} for all of it, and the JDK's engine
+         * makes one record a call).
+         */
         @Override
-        public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
-            return tasksDone(engine.wrap(srcs, offset, length, dst));
+        public synchronized SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
+            SSLEngineResult r = tasksDone(engine.wrap(srcs, offset, length, dst));
+            if (!dataRecord(r)) {
+                return r;
+            }
+            int consumed = r.bytesConsumed();
+            int produced = r.bytesProduced();
+            int record = engine.getSession().getPacketBufferSize();
+            while (remaining(srcs, offset, length) > 0 && dst.remaining() >= record) {
+                SSLEngineResult next = tasksDone(engine.wrap(srcs, offset, length, dst));
+                if (next.bytesConsumed() == 0 && next.bytesProduced() == 0) {
+                    break;
+                }
+                consumed += next.bytesConsumed();
+                produced += next.bytesProduced();
+                r = next;
+                if (!dataRecord(next)) {
+                    break;
+                }
+            }
+            return new SSLEngineResult(r.getStatus(), r.getHandshakeStatus(), consumed, produced);
         }
 
+        /**
+         * As many whole records as {@code src} holds and {@code dsts} can take: after the handshake,
+         * one call decrypts a whole read (Mina allocates {@code dsts} for all of it).
+         */
         @Override
-        public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
-            return tasksDone(engine.unwrap(src, dsts, offset, length));
+        public synchronized SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
+            SSLEngineResult r = tasksDone(engine.unwrap(src, dsts, offset, length));
+            if (!dataRecord(r)) {
+                return r;
+            }
+            int consumed = r.bytesConsumed();
+            int produced = r.bytesProduced();
+            int record = engine.getSession().getApplicationBufferSize();
+            while (src.hasRemaining() && remaining(dsts, offset, length) >= record) {
+                SSLEngineResult next = tasksDone(engine.unwrap(src, dsts, offset, length));
+                if (next.bytesConsumed() == 0 && next.bytesProduced() == 0) {
+                    break; // a record not yet whole
+                }
+                consumed += next.bytesConsumed();
+                produced += next.bytesProduced();
+                r = next;
+                if (!dataRecord(next)) {
+                    break; // a close_notify or a post-handshake message: the caller acts on its status
+                }
+            }
+            return new SSLEngineResult(r.getStatus(), r.getHandshakeStatus(), consumed, produced);
+        }
+
+        /** A record of application data, after the handshake: another may follow in the same call. */
+        private static boolean dataRecord(SSLEngineResult r) {
+            return r.getStatus() == SSLEngineResult.Status.OK && r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING
+                    && r.bytesConsumed() > 0;
+        }
+
+        private static long remaining(ByteBuffer[] buffers, int offset, int length) {
+            long n = 0;
+            for (int i = offset; i < offset + length; i++) {
+                n += buffers[i].remaining();
+            }
+            return n;
         }
 
         @Override
