@@ -152,7 +152,7 @@ public final class Bench {
                             added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
                     try {
                         awaitListening(tls.port());
-                        tls.run(echoExport, bulkBytes / 4, socats);
+                        tls.run(echoExport, bulkBytes / 2, socats);
                     } catch (Exception e) {
                         System.out.println("tls export: not measured: " + e);
                     }
