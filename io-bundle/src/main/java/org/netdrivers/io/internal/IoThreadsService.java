@@ -120,7 +120,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
                 || !a.readyForHandOver() || !b.readyForHandOver()) {
             return Optional.empty();
         }
-        SessionRelay relay = new SessionRelay(sa, sb, window);
+        SessionRelay relay = new SessionRelay(a, b, window);
         relay.start(a.handOver(), b.handOver());
         return Optional.of(relay);
     }

@@ -1,22 +1,24 @@
 package org.netdrivers.io.internal;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilterAdapter;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
-import org.apache.mina.transport.socket.nio.NioSession;
+import org.apache.mina.filter.ssl.SslFilter;
 import org.netdrivers.io.Handover;
 import org.netdrivers.io.IoThreads;
+import org.netdrivers.io.SessionStream;
 
 /**
- * Two TCP sessions of one I/O thread spliced: a filter first in each session's chain takes what
- * it reads and writes it to the other session. Everything happens on that thread, so the state
- * below needs no lock. Statistics and closing still reach the streams' handlers (reads are
- * counted by Mina before any filter; the streams close with their sessions).
+ * Two TCP sessions of one I/O thread spliced: a filter in each session's chain takes what it
+ * reads and writes it to the other session. The filter is first in a plain session's chain, and
+ * right after Mina's TLS filter in a TLS session's, where it reads and writes plaintext (the TLS
+ * filter decrypts what it passes on and encrypts what is written). Everything happens on that
+ * thread, so the state below needs no lock. Statistics and closing still reach the streams'
+ * handlers (reads are counted by Mina before any filter; the streams close with their sessions).
  */
 final class SessionRelay extends RelayBase {
     static final String FILTER = "netdrivers-relay";
@@ -27,7 +29,7 @@ final class SessionRelay extends RelayBase {
     private Throwable failure;
     private int closedSessions;
 
-    SessionRelay(IoSession a, IoSession b, int window) {
+    SessionRelay(SessionStream a, SessionStream b, int window) {
         this.window = window;
         this.a = new End(a);
         this.b = new End(b);
@@ -42,23 +44,41 @@ final class SessionRelay extends RelayBase {
             // used under half): the buffers are the thread's pooled direct ones, not a new heap buffer each
             end.session.getConfig().setMaxReadBufferSize(IoThreads.RELAY_CHUNK);
         }
-        a.session.getFilterChain().addFirst(FILTER, a);
-        b.session.getFilterChain().addFirst(FILTER, b);
+        a.insert();
+        b.insert();
         a.takeOver(fromA);
         b.takeOver(fromB);
     }
 
+    /** One chunk this relay wrote to a session, until Mina says it was written. */
+    private record Written(IoBuffer chunk, int bytes) {}
+
     /** One session: what it reads goes to {@code peer}; what it writes comes from there. */
     private final class End extends IoFilterAdapter {
+        final SessionStream stream;
         final IoSession session;
         End peer;
         boolean suspended; // reading stopped because peer holds a window
         boolean inputEnded;
         boolean shutPending; // half-close once everything queued is written
         boolean outputShut;
+        /** What this relay wrote to the session and Mina has not yet written (behind a TLS filter too). */
+        final ArrayDeque<Written> unsent = new ArrayDeque<>();
+        long unsentBytes;
 
-        End(IoSession session) {
-            this.session = session;
+        End(SessionStream stream) {
+            this.stream = stream;
+            this.session = stream.session();
+        }
+
+        /** First in a plain session's chain; right after the TLS filter, where there is one. */
+        void insert() {
+            org.apache.mina.core.filterchain.IoFilterChain.Entry tls = session.getFilterChain().getEntry(SslFilter.class);
+            if (tls == null) {
+                session.getFilterChain().addFirst(FILTER, this);
+            } else {
+                session.getFilterChain().addAfter(tls.getName(), FILTER, this);
+            }
         }
 
         void takeOver(Handover held) {
@@ -76,8 +96,11 @@ final class SessionRelay extends RelayBase {
             if (!chunk.hasRemaining()) {
                 return;
             }
+            int bytes = chunk.remaining();
+            peer.unsent.addLast(new Written(chunk, bytes));
+            peer.unsentBytes += bytes;
             peer.session.write(chunk);
-            long held = peer.session.getScheduledWriteBytes();
+            long held = peer.unsentBytes;
             holding(held);
             if (held >= window && !suspended) {
                 suspended = true;
@@ -92,13 +115,14 @@ final class SessionRelay extends RelayBase {
         }
 
         private void shutdownWhenWritten() {
-            if (session.getScheduledWriteMessages() == 0) {
+            if (unsent.isEmpty() && session.getScheduledWriteMessages() == 0) {
                 shutdownOutput();
             } else {
                 shutPending = true;
             }
         }
 
+        /** The stream's end of output (TCP: a half-close; TLS: its close_notify first). */
         private void shutdownOutput() {
             shutPending = false;
             if (outputShut || session.isClosing()) {
@@ -106,8 +130,12 @@ final class SessionRelay extends RelayBase {
             }
             outputShut = true;
             try {
-                ((SocketChannel) ((NioSession) session).getChannel()).shutdownOutput();
-            } catch (IOException e) {
+                stream.shutdownOutput().whenComplete((v, e) -> {
+                    if (e != null) {
+                        failed(e);
+                    }
+                });
+            } catch (java.io.IOException | RuntimeException e) {
                 failed(e);
                 return;
             }
@@ -133,18 +161,21 @@ final class SessionRelay extends RelayBase {
         @Override
         public void messageSent(NextFilter next, IoSession s, WriteRequest request) {
             next.messageSent(s, request); // Mina counts the message done at the chain's end
-            if (request.getOriginalMessage() instanceof IoBuffer) {
-                // written: the buffer the thread read it into goes back to the thread's pool (Mina wrote
-                // from a duplicate of it, which Mina's own free() after the write does not pool)
-                ((IoBuffer) request.getOriginalMessage()).free();
+            Written first = unsent.peekFirst();
+            if (first != null && request.getOriginalMessage() == first.chunk()) { // else the stream wrote it before the relay
+                unsent.removeFirst();
+                unsentBytes -= first.bytes();
+                // written (behind a TLS filter: encrypted and written): the buffer the thread read it into goes back
+                // to the thread's pool (Mina wrote from a duplicate of it, which Mina's own free() does not pool)
+                first.chunk().free();
             }
-            if (peer.suspended && session.getScheduledWriteBytes() <= window / 2) {
+            if (peer.suspended && unsentBytes <= window / 2) {
                 peer.suspended = false;
                 if (!peer.inputEnded) {
                     peer.session.resumeRead();
                 }
             }
-            if (shutPending && session.getScheduledWriteMessages() == 0) {
+            if (shutPending && unsent.isEmpty() && session.getScheduledWriteMessages() == 0) {
                 shutdownOutput();
             }
         }

@@ -83,11 +83,23 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
         session.resumeRead();
     }
 
-    /** Mina keeps writing what was sent before a hand-over, in order, ahead of a relay's writes. */
+    /**
+     * Mina keeps writing what was sent before a hand-over, in order, ahead of a relay's writes. A
+     * TLS session an acceptor accepted (a tls:// export's client) is ready once its handshake is
+     * done: a relay reads and writes its plaintext. One a connector opened (the fleet's stream to
+     * another runtime) keeps its stream, which counts its plaintext and names the remote endpoint
+     * in its failures.
+     */
     @Override
     public boolean readyForHandOver() {
-        // a relay splices raw bytes: a session whose bytes a TLS filter en- and decrypts keeps its stream
-        return !isClosed() && !MinaTransports.isTls(session);
+        return !isClosed() && (!MinaTransports.isTls(session)
+                || session.isServer() && session.getAttribute(org.apache.mina.filter.ssl.SslFilter.SSL_SECURED) != null);
+    }
+
+    /** A relay's end of what this stream's session sends: as {@link #sendEof()} ends it (TCP half-close; TLS: close_notify first). */
+    @Override
+    public CompletionStage<Void> shutdownOutput() throws IOException {
+        return halfCloser.shutdownOutput(session);
     }
 
     /** Bytes read from the session (Mina counts them, also while a relay has the session). */
