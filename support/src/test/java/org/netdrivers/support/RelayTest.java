@@ -9,9 +9,11 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -154,30 +156,50 @@ public class RelayTest {
 
     /** 32 MiB each way, each side half-closing after its last byte; both sides see every byte and then the end. */
     private void exchange(ServerSocketChannel peer, SocketAddress relayAt, StandardProtocolFamily family) throws Exception {
+        try (SocketChannel client = SocketChannel.open(family)) {
+            client.connect(relayAt);
+            exchange(threads, peer, client, client, client::shutdownOutput);
+        }
+        assertRelayed(relay, WINDOW);
+    }
+
+    /** What ends a side's output after its last byte. */
+    public interface End {
+        void run() throws Exception;
+    }
+
+    /**
+     * 32 MiB each way between a client (its channels, and {@code endOutput} after its last byte)
+     * and the peer the relay connected to (a TCP half-close after its last byte): both sides see
+     * every byte and then the end.
+     */
+    public static void exchange(ExecutorService threads, ServerSocketChannel peer, ReadableByteChannel clientIn,
+            WritableByteChannel clientOut, End endOutput) throws Exception {
         Future<String[]> atPeer = threads.submit(() -> {
             try (SocketChannel s = peer.accept()) {
-                Future<String> sent = threads.submit(() -> write(s, 2));
+                Future<String> sent = threads.submit(() -> write(s, 2, s::shutdownOutput));
                 return new String[] {read(s), sent.get()};
             }
         });
-        try (SocketChannel client = SocketChannel.open(family)) {
-            client.connect(relayAt);
-            Future<String> sent = threads.submit(() -> write(client, 1));
-            String received = read(client);
-            String[] peerSide = atPeer.get(60, TimeUnit.SECONDS);
-            assertEquals("client to peer, then the client's half-close", sent.get(60, TimeUnit.SECONDS), peerSide[0]);
-            assertEquals("peer to client, then the peer's half-close", peerSide[1], received);
-        }
+        Future<String> sent = threads.submit(() -> write(clientOut, 1, endOutput));
+        String received = read(clientIn);
+        String[] peerSide = atPeer.get(60, TimeUnit.SECONDS);
+        assertEquals("client to peer, then the client's end", sent.get(60, TimeUnit.SECONDS), peerSide[0]);
+        assertEquals("peer to client, then the peer's half-close", peerSide[1], received);
+    }
+
+    /** The two sides were relayed (not bridged), the relay ended without a failure, and it held at most the window and one read. */
+    public static void assertRelayed(CompletableFuture<Optional<Relay>> relay, int window) throws Exception {
         Optional<Relay> r = relay.get(5, TimeUnit.SECONDS);
         assertTrue("both sides on one thread: relayed, not bridged", r.isPresent());
         assertEquals("the relay ends without a failure once both directions ended", null,
                 r.get().done().toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertTrue("in flight stays within the window and one read (" + r.get().peakInFlight() + ")",
-                r.get().peakInFlight() <= WINDOW + 256 * 1024);
+                r.get().peakInFlight() <= window + 256 * 1024);
     }
 
-    /** Channel reads and writes directly (Channels' streams lock a blocking read against a write). */
-    private static String write(SocketChannel s, long seed) throws Exception {
+    /** {@link #SIZE} bytes of {@code seed}, then {@code end}: "size:sha-256" (channel writes directly: Channels' streams lock a blocking read against a write). */
+    private static String write(WritableByteChannel s, long seed, End end) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         Random random = new Random(seed);
         byte[] chunk = new byte[48 * 1024 + 7];
@@ -191,11 +213,11 @@ public class RelayTest {
             }
             sent += n;
         }
-        s.shutdownOutput();
+        end.run();
         return SIZE + ":" + HexFormat.of().formatHex(sha.digest());
     }
 
-    private static String read(SocketChannel s) throws Exception {
+    private static String read(ReadableByteChannel s) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         long total = 0;

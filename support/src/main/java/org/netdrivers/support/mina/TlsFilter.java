@@ -213,26 +213,8 @@ public final class TlsFilter extends SslFilter {
          */
         @Override
         public synchronized SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
-            SSLEngineResult r = tasksDone(engine.wrap(srcs, offset, length, dst));
-            if (!dataRecord(r)) {
-                return r;
-            }
-            int consumed = r.bytesConsumed();
-            int produced = r.bytesProduced();
-            int record = engine.getSession().getPacketBufferSize();
-            while (remaining(srcs, offset, length) > 0 && dst.remaining() >= record) {
-                SSLEngineResult next = tasksDone(engine.wrap(srcs, offset, length, dst));
-                if (next.bytesConsumed() == 0 && next.bytesProduced() == 0) {
-                    break;
-                }
-                consumed += next.bytesConsumed();
-                produced += next.bytesProduced();
-                r = next;
-                if (!dataRecord(next)) {
-                    break;
-                }
-            }
-            return new SSLEngineResult(r.getStatus(), r.getHandshakeStatus(), consumed, produced);
+            return batched(() -> engine.wrap(srcs, offset, length, dst),
+                    () -> remaining(srcs, offset, length) > 0 && dst.remaining() >= engine.getSession().getPacketBufferSize());
         }
 
         /**
@@ -241,23 +223,38 @@ public final class TlsFilter extends SslFilter {
          */
         @Override
         public synchronized SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
-            SSLEngineResult r = tasksDone(engine.unwrap(src, dsts, offset, length));
+            return batched(() -> engine.unwrap(src, dsts, offset, length),
+                    () -> src.hasRemaining() && remaining(dsts, offset, length) >= engine.getSession().getApplicationBufferSize());
+        }
+
+        /** One call of the engine (a wrap or an unwrap of the same buffers). */
+        private interface Call {
+            SSLEngineResult next() throws SSLException;
+        }
+
+        /**
+         * {@code call} once, and again while it made a record of application data and {@code room}
+         * says another may fit: one result with the bytes of all, and the status of the last that
+         * did something (a record not yet whole, or no room, ends it; so does a close_notify or a
+         * post-handshake message, whose status the caller then acts on).
+         */
+        private SSLEngineResult batched(Call call, java.util.function.BooleanSupplier room) throws SSLException {
+            SSLEngineResult r = tasksDone(call.next());
             if (!dataRecord(r)) {
                 return r;
             }
             int consumed = r.bytesConsumed();
             int produced = r.bytesProduced();
-            int record = engine.getSession().getApplicationBufferSize();
-            while (src.hasRemaining() && remaining(dsts, offset, length) >= record) {
-                SSLEngineResult next = tasksDone(engine.unwrap(src, dsts, offset, length));
+            while (room.getAsBoolean()) {
+                SSLEngineResult next = tasksDone(call.next());
                 if (next.bytesConsumed() == 0 && next.bytesProduced() == 0) {
-                    break; // a record not yet whole
+                    break;
                 }
                 consumed += next.bytesConsumed();
                 produced += next.bytesProduced();
                 r = next;
                 if (!dataRecord(next)) {
-                    break; // a close_notify or a post-handshake message: the caller acts on its status
+                    break;
                 }
             }
             return new SSLEngineResult(r.getStatus(), r.getHandshakeStatus(), consumed, produced);

@@ -4,16 +4,13 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +18,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,6 +38,7 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 import org.netdrivers.io.Relay;
 import org.netdrivers.io.internal.IoThreadsService;
+import org.netdrivers.support.RelayTest;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.net.TlsStores;
 
@@ -172,9 +169,10 @@ public class TlsFilterTest {
     @Test
     public void aTlsSessionAndAPlainOneOfOneThreadAreRelayedBothWaysWithHalfCloses() throws Exception {
         int window = 1024 * 1024;
-        long size = 32L * 1024 * 1024;
         CompletableFuture<Optional<Relay>> relay = new CompletableFuture<>();
-        try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocketChannel peer = ServerSocketChannel.open()) {
+            peer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            java.net.SocketAddress peerAddress = peer.getLocalAddress();
             connector = new NioSocketConnector(io.processor());
             MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
             connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "device side", window), s -> { }));
@@ -184,68 +182,19 @@ public class TlsFilterTest {
             acceptor.getFilterChain().addLast("tls", new TlsFilter(context(), "TLSv1.3"));
             acceptor.setHandler(new StreamIoHandler(s -> MinaTransports.tlsHalfClosingStream(s, "client side", window), client -> {
                 // once the handshake is done, on the client session's thread: the device session joins it
-                ConnectFuture f = connector.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()),
-                        io.joinCallingThread());
+                ConnectFuture f = connector.connect(peerAddress, io.joinCallingThread());
                 f.addListener(done -> relay.complete(io.relay(client, StreamIoHandler.stream(((ConnectFuture) done).getSession()),
                         window)));
             }, (session, cause) -> relay.completeExceptionally(new AssertionError("TLS refused: " + cause))));
             acceptor.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-
-            Future<String[]> atPeer = threads.submit(() -> {
-                try (Socket s = peer.accept()) {
-                    Future<String> sent = threads.submit(() -> write(s.getOutputStream(), size, 2, s::shutdownOutput));
-                    return new String[] {read(s.getInputStream()), sent.get()};
-                }
-            });
             try (SSLSocket client = (SSLSocket) context().getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
                     acceptor.getLocalAddress().getPort())) {
                 client.setEnabledProtocols(new String[] {"TLSv1.3"});
-                Future<String> sent = threads.submit(() -> write(client.getOutputStream(), size, 1, client::shutdownOutput));
-                String received = read(client.getInputStream());
-                String[] peerSide = atPeer.get(60, TimeUnit.SECONDS);
-                assertEquals("client to peer, then the client's close_notify", sent.get(60, TimeUnit.SECONDS), peerSide[0]);
-                assertEquals("peer to client, then the peer's half-close", peerSide[1], received);
+                RelayTest.exchange(threads, peer, Channels.newChannel(client.getInputStream()), Channels.newChannel(client.getOutputStream()),
+                        client::shutdownOutput);
             }
         }
-        Optional<Relay> r = relay.get(5, TimeUnit.SECONDS);
-        assertTrue("both sides on one thread: relayed, not bridged", r.isPresent());
-        assertEquals("the relay ends without a failure once both directions ended", null,
-                r.get().done().toCompletableFuture().get(5, TimeUnit.SECONDS));
-        assertTrue("in flight stays within the window and one read (" + r.get().peakInFlight() + ")",
-                r.get().peakInFlight() <= window + 256 * 1024);
-    }
-
-    private interface End {
-        void run() throws Exception;
-    }
-
-    /** {@code size} pseudo-random bytes of {@code seed}, then {@code end}; returns "size:sha-256". */
-    private static String write(OutputStream out, long size, long seed, End end) throws Exception {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        Random random = new Random(seed);
-        byte[] chunk = new byte[48 * 1024 + 7];
-        for (long sent = 0; sent < size; ) {
-            int n = (int) Math.min(chunk.length, size - sent);
-            random.nextBytes(chunk);
-            sha.update(chunk, 0, n);
-            out.write(chunk, 0, n);
-            sent += n;
-        }
-        out.flush();
-        end.run();
-        return size + ":" + HexFormat.of().formatHex(sha.digest());
-    }
-
-    /** Everything until the end: "bytes:sha-256". */
-    private static String read(InputStream in) throws Exception {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        for (int n; (n = in.read(buf)) >= 0; ) {
-            sha.update(buf, 0, n);
-            total += n;
-        }
-        return total + ":" + HexFormat.of().formatHex(sha.digest());
+        RelayTest.assertRelayed(relay, window);
     }
 
     private static void writeFrom(IoSession session, byte[] data, int offset) {
