@@ -29,6 +29,8 @@ final class TlsBench {
     private final Path dir;
     private final int tlsExport;
     private final int echoPort;
+    private javax.net.ssl.KeyManager[] clientKeys; // read at the first connection
+    private javax.net.ssl.TrustManager[] clientTrust;
 
     private TlsBench(Path dir, int tlsExport, int echoPort) {
         this.dir = dir;
@@ -148,13 +150,18 @@ final class TlsBench {
         }
     }
 
+    /** A new client context (no session of an earlier connection to resume) over the client's key and trust, read once. */
     private SSLContext clientContext() throws Exception {
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(load(dir.resolve("client.p12")), PASSWORD.toCharArray());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(load(dir.resolve("trusted-by-client.p12")));
+        if (clientKeys == null) {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(load(dir.resolve("client.p12")), PASSWORD.toCharArray());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(load(dir.resolve("trusted-by-client.p12")));
+            clientKeys = kmf.getKeyManagers();
+            clientTrust = tmf.getTrustManagers();
+        }
         SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ssl.init(clientKeys, clientTrust, null);
         return ssl;
     }
 

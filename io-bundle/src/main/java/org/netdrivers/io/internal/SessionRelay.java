@@ -114,8 +114,13 @@ final class SessionRelay extends RelayBase {
             peer.shutdownWhenWritten();
         }
 
+        /** Nothing written to the session waits: neither the relay's chunks nor what the stream wrote before. */
+        private boolean allWritten() {
+            return unsent.isEmpty() && session.getScheduledWriteMessages() == 0;
+        }
+
         private void shutdownWhenWritten() {
-            if (unsent.isEmpty() && session.getScheduledWriteMessages() == 0) {
+            if (allWritten()) {
                 shutdownOutput();
             } else {
                 shutPending = true;
@@ -175,7 +180,7 @@ final class SessionRelay extends RelayBase {
                     peer.session.resumeRead();
                 }
             }
-            if (shutPending && unsent.isEmpty() && session.getScheduledWriteMessages() == 0) {
+            if (shutPending && allWritten()) {
                 shutdownOutput();
             }
         }
