@@ -34,8 +34,9 @@ import org.osgi.framework.launch.Framework;
  * Measures, in one run on loopback: bulk throughput client → TCP export → TCP driver → sink,
  * 64-byte request/response latency, and connections per second through the export; the same
  * throughput and latency through a Unix export of a Unix driver; request/response datagrams per
- * second (and losses) through a UDP export of a UDP driver. Each against the same done directly
- * and, for TCP and Unix, through {@code socat -b262144}. Then, with the external tools where they
+ * second, their round trips (and losses) through a UDP export of a UDP driver. Each against the
+ * same done directly and through socat ({@code socat -b262144} for TCP and Unix, its UDP forward
+ * for UDP); UDP also through {@link UdpRelayLab}. Then, with the external tools where they
  * are installed ({@link ExternalTools}): iperf3 bulk TCP and sockperf ping-pong, the same three ways.
  */
 public final class Bench {
@@ -185,12 +186,9 @@ public final class Bench {
                     System.out.printf(Locale.ROOT, "unix latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
                             us(ulDirect), us(ulExport), ulSocat == null ? "-" : us(ulSocat));
 
-                    // UDP: request/response datagrams through the UDP export, against direct
+                    // UDP: request/response datagrams through the UDP export, against direct, socat and one selector loop
                     awaitUdp(udpExport);
-                    double[] dDirect = datagrams(udpEcho.port(), connectSeconds);
-                    double[] dExport = datagrams(udpExport, connectSeconds);
-                    System.out.printf(Locale.ROOT, "udp 512 B request/response per s: direct %.0f (lost %.0f) | export %.0f (lost %.0f, %.2fx direct)%n",
-                            dDirect[0], dDirect[1], dExport[0], dExport[1], dExport[0] / dDirect[0]);
+                    datagramRounds(udpEcho.port(), udpExport, connectSeconds);
 
                     // WebSocket: 64 B messages, round trips and rate, through the driver (TCP export) and straight (JDK client)
                     awaitListening(wsExport);
@@ -449,26 +447,117 @@ public final class Bench {
         return times;
     }
 
-    /** {rate, lost}: 512-byte datagrams sent one at a time, each awaited (100 ms, then counted lost). */
-    static double[] datagrams(int port, long seconds) throws IOException {
+    /**
+     * Request/response datagrams direct, through the UDP export, through socat's UDP forward (a
+     * child per client address, as {@code fork} makes it) and through {@link UdpRelayLab} (both
+     * sockets on one selector loop): each path warmed up for 1 s, then {@link ExternalTools#ROUNDS}
+     * interleaved rounds of {@code seconds} / 2; a figure is the median of its rounds, a ratio the
+     * median of the rounds' ratios.
+     */
+    private static void datagramRounds(int direct, int export, long seconds) throws Exception {
+        int rounds = ExternalTools.ROUNDS;
+        long each = Math.max(1, seconds / 2);
+        Process socat = null;
+        try (UdpRelayLab lab = new UdpRelayLab(direct)) {
+            Integer socatPort = null;
+            if (socatInstalled()) {
+                socatPort = freePort();
+                socat = new ProcessBuilder("socat", "-T", "10", "UDP4-LISTEN:" + socatPort + ",bind=127.0.0.1,reuseaddr,fork",
+                        "UDP4:127.0.0.1:" + direct).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                awaitUdp(socatPort);
+            }
+            List<Integer> ports = Arrays.asList(direct, export, socatPort, lab.port());
+            String[] names = {"direct", "export", "socat UDP forward", "nio-loop relay, same pair"};
+            for (Integer port : ports) {
+                if (port != null) {
+                    datagrams(port, 1);
+                }
+            }
+            Datagrams[][] runs = new Datagrams[ports.size()][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int p = 0; p < ports.size(); p++) {
+                    if (ports.get(p) != null) {
+                        runs[p][r] = datagrams(ports.get(p), each);
+                    }
+                }
+            }
+            double[][] rate = new double[ports.size()][];
+            double[][] p50 = new double[ports.size()][];
+            double[][] p99 = new double[ports.size()][];
+            for (int p = 0; p < ports.size(); p++) {
+                if (ports.get(p) != null) {
+                    rate[p] = Arrays.stream(runs[p]).mapToDouble(Datagrams::perSecond).toArray();
+                    p50[p] = Arrays.stream(runs[p]).mapToDouble(Datagrams::p50).toArray();
+                    p99[p] = Arrays.stream(runs[p]).mapToDouble(Datagrams::p99).toArray();
+                }
+            }
+            StringBuilder rates = new StringBuilder();
+            StringBuilder times = new StringBuilder();
+            StringBuilder lost = new StringBuilder();
+            for (int p = 0; p < ports.size(); p++) {
+                if (ports.get(p) == null) {
+                    continue;
+                }
+                Datagrams[] d = runs[p];
+                String sep = rates.length() == 0 ? "" : " | ";
+                rates.append(sep).append(names[p]).append(String.format(Locale.ROOT, " %.0f", ExternalTools.median(rate[p])));
+                if (p > 0) {
+                    rates.append(String.format(Locale.ROOT, " (%.2fx direct%s)", ExternalTools.medianRatio(rate[p], rate[0]),
+                            p != 2 && rate[2] != null ? String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(rate[p], rate[2])) : ""));
+                }
+                times.append(sep).append(names[p].split(" ")[0]).append(String.format(Locale.ROOT, " %.1f/%.1f",
+                        ExternalTools.median(p50[p]), ExternalTools.median(p99[p])));
+                lost.append(lost.length() == 0 ? "" : ", ").append(names[p].split(" ")[0]).append(' ')
+                        .append(Arrays.stream(d).mapToLong(Datagrams::lost).sum());
+            }
+            System.out.printf(Locale.ROOT, "udp 512 B request/response per s, one in flight (%d interleaved rounds of %d s after 1 s of"
+                    + " warm-up each): %s%n", rounds, each, rates);
+            System.out.printf(Locale.ROOT, "  round trip us p50/p99: %s; lost (100 ms without an answer): %s%n", times, lost);
+            if (rate[2] != null) {
+                double directP50 = ExternalTools.median(p50[0]);
+                double socatAdded = ExternalTools.median(p50[2]) - directP50;
+                System.out.printf(Locale.ROOT, "  added p50 us: export %.1f, socat %.1f, nio-loop %.1f (export-added/socat-added %.2fx) |"
+                        + " by round: export/socat %s, nio-loop/socat %s%n",
+                        ExternalTools.median(p50[1]) - directP50, socatAdded, ExternalTools.median(p50[3]) - directP50,
+                        (ExternalTools.median(p50[1]) - directP50) / socatAdded,
+                        ExternalTools.rounds(rate[1], rate[2]), ExternalTools.rounds(rate[3], rate[2]));
+            }
+        } finally {
+            if (socat != null) {
+                socat.destroy();
+            }
+        }
+    }
+
+    /** One path's run of request/response datagrams: answered per second, lost, and round trips' p50/p99 in us. */
+    record Datagrams(double perSecond, long lost, double p50, double p99) {}
+
+    /** 512-byte datagrams sent one at a time, each awaited (100 ms, then counted lost). */
+    static Datagrams datagrams(int port, long seconds) throws IOException {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
             s.setSoTimeout(100);
             byte[] msg = new byte[512];
             byte[] buf = new byte[2048];
+            long[] times = new long[2_000_000];
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             long t0 = System.nanoTime();
             int ok = 0;
             int lost = 0;
-            while (System.nanoTime() < end && ok + lost < 5_000_000) {
+            while (System.nanoTime() < end && ok + lost < times.length) {
+                long sent = System.nanoTime();
                 s.send(new DatagramPacket(msg, msg.length, LOOPBACK, port));
                 try {
                     s.receive(new DatagramPacket(buf, buf.length));
-                    ok++;
+                    times[ok++] = System.nanoTime() - sent;
                 } catch (java.net.SocketTimeoutException e) {
                     lost++;
                 }
             }
-            return new double[] {ok / ((System.nanoTime() - t0) / 1e9), lost};
+            double perSecond = ok / ((System.nanoTime() - t0) / 1e9);
+            long[] sorted = Arrays.copyOf(times, ok);
+            Arrays.sort(sorted);
+            return ok == 0 ? new Datagrams(0, lost, Double.NaN, Double.NaN)
+                    : new Datagrams(perSecond, lost, pct(sorted, 50) / 1e3, pct(sorted, 99) / 1e3);
         }
     }
 

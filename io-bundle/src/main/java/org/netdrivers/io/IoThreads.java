@@ -70,6 +70,17 @@ public interface IoThreads {
     Optional<Relay> relay(TransportStream a, TransportStream b, int window);
 
     /**
+     * Runs the loop of a Mina acceptor that reads and writes its sessions itself, on its own
+     * thread: {@code new NioDatagramAcceptor(acceptorExecutor())} (the sessions of a datagram
+     * acceptor share its socket, so no processor can serve them). That thread reads each datagram
+     * into a pooled direct buffer, as the processors' threads read theirs, where Mina's default
+     * gives every datagram a zeroed heap buffer of the session's read buffer size (64 KiB for a UDP
+     * export) for the JDK to copy into. A stream that keeps a datagram copies its bytes out and frees
+     * the buffer, which then goes back to the pool; one never freed is garbage like any other.
+     */
+    java.util.concurrent.Executor acceptorExecutor();
+
+    /**
      * Closes every session of a Mina {@code service} (a driver's connector) and disposes of it
      * after {@code delayMs}, on a thread of this service: a driver that goes away lets its
      * sessions drain meanwhile (answers already on their way still arrive) without holding up its

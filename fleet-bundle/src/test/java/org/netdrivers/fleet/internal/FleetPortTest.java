@@ -154,6 +154,11 @@ public class FleetPortTest {
             }
 
             @Override
+            public java.util.concurrent.Executor acceptorExecutor() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public void disposeLater(org.apache.mina.core.service.IoService service, long delayMs) {
                 service.dispose();
             }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Mina's buffer allocator while I/O threads run. The buffer an I/O thread's processor reads a
- * socket into is a direct buffer from that thread's pool; every other buffer, and what
+ * socket into, and every buffer a datagram acceptor's thread allocates (each one a datagram is
+ * read into), is a direct buffer from that thread's pool; every other buffer, and what
  * {@link IoBuffer#wrap} makes, is what Mina's default allocator makes (heap unless direct is asked
  * for, never pooled, {@code free()} does nothing).
  *
@@ -69,6 +70,16 @@ final class IoThreadBuffers implements IoBufferAllocator {
         }
     }
 
+    /**
+     * The calling thread runs a Mina datagram acceptor's loop: every buffer allocated on it is one
+     * that the acceptor reads a datagram into (its handlers wrap what they send, and allocate none),
+     * so each comes from the pool.
+     */
+    static void markAcceptorThread() {
+        markCurrentThread();
+        POOL.get().readsOnly = true;
+    }
+
     /** Sets this allocator over Mina's default, for the first I/O threads that open. */
     static synchronized void use() {
         if (users++ > 0) {
@@ -111,7 +122,7 @@ final class IoThreadBuffers implements IoBufferAllocator {
     @Override
     public IoBuffer allocate(int capacity, boolean direct) {
         Pool pool = POOL.get();
-        if (pool != null && pool.readFollows) {
+        if (pool != null && (pool.readFollows || pool.readsOnly)) {
             pool.readFollows = false;
             Buffer pooled = pool.take(this, capacity);
             if (pooled != null) {
@@ -160,6 +171,8 @@ final class IoThreadBuffers implements IoBufferAllocator {
         private final java.util.function.IntFunction<ByteBuffer> direct;
         /** The next allocation is a processor's read buffer ({@link #readFollows}). */
         boolean readFollows;
+        /** Every allocation is a read buffer: a datagram acceptor's thread ({@link #markAcceptorThread}). */
+        boolean readsOnly;
 
         Pool(java.util.function.IntFunction<ByteBuffer> direct) {
             this.direct = direct;

@@ -39,6 +39,8 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean buffersReleased = new java.util.concurrent.atomic.AtomicBoolean();
     /** Runs the delayed closes of {@link #disposeLater}; one thread, only while one is pending. */
     private final java.util.concurrent.ScheduledThreadPoolExecutor later;
+    /** Runs datagram acceptors' loops ({@link #acceptorExecutor}): a thread per bound acceptor, reading into pooled buffers. */
+    private final java.util.concurrent.ExecutorService acceptors;
 
     /** @param name the threads' names, numbered from 1 */
     public IoThreadsService(String name, int threads) {
@@ -50,6 +52,15 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         });
         later.setKeepAliveTime(5, java.util.concurrent.TimeUnit.SECONDS);
         later.allowCoreThreadTimeOut(true);
+        AtomicInteger acceptorThreads = new AtomicInteger();
+        acceptors = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(() -> {
+                IoThreadBuffers.markAcceptorThread();
+                r.run();
+            }, name + "-acceptor-" + acceptorThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         IoThreadBuffers.use();
         pool = new AffinityPool(name, threads);
         loops = new SelectorLoop[threads];
@@ -161,12 +172,18 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         }
     }
 
+    @Override
+    public java.util.concurrent.Executor acceptorExecutor() {
+        return acceptors;
+    }
+
     /** Closes every session and channel served by these threads and ends them. */
     @Override
     public void close() {
         for (Runnable pending : later.shutdownNow()) {
             pending.run(); // delayed closes run now, before their threads end
         }
+        acceptors.shutdown(); // an acceptor's loop ends when its owner disposes of it; idle threads end now
         pool.shutdown();
         for (SelectorLoop l : loops) {
             if (l != null) {

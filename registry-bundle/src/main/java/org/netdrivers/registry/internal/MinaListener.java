@@ -38,7 +38,7 @@ final class MinaListener implements Listener {
             throws IOException {
         IoAcceptor a;
         if (listen.isUdp()) {
-            NioDatagramAcceptor udp = new NioDatagramAcceptor();
+            NioDatagramAcceptor udp = new NioDatagramAcceptor(context.io().acceptorExecutor());
             udp.getSessionConfig().setReuseAddress(true);
             MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds());
             udp.setSessionRecycler(new ExpiringSessionRecycler(context.udpIdleSeconds(), 1));
