@@ -2,6 +2,7 @@ package org.netdrivers.registry.internal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -72,37 +73,84 @@ final class DatagramSession implements Connection.Carrier {
     }
 
     private void fromClient() {
-        client.receive().whenComplete((chunk, error) -> {
-            if (error != null || chunk.isEmpty()) {
-                end(null); // the client's session ended (idle timeout, export stopped)
+        receiveLoop(client, this::fromClient);
+    }
+
+    /**
+     * Receives from {@code source} until {@code onChunk} says stop, without recursion when
+     * receives complete at once: while no driver is there, a client's stream may hold thousands of
+     * small datagrams, each taken at once.
+     *
+     * @param onChunk given each result (a chunk, the end, or an error); true: receive the next now
+     */
+    private static void receiveLoop(ByteStream source, java.util.function.BiPredicate<Optional<ByteBuffer>, Throwable> onChunk) {
+        while (true) {
+            CompletableFuture<Optional<ByteBuffer>> next = source.receive().toCompletableFuture();
+            if (!next.isDone()) {
+                next.whenComplete((chunk, error) -> {
+                    if (onChunk.test(chunk, error)) {
+                        receiveLoop(source, onChunk);
+                    }
+                });
                 return;
             }
-            ByteBuffer datagram = chunk.get();
-            ByteStream target;
+            Optional<ByteBuffer> chunk = null;
+            Throwable error = null;
+            try {
+                chunk = next.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                error = e.getCause() != null ? e.getCause() : e;
+            }
+            if (!onChunk.test(chunk, error)) {
+                return;
+            }
+        }
+    }
+
+    /** @return whether to receive the next datagram now (else the completion of its send does) */
+    private boolean fromClient(Optional<ByteBuffer> chunk, Throwable error) {
+        if (error != null || chunk.isEmpty()) {
+            end(null); // the client's session ended (idle timeout, export stopped)
+            return false;
+        }
+        ByteBuffer datagram = chunk.get();
+        ByteStream target;
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            target = current;
+            if (target == null) {
+                hold(datagram);
+                return true;
+            }
+        }
+        toDriver(target, datagram);
+        return false;
+    }
+
+    /** Sends {@code datagram} to {@code target}; the next datagram is received once it is written. */
+    private void toDriver(ByteStream target, ByteBuffer datagram) {
+        target.send(datagram.duplicate()).whenComplete((v, e) -> {
+            if (e == null) {
+                fromClient();
+                return;
+            }
+            // the driver went away before the registry heard of it: this datagram (still ours until the
+            // next receive) goes to the replacement if one took over meanwhile, else waits for it
+            ByteStream replacement;
             synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                target = current;
-                if (target == null) {
+                replacement = current != target ? current : null;
+                if (replacement == null) {
                     hold(datagram);
                 }
             }
-            if (target == null) {
+            lost(target);
+            if (replacement != null) {
+                toDriver(replacement, datagram);
+            } else {
                 fromClient();
-                return;
             }
-            target.send(datagram.duplicate()).whenComplete((v, e) -> {
-                if (e != null) {
-                    // the driver went away before the registry heard of it: this datagram (still ours until
-                    // the next receive) waits for the replacement
-                    synchronized (this) {
-                        hold(datagram);
-                    }
-                    lost(target);
-                }
-                fromClient();
-            });
         });
     }
 
@@ -173,10 +221,13 @@ final class DatagramSession implements Connection.Carrier {
         }
         stream.send(next).whenComplete((v, e) -> {
             if (e != null) {
+                // this replacement went away too: the datagram waits, first, for the next one
                 synchronized (this) {
+                    pending.addFirst(next);
                     opening = false;
                 }
-                lost(stream);
+                stream.close();
+                openReplacement();
             } else {
                 flush(stream);
             }

@@ -139,6 +139,105 @@ public class DatagramSessionTest {
     }
 
     @Test
+    public void aDatagramWhoseWriteFailsGoesToTheReplacementBeforeThoseAfterIt() throws Exception {
+        Registered old = driver("old");
+        session(BOUND_MS);
+        TestStream oldStream = only(old);
+        oldStream.holdWrites = true;
+        for (int i = 0; i < 5; i++) {
+            client.datagram("f" + i);
+        }
+        await("the first on its way to the old driver, the rest queued behind it", () -> oldStream.sent.size() == 1);
+        table.remove(old.ref().id()); // the registry forgets it, but nobody told the session
+        Registered replacement = driver("new");
+        oldStream.completeWrites(new org.netdrivers.api.StreamClosedException("old: closed before written"));
+        oldStream.close();
+        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        TestStream newStream = only(replacement);
+        await("the five at the replacement", () -> newStream.sent.size() == 5);
+        assertEquals(List.of("f0", "f1", "f2", "f3", "f4"), newStream.sent);
+        client.datagram("f5");
+        await("the next one after them", () -> newStream.sent.size() == 6);
+        assertEquals("f5", newStream.sent.get(5));
+        assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
+        assertEquals(0, dropped.get());
+    }
+
+    @Test
+    public void aReplacementThatFailsItsFirstWriteLeavesTheDatagramsWaitingForTheNextStream() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        session.driverGoing(table.remove(old.ref().id()));
+        client.datagram("w1");
+        client.datagram("w2");
+        Registered flaky = drivers.register(new TestDriver("flaky", false), "dut", 0);
+        table.add(flaky.ref(), flaky.driver());
+        await("a connect to the replacement", () -> !flaky.driver().connects.isEmpty());
+        TestStream dead = new TestStream("dead");
+        dead.close(); // gone before the waiting datagrams reach it
+        flaky.driver().connects.remove().complete(dead);
+        await("a second connect", () -> !flaky.driver().connects.isEmpty());
+        TestStream good = flaky.driver().completeNext();
+        await("the waiting datagrams at the second stream", () -> good.sent.size() == 2);
+        assertEquals(List.of("w1", "w2"), good.sent);
+        assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
+        assertEquals(0, dropped.get());
+    }
+
+    @Test
+    public void aDatagramWhoseWriteFailsAfterTheReplacementTookOverGoesToIt() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        TestStream oldStream = only(old);
+        oldStream.holdWrites = true;
+        client.datagram("late");
+        await("on its way to the old driver", () -> oldStream.sent.size() == 1);
+        session.driverGoing(table.remove(old.ref().id()));
+        Registered replacement = driver("new");
+        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        oldStream.completeWrites(new org.netdrivers.api.StreamClosedException("old: closed before written"));
+        TestStream newStream = only(replacement);
+        await("the datagram at the replacement", () -> newStream.sent.contains("late"));
+        client.datagram("next");
+        await("the next one after it", () -> newStream.sent.size() == 2);
+        assertEquals(List.of("late", "next"), newStream.sent);
+        assertEquals(0, dropped.get());
+    }
+
+    @Test
+    public void answersComeBackInOrder() throws Exception {
+        Registered d = driver("one");
+        session(BOUND_MS);
+        TestStream s = only(d);
+        int n = 200;
+        for (int i = 0; i < n; i++) {
+            s.answer("a" + i);
+        }
+        await("every answer at the client", () -> client.received.size() == n);
+        for (int i = 0; i < n; i++) {
+            assertEquals("in order", "a" + i, client.received.get(i));
+        }
+    }
+
+    @Test
+    public void thousandsOfQueuedDatagramsWhileTheDriverIsAwayTakeNoDeepStack() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        TestStream oldStream = only(old);
+        oldStream.holdWrites = true;
+        client.datagram("first"); // on its way while the rest queue in the client's stream
+        await("the first at the driver", () -> oldStream.sent.size() == 1);
+        session.driverGoing(table.remove(old.ref().id()));
+        int n = 20_000; // a client's stream may queue this many small datagrams (1 MiB of 50 B each)
+        for (int i = 0; i < n; i++) {
+            client.datagram("q" + i);
+        }
+        oldStream.completeWrites(null);
+        await("all but the waiting bound dropped and counted", () -> dropped.get() == n - DatagramSession.MAX_PENDING);
+        assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
+    }
+
+    @Test
     public void whileTheDriverIsAwayDatagramsWaitAndGoToTheReplacementInOrder() throws Exception {
         Registered old = driver("old");
         DatagramSession session = session(BOUND_MS);

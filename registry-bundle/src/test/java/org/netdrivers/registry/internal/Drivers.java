@@ -173,6 +173,26 @@ final class Drivers implements AutoCloseable {
             return waiting;
         }
 
+        /** While set, a send completes only when the test says ({@link #completeWrites}), as a socket's write does later. */
+        volatile boolean holdWrites;
+        private final java.util.ArrayDeque<CompletableFuture<Void>> heldWrites = new java.util.ArrayDeque<>(); // guarded by this
+
+        /** Completes the held sends in order: written, or failed with {@code error} (null: written). */
+        void completeWrites(Throwable error) {
+            java.util.List<CompletableFuture<Void>> writes;
+            synchronized (this) {
+                writes = new java.util.ArrayList<>(heldWrites);
+                heldWrites.clear();
+            }
+            for (CompletableFuture<Void> w : writes) {
+                if (error == null) {
+                    w.complete(null);
+                } else {
+                    w.completeExceptionally(error);
+                }
+            }
+        }
+
         @Override
         public CompletionStage<Void> send(ByteBuffer chunk) {
             if (closed.isDone()) {
@@ -181,6 +201,13 @@ final class Drivers implements AutoCloseable {
             byte[] bytes = new byte[chunk.remaining()];
             chunk.get(bytes);
             sent.add(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            if (holdWrites) {
+                CompletableFuture<Void> w = new CompletableFuture<>();
+                synchronized (this) {
+                    heldWrites.add(w);
+                }
+                return w;
+            }
             return CompletableFuture.completedFuture(null);
         }
 
