@@ -152,7 +152,7 @@ public final class Bench {
                     System.out.printf(Locale.ROOT, "added latency p50/p99 us: export %s | socat %s%n",
                             added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
                     try {
-                        awaitListening(tls.port());
+                        tls.awaitHandshake();
                         tls.run(echoExport, bulkBytes / 2, socats);
                     } catch (Exception e) {
                         System.out.println("tls export: not measured: " + e);

@@ -69,10 +69,6 @@ final class TlsBench {
         return new TlsBench(dir, port, echoPort);
     }
 
-    int port() {
-        return tlsExport;
-    }
-
     /**
      * Prints echo MiB/s through the plain export on {@code plainPort}, through the tls:// export
      * and, where socat is installed, through a socat OpenSSL forward (started here, added to
@@ -113,6 +109,25 @@ final class TlsBench {
         return new ProcessBuilder("socat", "-b262144", "OPENSSL-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork,cert="
                 + dir.resolve("runtime.pem") + ",cafile=" + dir.resolve("client.cer.pem") + ",verify=1", "TCP:127.0.0.1:" + echoPort)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /**
+     * Waits (15 s at most) until the tls:// export completes a handshake. A plain connect as the
+     * probe would be a client that closed before its handshake, which the export reports (WARN).
+     */
+    void awaitHandshake() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tlsSocket(tlsExport)) {
+                s.startHandshake();
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no TLS handshake with 127.0.0.1:" + tlsExport + " after 15 s", e);
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     private Socket tlsSocket(int port) throws Exception {
