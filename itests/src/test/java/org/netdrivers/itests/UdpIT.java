@@ -167,6 +167,44 @@ public class UdpIT extends NetdriversTestSupport {
         }
     }
 
+    /**
+     * A UDP export that stops leaves none of its threads: its acceptor's (Mina's loop, on the I/O
+     * threads' acceptor executor) and its session recycler's (Mina's ExpiringMapExpirer, which
+     * outlives the acceptor unless stopped).
+     */
+    @Test
+    public void aStoppedUdpExportLeavesNoThread() throws Exception {
+        awaitCondition("no thread of an earlier test's UDP export left", () -> udpExportThreads() == 0);
+        try (UdpEchoPeer peer = new UdpEchoPeer()) {
+            for (int round = 0; round < 3; round++) {
+                int port = FreePort.find();
+                udpDriver("udp-threads", peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + port);
+                awaitExport("udp://127.0.0.1:" + port);
+                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                    client.setSoTimeout(5000);
+                    client.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, InetAddress.getLoopbackAddress(), port));
+                    DatagramPacket p = new DatagramPacket(new byte[16], 16);
+                    client.receive(p); // a session: the recycler's expiring thread runs
+                    assertEquals(3, p.getLength());
+                }
+                assertTrue("the export's threads run", udpExportThreads() > 0);
+                deleteConfigurations(NetworkConstants.PID_UDP);
+                awaitCondition("export udp://127.0.0.1:" + port + " stopped",
+                        () -> registry.exports().stream().noneMatch(x -> x.listen().equals("udp://127.0.0.1:" + port)));
+            }
+        }
+        awaitCondition("no thread of a stopped UDP export left (acceptor threads end 5 s after their acceptor)",
+                () -> udpExportThreads() == 0);
+    }
+
+    /** Threads that serve UDP exports: datagram acceptors' and their session recyclers'. */
+    private static long udpExportThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().contains("-acceptor-") || t.getName().startsWith("NioDatagramAcceptor")
+                        || t.getName().startsWith("ExpiringMapExpirer"))
+                .count();
+    }
+
     @Test
     public void fiftyConcurrentClientSessionsOnOneExport() throws Exception {
         try (UdpEchoPeer peer = new UdpEchoPeer()) {

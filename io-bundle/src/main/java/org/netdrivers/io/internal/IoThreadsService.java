@@ -53,14 +53,16 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         later.setKeepAliveTime(5, java.util.concurrent.TimeUnit.SECONDS);
         later.allowCoreThreadTimeOut(true);
         AtomicInteger acceptorThreads = new AtomicInteger();
-        acceptors = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(() -> {
-                IoThreadBuffers.markAcceptorThread();
-                r.run();
-            }, name + "-acceptor-" + acceptorThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // a thread per running acceptor; one whose acceptor was disposed ends 5 s later (unless another is bound meanwhile)
+        acceptors = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(() -> {
+                        IoThreadBuffers.markAcceptorThread();
+                        r.run();
+                    }, name + "-acceptor-" + acceptorThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         IoThreadBuffers.use();
         pool = new AffinityPool(name, threads);
         loops = new SelectorLoop[threads];

@@ -16,8 +16,10 @@ import org.netdrivers.support.mina.TlsFilter;
  * TCP, TLS and UDP listeners: a Mina acceptor; UDP gets one client session per client address. TCP
  * connections are served by the runtime's I/O threads, where a relay can splice them with the
  * driver sessions that serve them. A TLS connection (Mina's TLS filter, mutual TLS) counts as
- * accepted once its handshake is done and its client is allowed; its bytes go through the stream
- * path, never a relay.
+ * accepted once its handshake is done and its client is allowed; a relay then carries its
+ * plaintext as for TCP. A UDP listener's sessions are read and written by its acceptor's own
+ * thread ({@code IoThreads.acceptorExecutor()}), and expired by its session recycler's thread,
+ * which Mina leaves running after the acceptor is disposed: closing the listener stops it.
  */
 final class MinaListener implements Listener {
     /** A client the listener turned away (TLS: no trusted certificate, or not allowed). */
@@ -27,9 +29,12 @@ final class MinaListener implements Listener {
     }
 
     private final IoAcceptor acceptor;
+    /** A UDP listener's, else null: its expiring thread outlives the acceptor unless stopped. */
+    private final ExpiringSessionRecycler recycler;
 
-    private MinaListener(IoAcceptor acceptor) {
+    private MinaListener(IoAcceptor acceptor, ExpiringSessionRecycler recycler) {
         this.acceptor = acceptor;
+        this.recycler = recycler;
     }
 
     /** @param tlsAllow the client subjects a tls:// listener serves; null: the registry's tls_allow */
@@ -37,11 +42,13 @@ final class MinaListener implements Listener {
             Accepted accepted, Refused refused)
             throws IOException {
         IoAcceptor a;
+        ExpiringSessionRecycler recycler = null;
         if (listen.isUdp()) {
             NioDatagramAcceptor udp = new NioDatagramAcceptor(context.io().acceptorExecutor());
             udp.getSessionConfig().setReuseAddress(true);
             MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds());
-            udp.setSessionRecycler(new ExpiringSessionRecycler(context.udpIdleSeconds(), 1));
+            recycler = new ExpiringSessionRecycler(context.udpIdleSeconds(), 1);
+            udp.setSessionRecycler(recycler);
             int max = MinaTransports.udpMax(listen.socketAddress());
             udp.setHandler(new StreamIoHandler(
                     session -> MinaTransports.udpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
@@ -73,9 +80,12 @@ final class MinaListener implements Listener {
             a.bind(listen.socketAddress());
         } catch (IOException | RuntimeException e) {
             a.dispose(false);
+            if (recycler != null) {
+                recycler.stopExpiring();
+            }
             throw e;
         }
-        return new MinaListener(a);
+        return new MinaListener(a, recycler);
     }
 
     /**
@@ -117,5 +127,8 @@ final class MinaListener implements Listener {
     public void close() {
         acceptor.unbind();
         acceptor.dispose(false);
+        if (recycler != null) {
+            recycler.stopExpiring();
+        }
     }
 }
