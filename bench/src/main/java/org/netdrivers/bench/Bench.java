@@ -132,25 +132,22 @@ public final class Bench {
                             roundTrips, connectSeconds);
 
                     // warm up every path
-                    throughput(sinkExport, 64L << 20);
-                    throughput(sink.port(), 64L << 20);
-                    latency(echoExport, 2000);
-                    latency(echo.port(), 2000);
-
-                    double direct = best(3, () -> throughput(sink.port(), bulkBytes));
-                    double export = best(3, () -> throughput(sinkExport, bulkBytes));
-                    Double viaSocat = socatSink == null ? null : best(3, throughputOf(socatSink, bulkBytes));
-                    System.out.printf(Locale.ROOT, "throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
-                            direct, export, export / direct,
-                            viaSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", viaSocat, export / viaSocat));
-
-                    long[] lDirect = latency(echo.port(), roundTrips);
-                    long[] lExport = latency(echoExport, roundTrips);
-                    long[] lSocat = socatEcho == null ? null : latency(socatEcho, roundTrips);
-                    System.out.printf(Locale.ROOT, "latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
-                            us(lDirect), us(lExport), lSocat == null ? "-" : us(lSocat));
-                    System.out.printf(Locale.ROOT, "added latency p50/p99 us: export %s | socat %s%n",
-                            added(lExport, lDirect), lSocat == null ? "-" : added(lSocat, lDirect));
+                    for (Integer port : Arrays.asList(sink.port(), sinkExport, socatSink)) {
+                        if (port != null) {
+                            throughput(port, 64L << 20);
+                        }
+                    }
+                    for (Integer port : Arrays.asList(echo.port(), echoExport, socatEcho)) {
+                        if (port != null) {
+                            latency(port, 2000);
+                        }
+                    }
+                    Integer sinkViaSocat = socatSink;
+                    Integer echoViaSocat = socatEcho;
+                    throughputRounds("throughput", () -> throughput(sink.port(), bulkBytes), () -> throughput(sinkExport, bulkBytes),
+                            sinkViaSocat == null ? null : () -> throughput(sinkViaSocat, bulkBytes));
+                    latencyRounds("latency", () -> latency(echo.port(), roundTrips), () -> latency(echoExport, roundTrips),
+                            echoViaSocat == null ? null : () -> latency(echoViaSocat, roundTrips));
                     try {
                         tls.awaitHandshake();
                         tls.run(echoExport, bulkBytes / 2, socats);
@@ -173,18 +170,23 @@ public final class Bench {
                         awaitUnix(socatUnixSink);
                         awaitUnix(socatUnixEcho);
                     }
-                    unixThroughput(unixSinkExport, 64L << 20);
-                    double uDirect = bestUnix(unixSink, bulkBytes);
-                    double uExport = bestUnix(unixSinkExport, bulkBytes);
-                    Double uSocat = socatUnixSink == null ? null : bestUnix(socatUnixSink, bulkBytes);
-                    System.out.printf(Locale.ROOT, "unix throughput MiB/s: direct %.0f | export %.0f (%.2fx direct) | socat %s%n",
-                            uDirect, uExport, uExport / uDirect,
-                            uSocat == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", uSocat, uExport / uSocat));
-                    long[] ulDirect = unixLatency(unixEcho, roundTrips);
-                    long[] ulExport = unixLatency(unixEchoExport, roundTrips);
-                    long[] ulSocat = socatUnixEcho == null ? null : unixLatency(socatUnixEcho, roundTrips);
-                    System.out.printf(Locale.ROOT, "unix latency 64 B round trip, us p50/p99: direct %s | export %s | socat %s%n",
-                            us(ulDirect), us(ulExport), ulSocat == null ? "-" : us(ulSocat));
+                    for (Path path : Arrays.asList(unixSink, unixSinkExport, socatUnixSink)) {
+                        if (path != null) {
+                            unixThroughput(path, 64L << 20);
+                        }
+                    }
+                    for (Path path : Arrays.asList(unixEcho, unixEchoExport, socatUnixEcho)) {
+                        if (path != null) {
+                            unixLatency(path, 2000);
+                        }
+                    }
+                    Path uSinkViaSocat = socatUnixSink;
+                    Path uEchoViaSocat = socatUnixEcho;
+                    throughputRounds("unix throughput", () -> unixThroughput(unixSink, bulkBytes),
+                            () -> unixThroughput(unixSinkExport, bulkBytes),
+                            uSinkViaSocat == null ? null : () -> unixThroughput(uSinkViaSocat, bulkBytes));
+                    latencyRounds("unix latency", () -> unixLatency(unixEcho, roundTrips), () -> unixLatency(unixEchoExport, roundTrips),
+                            uEchoViaSocat == null ? null : () -> unixLatency(uEchoViaSocat, roundTrips));
 
                     // UDP: request/response datagrams through the UDP export, against direct, socat and one selector loop
                     awaitUdp(udpExport);
@@ -251,20 +253,63 @@ public final class Bench {
                 "log4j2.appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} | %msg%n", ""));
     }
 
-    private interface Measure {
-        double run() throws Exception;
+    /** One run of 64-byte round trips on one path: their times (ns), sorted. */
+    @FunctionalInterface
+    private interface RoundTrips {
+        long[] run() throws Exception;
     }
 
-    private static Measure throughputOf(int port, long bytes) {
-        return () -> throughput(port, bytes);
+    /**
+     * MiB/s of the bench's own client into its sink, direct, through the export and through socat
+     * (null: not installed), in {@link ExternalTools#ROUNDS} interleaved rounds: a figure is the
+     * median of its rounds, a ratio the median of the rounds' ratios. The client and the sink share
+     * the runtime's JVM (the external tools' lines below do not).
+     */
+    private static void throughputRounds(String what, ExternalTools.Run direct, ExternalTools.Run export, ExternalTools.Run socat)
+            throws Exception {
+        double[][] r = ExternalTools.interleaved(Arrays.asList(direct, export, socat));
+        System.out.printf(Locale.ROOT, "%s MiB/s (%d interleaved rounds): direct %.0f | export %.0f (%.2fx direct) | socat %s%n", what,
+                ExternalTools.ROUNDS, ExternalTools.median(r[0]), ExternalTools.median(r[1]), ExternalTools.medianRatio(r[1], r[0]),
+                r[2] == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat; by round %s)", ExternalTools.median(r[2]),
+                        ExternalTools.medianRatio(r[1], r[2]), ExternalTools.rounds(r[1], r[2])));
     }
 
-    private static double best(int runs, Measure m) throws Exception {
-        double best = 0;
-        for (int i = 0; i < runs; i++) {
-            best = Math.max(best, m.run());
+    /** 64-byte round trips direct, through the export and through socat (null: not installed), in interleaved rounds. */
+    private static void latencyRounds(String what, RoundTrips direct, RoundTrips export, RoundTrips socat) throws Exception {
+        List<RoundTrips> paths = Arrays.asList(direct, export, socat);
+        double[][] p50 = new double[paths.size()][];
+        double[][] p99 = new double[paths.size()][];
+        for (int p = 0; p < paths.size(); p++) {
+            if (paths.get(p) != null) {
+                p50[p] = new double[ExternalTools.ROUNDS];
+                p99[p] = new double[ExternalTools.ROUNDS];
+            }
         }
-        return best;
+        for (int r = 0; r < ExternalTools.ROUNDS; r++) {
+            for (int p = 0; p < paths.size(); p++) {
+                if (paths.get(p) != null) {
+                    long[] sorted = paths.get(p).run();
+                    p50[p][r] = pct(sorted, 50) / 1e3;
+                    p99[p][r] = pct(sorted, 99) / 1e3;
+                }
+            }
+        }
+        double d50 = ExternalTools.median(p50[0]);
+        double d99 = ExternalTools.median(p99[0]);
+        String[] names = {"direct", "export", "socat"};
+        StringBuilder times = new StringBuilder();
+        StringBuilder added = new StringBuilder();
+        for (int p = 0; p < paths.size(); p++) {
+            double m50 = p50[p] == null ? Double.NaN : ExternalTools.median(p50[p]);
+            double m99 = p99[p] == null ? Double.NaN : ExternalTools.median(p99[p]);
+            times.append(p == 0 ? "" : " | ").append(names[p]).append(p50[p] == null ? " -" : String.format(Locale.ROOT, " %.1f/%.1f", m50, m99));
+            if (p > 0) {
+                added.append(p == 1 ? "" : " | ").append(names[p])
+                        .append(p50[p] == null ? " -" : String.format(Locale.ROOT, " %.1f/%.1f", m50 - d50, m99 - d99));
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s 64 B round trip, us p50/p99 (%d interleaved rounds, medians): %s%n", what, ExternalTools.ROUNDS, times);
+        System.out.printf(Locale.ROOT, "  added p50/p99 us: %s%n", added);
     }
 
     /** MiB/s of {@code bytes} written to port until the sink has read them all. */
@@ -413,10 +458,6 @@ public final class Bench {
                 Thread.sleep(50);
             }
         }
-    }
-
-    private static double bestUnix(Path path, long bytes) throws Exception {
-        return best(3, () -> unixThroughput(path, bytes));
     }
 
     static double unixThroughput(Path path, long bytes) throws IOException {

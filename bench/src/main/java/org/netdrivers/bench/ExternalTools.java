@@ -184,6 +184,7 @@ final class ExternalTools implements AutoCloseable {
 
     private void iperfSection(boolean socat) throws Exception {
         Bench.awaitListening(iperfPort);
+        settle(); // iperf3 closes and opens its listener again after each connection, this probe's too
         Bench.awaitListening(iperfExport);
         Integer viaSocat = null;
         if (socat) {
@@ -191,6 +192,7 @@ final class ExternalTools implements AutoCloseable {
             started(Bench.socat(viaSocat, iperfPort));
             Bench.awaitListening(viaSocat);
         }
+        settle();
         iperf("warm-up export", iperfExport, 1, 1);
         try (NioRelayLab lab = new NioRelayLab(iperfPort, Runtime.getRuntime().availableProcessors())) {
             iperf("warm-up nio relay", lab.port(), 1, 1);
@@ -313,6 +315,15 @@ final class ExternalTools implements AutoCloseable {
             out.append(out.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, format, v));
         }
         return out.toString();
+    }
+
+    /**
+     * Lets iperf3's server listen again after a probe: it takes each connection as a test, and
+     * between tests its port refuses connections for a moment. A connect through an export in
+     * that moment fails its driver's connect, which the export reports (WARN).
+     */
+    private static void settle() throws InterruptedException {
+        Thread.sleep(200);
     }
 
     /** Gbit/s received ({@code end.sum_received.bits_per_second}) of one iperf3 client run to 127.0.0.1:port. */
