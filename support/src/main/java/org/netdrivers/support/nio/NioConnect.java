@@ -1,6 +1,7 @@
 package org.netdrivers.support.nio;
 
 import org.netdrivers.support.stream.Completions;
+import org.netdrivers.support.stream.Delays;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -8,7 +9,6 @@ import java.net.SocketTimeoutException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.netdrivers.io.SelectorLoop;
@@ -89,12 +89,13 @@ public final class NioConnect {
                     }
                 });
                 if (timeoutMs > 0) {
-                    CompletableFuture.delayedExecutor(timeoutMs, TimeUnit.MILLISECONDS).execute(() -> loop.execute(() -> {
+                    java.util.concurrent.ScheduledFuture<?> timeout = Delays.after(timeoutMs, () -> loop.execute(() -> {
                         if (result.completeExceptionally(new SocketTimeoutException("connect timed out after " + timeoutMs + " ms"))) {
                             key.cancel();
                             closeQuietly(ch);
                         }
                     }));
+                    result.whenComplete((c, e) -> timeout.cancel(false)); // connected or failed: the timeout goes, and lets go of the channel
                 }
             } catch (IOException | RuntimeException e) {
                 closeQuietly(channel);

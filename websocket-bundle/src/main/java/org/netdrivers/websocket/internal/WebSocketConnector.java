@@ -135,7 +135,7 @@ final class WebSocketConnector extends TrackingDriver {
             return; // the shared client serves on; its pool's threads end when idle
         }
         // the streams' Close frames and their answers need the pool a moment longer
-        CompletableFuture.delayedExecutor(WebSocketStream.CLOSE_WAIT_MS + 500, TimeUnit.MILLISECONDS).execute(() -> {
+        org.netdrivers.support.stream.Delays.after(WebSocketStream.CLOSE_WAIT_MS + 500, () -> {
             executor.shutdown();
             if (client instanceof AutoCloseable) { // Java 21+: stops the client's selector thread now
                 try {

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 import org.netdrivers.support.stream.QueuedStream;
 
@@ -170,7 +169,7 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
         if (!ws.isOutputClosed()) {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "");
         }
-        CompletableFuture.delayedExecutor(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS).execute(() -> {
+        org.netdrivers.support.stream.Delays.after(CLOSE_WAIT_MS, () -> {
             if (!ws.isInputClosed()) {
                 ws.abort();
             }
