@@ -255,8 +255,7 @@ public final class Bench {
 
     /** One run of 64-byte round trips on one path: their times (ns), sorted. */
     @FunctionalInterface
-    private interface RoundTrips {
-        long[] run() throws Exception;
+    private interface RoundTrips extends java.util.concurrent.Callable<long[]> {
     }
 
     /**
@@ -276,22 +275,14 @@ public final class Bench {
 
     /** 64-byte round trips direct, through the export and through socat (null: not installed), in interleaved rounds. */
     private static void latencyRounds(String what, RoundTrips direct, RoundTrips export, RoundTrips socat) throws Exception {
-        List<RoundTrips> paths = Arrays.asList(direct, export, socat);
+        List<java.util.concurrent.Callable<long[]>> paths = Arrays.asList(direct, export, socat);
+        List<List<long[]>> runs = ExternalTools.interleavedRuns(paths);
         double[][] p50 = new double[paths.size()][];
         double[][] p99 = new double[paths.size()][];
         for (int p = 0; p < paths.size(); p++) {
-            if (paths.get(p) != null) {
-                p50[p] = new double[ExternalTools.ROUNDS];
-                p99[p] = new double[ExternalTools.ROUNDS];
-            }
-        }
-        for (int r = 0; r < ExternalTools.ROUNDS; r++) {
-            for (int p = 0; p < paths.size(); p++) {
-                if (paths.get(p) != null) {
-                    long[] sorted = paths.get(p).run();
-                    p50[p][r] = pct(sorted, 50) / 1e3;
-                    p99[p][r] = pct(sorted, 99) / 1e3;
-                }
+            if (runs.get(p) != null) {
+                p50[p] = runs.get(p).stream().mapToDouble(sorted -> pct(sorted, 50) / 1e3).toArray();
+                p99[p] = runs.get(p).stream().mapToDouble(sorted -> pct(sorted, 99) / 1e3).toArray();
             }
         }
         double d50 = ExternalTools.median(p50[0]);
@@ -514,22 +505,16 @@ public final class Bench {
                     datagrams(port, 1);
                 }
             }
-            Datagrams[][] runs = new Datagrams[ports.size()][rounds];
-            for (int r = 0; r < rounds; r++) {
-                for (int p = 0; p < ports.size(); p++) {
-                    if (ports.get(p) != null) {
-                        runs[p][r] = datagrams(ports.get(p), each);
-                    }
-                }
-            }
+            List<List<Datagrams>> runs = ExternalTools.interleavedRuns(ports.stream()
+                    .map(port -> port == null ? null : (java.util.concurrent.Callable<Datagrams>) () -> datagrams(port, each)).toList());
             double[][] rate = new double[ports.size()][];
             double[][] p50 = new double[ports.size()][];
             double[][] p99 = new double[ports.size()][];
             for (int p = 0; p < ports.size(); p++) {
-                if (ports.get(p) != null) {
-                    rate[p] = Arrays.stream(runs[p]).mapToDouble(Datagrams::perSecond).toArray();
-                    p50[p] = Arrays.stream(runs[p]).mapToDouble(Datagrams::p50).toArray();
-                    p99[p] = Arrays.stream(runs[p]).mapToDouble(Datagrams::p99).toArray();
+                if (runs.get(p) != null) {
+                    rate[p] = runs.get(p).stream().mapToDouble(Datagrams::perSecond).toArray();
+                    p50[p] = runs.get(p).stream().mapToDouble(Datagrams::p50).toArray();
+                    p99[p] = runs.get(p).stream().mapToDouble(Datagrams::p99).toArray();
                 }
             }
             StringBuilder rates = new StringBuilder();
@@ -539,7 +524,7 @@ public final class Bench {
                 if (ports.get(p) == null) {
                     continue;
                 }
-                Datagrams[] d = runs[p];
+                List<Datagrams> d = runs.get(p);
                 String sep = rates.length() == 0 ? "" : " | ";
                 rates.append(sep).append(names[p]).append(String.format(Locale.ROOT, " %.0f", ExternalTools.median(rate[p])));
                 if (p > 0) {
@@ -549,7 +534,7 @@ public final class Bench {
                 times.append(sep).append(names[p].split(" ")[0]).append(String.format(Locale.ROOT, " %.1f/%.1f",
                         ExternalTools.median(p50[p]), ExternalTools.median(p99[p])));
                 lost.append(lost.length() == 0 ? "" : ", ").append(names[p].split(" ")[0]).append(' ')
-                        .append(Arrays.stream(d).mapToLong(Datagrams::lost).sum());
+                        .append(d.stream().mapToLong(Datagrams::lost).sum());
             }
             System.out.printf(Locale.ROOT, "udp 512 B request/response per s, one in flight (%d interleaved rounds of %d s after 1 s of"
                     + " warm-up each): %s%n", rounds, each, rates);

@@ -269,14 +269,31 @@ final class ExternalTools implements AutoCloseable {
      * @return per path, per round, its figure
      */
     static double[][] interleaved(List<Run> paths) throws Exception {
-        double[][] rounds = new double[paths.size()][];
-        for (int p = 0; p < rounds.length; p++) {
-            rounds[p] = paths.get(p) == null ? null : new double[ROUNDS];
+        List<List<Double>> rounds = interleavedRuns(paths.stream()
+                .map(run -> run == null ? null : (java.util.concurrent.Callable<Double>) run::measure).toList());
+        double[][] figures = new double[paths.size()][];
+        for (int p = 0; p < figures.length; p++) {
+            figures[p] = rounds.get(p) == null ? null : rounds.get(p).stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        return figures;
+    }
+
+    /**
+     * {@link #ROUNDS} interleaved rounds of runs that give more than one figure (a latency's p50
+     * and p99, a rate and its losses): each path once per round, in the order given.
+     *
+     * @param paths the runs of each path; a null one is left out (its row null)
+     * @return per path, its runs' results in round order
+     */
+    static <T> List<List<T>> interleavedRuns(List<java.util.concurrent.Callable<T>> paths) throws Exception {
+        List<List<T>> rounds = new ArrayList<>();
+        for (java.util.concurrent.Callable<T> path : paths) {
+            rounds.add(path == null ? null : new ArrayList<>());
         }
         for (int r = 0; r < ROUNDS; r++) {
-            for (int p = 0; p < rounds.length; p++) {
-                if (rounds[p] != null) {
-                    rounds[p][r] = paths.get(p).measure();
+            for (int p = 0; p < paths.size(); p++) {
+                if (paths.get(p) != null) {
+                    rounds.get(p).add(paths.get(p).call());
                 }
             }
         }
@@ -382,18 +399,9 @@ final class ExternalTools implements AutoCloseable {
      * @return per address, per round, {p50, p99}
      */
     private double[][][] pingPongRounds(List<List<String>> addresses) throws Exception {
-        double[][][] rounds = new double[addresses.size()][][];
-        for (int a = 0; a < rounds.length; a++) {
-            rounds[a] = addresses.get(a) == null ? null : new double[ROUNDS][];
-        }
-        for (int r = 0; r < ROUNDS; r++) {
-            for (int a = 0; a < rounds.length; a++) {
-                if (rounds[a] != null) {
-                    rounds[a][r] = pingPong(addresses.get(a), seconds);
-                }
-            }
-        }
-        return rounds;
+        List<List<double[]>> rounds = interleavedRuns(addresses.stream()
+                .map(a -> a == null ? null : (java.util.concurrent.Callable<double[]>) () -> pingPong(a, seconds)).toList());
+        return rounds.stream().map(runs -> runs == null ? null : runs.toArray(new double[0][])).toArray(double[][][]::new);
     }
 
     /** {median p50, median p99} of the rounds. */
