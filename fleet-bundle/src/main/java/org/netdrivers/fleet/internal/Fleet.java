@@ -277,23 +277,74 @@ final class Fleet implements AutoCloseable {
         if (!owner) {
             return; // published when this runtime holds its name
         }
-        if (node != null) {
-            try {
-                node.setData(record.toBytes());
-                return;
-            } catch (Exception e) {
-                // not created yet: start over with the new data
-                closeQuietly(published.remove(name));
-            }
+        if (node == null) {
+            create(name, record);
+            return;
         }
-        create(name, record);
+        try {
+            node.setData(record.toBytes());
+        } catch (Exception notCreatedYet) {
+            // ZooKeeper has not answered the node's create yet: the node takes the record once it has (catchUp).
+            // Closing it and creating another instead would let the first one's late answer delete the path,
+            // and others would see the endpoint go and come back.
+            catchUpOnceCreated(name, node);
+        }
+    }
+
+    /**
+     * {@link #catchUp} once ZooKeeper has answered {@code node}'s create, on the closer's thread:
+     * a node found left by an earlier session tells no listener. While ZooKeeper is silent the
+     * wait is taken up again behind the closer's other work, until the node is unpublished.
+     */
+    private void catchUpOnceCreated(String name, PersistentNode node) {
+        try {
+            closer.execute(() -> {
+                try {
+                    if (node.waitForInitialCreate(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        catchUp(name, node);
+                    } else if (isPublished(name, node)) {
+                        catchUpOnceCreated(name, node);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the fleet is closing
+        }
+    }
+
+    private synchronized boolean isPublished(String name, PersistentNode node) {
+        return published.get(name) == node;
     }
 
     private void create(String name, EndpointRecord record) { // guarded by this
         PersistentNode node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path(runtime, name), record.toBytes(), true);
+        node.getListenable().addListener(path -> catchUp(name, node));
         published.put(name, node);
         node.start();
         LOG.info("Fleet: publishing {} as {}/{}", name, runtime, name);
+    }
+
+    /**
+     * Once {@code node} exists (made, or found left by an earlier session): the record published
+     * since, if it changed while ZooKeeper had not answered the create. Runs on Curator's event
+     * thread (a node made, or made again after a session loss) or the closer's.
+     */
+    private synchronized void catchUp(String name, PersistentNode node) {
+        EndpointRecord record = records.get(name);
+        if (record == null || !isPublished(name, node)) {
+            return; // unpublished or replaced meanwhile
+        }
+        byte[] bytes = record.toBytes();
+        if (java.util.Arrays.equals(bytes, node.getData())) {
+            return;
+        }
+        try {
+            node.setData(bytes);
+        } catch (Exception e) {
+            LOG.debug("Fleet: writing {}/{}: {}", runtime, name, e.toString());
+        }
     }
 
     /** Deletes this runtime's node of {@code name}, if published. */

@@ -217,6 +217,66 @@ public class FleetTest {
         assertEquals(1, b.client().checkExists().forPath(Fleet.path("bench-a", "dut")).getVersion());
     }
 
+    /**
+     * A record that changes before its node's create is answered (the answer waits on ZooKeeper's
+     * event thread) goes to that node: the other runtime never sees the endpoint go.
+     */
+    @Test
+    public void aRecordChangedBeforeItsNodeIsCreatedIsWrittenToThatNode() throws Exception {
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        b.start();
+        changedBeforeTheCreateIsAnswered();
+        assertEquals("created, then written once", 1,
+                b.client().checkExists().forPath(Fleet.path("bench-a", "dut")).getVersion());
+    }
+
+    /**
+     * The same when the node is found already there (left by an earlier session of the runtime, a
+     * process killed and started again): the found node takes the newest record.
+     */
+    @Test
+    public void aRecordChangedBeforeAFoundNodeIsTakenOverIsWrittenToIt() throws Exception {
+        Fleet b = fleet(zookeeper.getConnectString(), "bench-b", 10000, recorder);
+        b.start();
+        b.client().blockUntilConnected(10, TimeUnit.SECONDS);
+        b.client().create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                .forPath(Fleet.path("bench-a", "dut"), new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:1").toBytes());
+        assertEquals("+bench-a/dut tcp  tcp://192.0.2.1:1", next());
+        changedBeforeTheCreateIsAnswered();
+    }
+
+    /** Runtime a publishes dut twice while its client's answers wait; b's events end with the second record, none gone. */
+    private void changedBeforeTheCreateIsAnswered() throws Exception {
+        Fleet a = fleet(zookeeper.getConnectString(), "bench-a", 10000, ignoring());
+        a.start();
+        for (int i = 0; i < 100 && !a.owner(); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue("runtime a holds its name", a.owner());
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        // answers are processed one at a time on the client's event thread: the create's waits behind this one
+        a.client().checkExists().inBackground((client, event) -> {
+            held.countDown();
+            hold.await(10, TimeUnit.SECONDS);
+        }).forPath("/");
+        assertTrue(held.await(10, TimeUnit.SECONDS));
+        a.publish("dut", new EndpointRecord("tcp", "", "c", "tcp://192.0.2.1:7443"));
+        a.publish("dut", new EndpointRecord("tcp", "tcp://192.0.2.9:22", "c", "tcp://192.0.2.1:7443"));
+        hold.countDown();
+        String wanted = "+bench-a/dut tcp tcp://192.0.2.9:22 tcp://192.0.2.1:7443";
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        for (int i = 0; i < 3 && !seen.contains(wanted); i++) {
+            seen.add(next());
+        }
+        String later = seenByB.poll(1, TimeUnit.SECONDS); // a node deleted late shows now
+        if (later != null) {
+            seen.add(later);
+        }
+        assertTrue("the changed record, the endpoint never gone: " + seen,
+                seen.get(seen.size() - 1).equals(wanted) && seen.stream().noneMatch(e -> e.startsWith("-")));
+    }
+
     private String next() throws InterruptedException {
         String s = seenByB.poll(10, TimeUnit.SECONDS);
         return s == null ? "(nothing within 10 s)" : s;
