@@ -36,7 +36,8 @@ import org.osgi.framework.launch.Framework;
  * throughput and latency through a Unix export of a Unix driver; request/response datagrams per
  * second, their round trips (and losses) through a UDP export of a UDP driver. Each against the
  * same done directly and through socat ({@code socat -b262144} for TCP and Unix, its UDP forward
- * for UDP); UDP also through {@link UdpRelayLab}. Then, with the external tools where they
+ * for UDP); UDP also through {@link UdpRelayLab}, connections/s also through {@link NioRelayLab}
+ * and haproxy (where installed). Then, with the external tools where they
  * are installed ({@link ExternalTools}): iperf3 bulk TCP and sockperf ping-pong, the same three ways.
  */
 public final class Bench {
@@ -110,7 +111,7 @@ public final class Bench {
                 tools.close();
                 throw e;
             }
-            List<Process> socats = new ArrayList<>();
+            List<Process> forwards = new ArrayList<>(); // socat and haproxy
             try {
                 awaitListening(sinkExport);
                 awaitListening(echoExport);
@@ -119,8 +120,8 @@ public final class Bench {
                 if (socatInstalled()) {
                     socatSink = freePort();
                     socatEcho = freePort();
-                    socats.add(socat(socatSink, sink.port()));
-                    socats.add(socat(socatEcho, echo.port()));
+                    forwards.add(socat(socatSink, sink.port()));
+                    forwards.add(socat(socatEcho, echo.port()));
                     awaitListening(socatSink);
                     awaitListening(socatEcho);
                 } else {
@@ -150,12 +151,20 @@ public final class Bench {
                             echoViaSocat == null ? null : () -> latency(echoViaSocat, roundTrips));
                     try {
                         tls.awaitHandshake();
-                        tls.run(echoExport, bulkBytes / 2, socats);
+                        tls.run(echoExport, bulkBytes / 2, forwards);
                     } catch (Exception e) {
                         System.out.println("tls export: not measured: " + e);
                     }
 
-                    connectRounds(echo.port(), echoExport, socatEcho, connectSeconds);
+                    Integer haproxyEcho = null;
+                    if (haproxyInstalled()) {
+                        haproxyEcho = freePort();
+                        forwards.add(haproxy(haproxyEcho, echo.port(), home));
+                        awaitListening(haproxyEcho);
+                    } else {
+                        System.out.println("haproxy is not installed: the haproxy reference of connections/s is left out (apt-get install haproxy)");
+                    }
+                    connectRounds(echo.port(), echoExport, socatEcho, haproxyEcho, connectSeconds);
 
                     // Unix: client -> unix export -> unix driver -> sink, against direct and socat
                     awaitUnix(unixSinkExport);
@@ -165,8 +174,8 @@ public final class Bench {
                     if (socatInstalled()) {
                         socatUnixSink = sockets.resolve("socat-sink.sock");
                         socatUnixEcho = sockets.resolve("socat-echo.sock");
-                        socats.add(socatUnix(socatUnixSink, unixSink));
-                        socats.add(socatUnix(socatUnixEcho, unixEcho));
+                        forwards.add(socatUnix(socatUnixSink, unixSink));
+                        forwards.add(socatUnix(socatUnixEcho, unixEcho));
                         awaitUnix(socatUnixSink);
                         awaitUnix(socatUnixEcho);
                     }
@@ -227,7 +236,7 @@ public final class Bench {
                 if (dbus != null) {
                     dbus.destroy();
                 }
-                socats.forEach(Process::destroy);
+                forwards.forEach(Process::destroy);
                 unixSinkServer.close();
                 unixEchoServer.close();
                 udpEcho.close();
@@ -350,16 +359,18 @@ public final class Bench {
     }
 
     /**
-     * Connections/s direct, through the export, through socat's fork forward and through the
-     * nio-loop relay: each path warmed up first (2 s: the export's connect path is compiled by
-     * then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2 each; a
-     * figure is the median of its rounds, a ratio the median of the rounds' ratios.
+     * Connections/s direct, through the export, through socat's fork forward, through haproxy and
+     * through the nio-loop relay: each path warmed up first (2 s: the export's connect path is
+     * compiled by then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2
+     * each; a figure is the median of its rounds, a ratio the median of the rounds' ratios. socat
+     * forks a process per connection; haproxy (with its defaults, one process) is the reference of
+     * a forward made for connection rates.
      */
-    private static void connectRounds(int direct, int export, Integer socat, long seconds) throws Exception {
+    private static void connectRounds(int direct, int export, Integer socat, Integer haproxy, long seconds) throws Exception {
         int rounds = ExternalTools.ROUNDS;
         long each = Math.max(1, seconds / 2);
         try (NioRelayLab lab = new NioRelayLab(direct, Runtime.getRuntime().availableProcessors())) {
-            List<Integer> ports = java.util.Arrays.asList(direct, export, lab.port(), socat);
+            List<Integer> ports = java.util.Arrays.asList(direct, export, lab.port(), socat, haproxy);
             for (Integer port : ports) {
                 if (port != null) {
                     connects(port, 2); // warm-up: the export's connect path is still being compiled after 1 s
@@ -371,6 +382,7 @@ public final class Bench {
             double[] e = rates[1];
             double[] n = rates[2];
             double[] s = rates[3];
+            double[] h = rates[4];
             System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 2 s of"
                     + " warm-up each): direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
                     + " (%.2fx direct%s)%n", rounds, each,
@@ -379,10 +391,18 @@ public final class Bench {
                             ExternalTools.medianRatio(e, s)),
                     ExternalTools.median(n), ExternalTools.medianRatio(n, d),
                     s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(n, s)));
+            if (h != null) {
+                System.out.printf(Locale.ROOT, "  haproxy %.0f (%.2fx direct%s) | export %.2fx haproxy | nio-loop %.2fx haproxy%n",
+                        ExternalTools.median(h), ExternalTools.medianRatio(h, d),
+                        s == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(h, s)),
+                        ExternalTools.medianRatio(e, h), ExternalTools.medianRatio(n, h));
+            }
             if (s != null) {
-                System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s | connections/s direct %s, export %s,"
-                        + " socat fork %s, nio-loop %s%n", ExternalTools.rounds(e, s), ExternalTools.rounds(n, s), ExternalTools.list(d, "%.0f"),
-                        ExternalTools.list(e, "%.0f"), ExternalTools.list(s, "%.0f"), ExternalTools.list(n, "%.0f"));
+                System.out.printf(Locale.ROOT, "  by round: export/socat %s | nio-loop/socat %s%s | connections/s direct %s, export %s,"
+                        + " socat fork %s, nio-loop %s%s%n", ExternalTools.rounds(e, s), ExternalTools.rounds(n, s),
+                        h == null ? "" : " | export/haproxy " + ExternalTools.rounds(e, h), ExternalTools.list(d, "%.0f"),
+                        ExternalTools.list(e, "%.0f"), ExternalTools.list(s, "%.0f"), ExternalTools.list(n, "%.0f"),
+                        h == null ? "" : ", haproxy " + ExternalTools.list(h, "%.0f"));
             }
         }
     }
@@ -428,6 +448,32 @@ public final class Bench {
     static Process socat(int listen, int target) throws IOException {
         return new ProcessBuilder("socat", "-b262144", "TCP-LISTEN:" + listen + ",bind=127.0.0.1,reuseaddr,fork",
                 "TCP:127.0.0.1:" + target).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    static boolean haproxyInstalled() {
+        try {
+            return new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** haproxy in the foreground, a plain TCP forward with haproxy's defaults (its configuration file in {@code dir}). */
+    static Process haproxy(int listen, int target, Path dir) throws IOException {
+        Path cfg = dir.resolve("haproxy.cfg");
+        Files.writeString(cfg, String.join("\n",
+                "defaults",
+                "    mode tcp",
+                "    timeout connect 5s",
+                "    timeout client 60s",
+                "    timeout server 60s",
+                "listen forward",
+                "    bind 127.0.0.1:" + listen,
+                "    server target 127.0.0.1:" + target,
+                ""));
+        return new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     static int freePort() throws IOException {
