@@ -362,7 +362,8 @@ public final class Bench {
      * Connections/s direct, through the export, through socat's fork forward, through haproxy and
      * through the nio-loop relay: each path warmed up first (2 s: the export's connect path is
      * compiled by then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2
-     * each; a figure is the median of its rounds, a ratio the median of the rounds' ratios. socat
+     * each, one client, then as many with {@link #CLIENTS_AT_ONCE} clients at once; a figure is the
+     * median of its rounds, a ratio the median of the rounds' ratios. socat
      * forks a process per connection; haproxy (with its defaults, one process) is the reference of
      * a forward made for connection rates.
      */
@@ -404,7 +405,40 @@ public final class Bench {
                         ExternalTools.list(e, "%.0f"), ExternalTools.list(s, "%.0f"), ExternalTools.list(n, "%.0f"),
                         h == null ? "" : ", haproxy " + ExternalTools.list(h, "%.0f"));
             }
+            // the same with clients at once: no path's threads wait for the next connection between two
+            double[][] at = ExternalTools.interleaved(ports.stream()
+                    .map(port -> port == null ? null : (ExternalTools.Run) () -> connectsAtOnce(port, each, CLIENTS_AT_ONCE)).toList());
+            double[] ad = at[0];
+            double[] ae = at[1];
+            double[] an = at[2];
+            double[] as = at[3];
+            double[] ah = at[4];
+            System.out.printf(Locale.ROOT, "  %d clients at once: direct %.0f | export %.0f (%.2fx direct%s%s) | socat fork %s | nio-loop %.0f"
+                    + " (%.2fx direct) | haproxy %s%n", CLIENTS_AT_ONCE, ExternalTools.median(ad), ExternalTools.median(ae),
+                    ExternalTools.medianRatio(ae, ad),
+                    as == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(ae, as)),
+                    ah == null ? "" : String.format(Locale.ROOT, ", %.2fx haproxy", ExternalTools.medianRatio(ae, ah)),
+                    as == null ? "-" : String.format(Locale.ROOT, "%.0f", ExternalTools.median(as)),
+                    ExternalTools.median(an), ExternalTools.medianRatio(an, ad),
+                    ah == null ? "-" : String.format(Locale.ROOT, "%.0f (%.2fx direct)", ExternalTools.median(ah),
+                            ExternalTools.medianRatio(ah, ad)));
         }
+    }
+
+    /** How many clients connect at once in connections/s' second measurement. */
+    private static final int CLIENTS_AT_ONCE = 8;
+
+    /** Connections per second of {@code clients} clients at once, each as {@link #connects}. */
+    static double connectsAtOnce(int port, long seconds, int clients) throws Exception {
+        List<java.util.concurrent.Future<Double>> each = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            each.add(THREADS.submit(() -> connects(port, seconds)));
+        }
+        double sum = 0;
+        for (java.util.concurrent.Future<Double> f : each) {
+            sum += f.get();
+        }
+        return sum;
     }
 
     /** Connections per second, each: connect, 1 byte out, 1 byte back, close. */
