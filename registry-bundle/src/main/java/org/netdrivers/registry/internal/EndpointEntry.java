@@ -150,11 +150,15 @@ final class EndpointEntry {
     StreamRegistry.Endpoint snapshot() {
         Map<String, Object> props = new TreeMap<>();
         props.putAll(ref.properties());
-        long in = bytesIn.get();
-        long out = bytesOut.get();
-        for (TransportStream s : relayed) {
-            in += s.bytesIn();
-            out += s.bytesOut();
+        long in;
+        long out;
+        synchronized (relayed) { // a relayed stream that ends meanwhile is counted once: live or closed
+            in = bytesIn.get();
+            out = bytesOut.get();
+            for (TransportStream s : relayed) {
+                in += s.bytesIn();
+                out += s.bytesOut();
+            }
         }
         return new EndpointSnapshot(name(), type(), service.describeAddress(), export(), Collections.unmodifiableMap(props),
                 open.get(), total.get(), in, out);
@@ -164,9 +168,11 @@ final class EndpointEntry {
     void relayed(TransportStream stream) {
         relayed.add(stream);
         stream.closed().whenComplete((v, e) -> {
-            if (relayed.remove(stream)) {
-                bytesIn.addAndGet(stream.bytesIn());
-                bytesOut.addAndGet(stream.bytesOut());
+            synchronized (relayed) {
+                if (relayed.remove(stream)) {
+                    bytesIn.addAndGet(stream.bytesIn());
+                    bytesOut.addAndGet(stream.bytesOut());
+                }
             }
         });
     }

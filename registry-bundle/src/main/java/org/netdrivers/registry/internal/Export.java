@@ -208,12 +208,14 @@ final class Export {
                 endedWithError(remote, client.closeReason()); // the one line for it, relayed or bridged
             }
             connection.end();
-            live.remove(client);
+            synchronized (live) { // a snapshot counts this connection once: live or closed
+                live.remove(client);
+                closedBytesIn.addAndGet(client.bytesIn());
+                closedBytesOut.addAndGet(client.bytesOut());
+                closedDropped.addAndGet(client.dropped());
+                peakInFlight.accumulateAndGet(connection.peakInFlight(), Math::max);
+            }
             open.decrementAndGet();
-            closedBytesIn.addAndGet(client.bytesIn());
-            closedBytesOut.addAndGet(client.bytesOut());
-            closedDropped.addAndGet(client.dropped());
-            peakInFlight.accumulateAndGet(connection.peakInFlight(), Math::max);
         });
         openDriverStream().whenComplete((driverStream, error) -> {
             if (error != null) {
@@ -332,15 +334,21 @@ final class Export {
     }
 
     StreamRegistry.Export snapshot() {
-        long in = closedBytesIn.get();
-        long out = closedBytesOut.get();
-        long peak = peakInFlight.get();
-        long dropped = closedDropped.get() + waitingDropped.get();
-        for (Connection c : live.values()) {
-            dropped += c.client.dropped();
-            in += c.client.bytesIn();
-            out += c.client.bytesOut();
-            peak = Math.max(peak, c.peakInFlight());
+        long in;
+        long out;
+        long peak;
+        long dropped;
+        synchronized (live) {
+            in = closedBytesIn.get();
+            out = closedBytesOut.get();
+            peak = peakInFlight.get();
+            dropped = closedDropped.get() + waitingDropped.get();
+            for (Connection c : live.values()) {
+                dropped += c.client.dropped();
+                in += c.client.bytesIn();
+                out += c.client.bytesOut();
+                peak = Math.max(peak, c.peakInFlight());
+            }
         }
         return new ExportSnapshot(listen.toString(), target.toString(), source, listener != null, Optional.ofNullable(lastError),
                 open.get(), total.get(), failed.get(), in, out, peak, context.bufferBytes(), dropped, relayedTotal.get());

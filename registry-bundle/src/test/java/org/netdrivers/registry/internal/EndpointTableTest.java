@@ -18,6 +18,7 @@ import org.junit.Before;
 import org.junit.Test;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.registry.internal.Drivers.Registered;
 import org.netdrivers.registry.internal.Drivers.TestDriver;
 
@@ -228,6 +229,87 @@ public class EndpointTableTest {
         assertEquals(2, e.open.get());
         a.close();
         assertEquals(1, e.open.get());
+    }
+
+    /**
+     * The bytes of relayed streams, which the entry reads from their sessions while they live and
+     * adds up when they end: a snapshot taken while they end counts each once. The streams are
+     * stand-ins with fixed counts (a relay's sessions are the itests' part).
+     */
+    @Test
+    public void aSnapshotCountsARelayedStreamThatEndsMeanwhileOnce() throws Exception {
+        EndpointEntry e = add(drivers.register(new TestDriver("d", true), "dut", 0));
+        int streams = 20_000;
+        java.util.List<EndedStandIn> ending = new java.util.ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            EndedStandIn s = new EndedStandIn();
+            e.relayed(s);
+            ending.add(s);
+        }
+        CompletableFuture<Void> ender = CompletableFuture.runAsync(() -> ending.forEach(s -> s.closed.complete(null)));
+        long snapshots = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+        while (!ender.isDone() && System.nanoTime() < deadline) {
+            StreamRegistry.Endpoint seen = e.snapshot();
+            assertEquals("bytes in, snapshot " + snapshots, streams * EndedStandIn.IN, seen.bytesIn());
+            assertEquals("bytes out, snapshot " + snapshots, streams * EndedStandIn.OUT, seen.bytesOut());
+            snapshots++;
+        }
+        ender.get(BOUND_S, TimeUnit.SECONDS);
+        assertEquals(streams * EndedStandIn.IN, e.snapshot().bytesIn());
+        System.out.println("aSnapshotCountsARelayedStreamThatEndsMeanwhileOnce: " + snapshots + " snapshots while they ended");
+    }
+
+    /** A stand-in for a relayed transport stream: it has carried its bytes, and ends when told. */
+    private static final class EndedStandIn implements org.netdrivers.io.TransportStream {
+        static final long IN = 1000;
+        static final long OUT = 7;
+        final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+        @Override
+        public long bytesIn() {
+            return IN;
+        }
+
+        @Override
+        public long bytesOut() {
+            return OUT;
+        }
+
+        @Override
+        public boolean readyForHandOver() {
+            return false;
+        }
+
+        @Override
+        public org.netdrivers.io.Handover handOver() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.Optional<java.nio.ByteBuffer>> receive() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> send(java.nio.ByteBuffer chunk) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> sendEof() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> closed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            closed.complete(null);
+        }
     }
 
     @Test
