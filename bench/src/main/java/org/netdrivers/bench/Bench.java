@@ -377,13 +377,12 @@ public final class Bench {
                     connects(port, 2); // warm-up: the export's connect path is still being compiled after 1 s
                 }
             }
-            double[][] rates = ExternalTools.interleaved(ports.stream()
-                    .map(port -> port == null ? null : (ExternalTools.Run) () -> connects(port, each)).toList());
-            double[] d = rates[0];
-            double[] e = rates[1];
-            double[] n = rates[2];
-            double[] s = rates[3];
-            double[] h = rates[4];
+            PathRates one = eachPort(ports, port -> () -> connects(port, each));
+            double[] d = one.direct();
+            double[] e = one.export();
+            double[] n = one.loop();
+            double[] s = one.socat();
+            double[] h = one.haproxy();
             System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 2 s of"
                     + " warm-up each): direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
                     + " (%.2fx direct%s)%n", rounds, each,
@@ -406,23 +405,30 @@ public final class Bench {
                         h == null ? "" : ", haproxy " + ExternalTools.list(h, "%.0f"));
             }
             // the same with clients at once: no path's threads wait for the next connection between two
-            double[][] at = ExternalTools.interleaved(ports.stream()
-                    .map(port -> port == null ? null : (ExternalTools.Run) () -> connectsAtOnce(port, each, CLIENTS_AT_ONCE)).toList());
-            double[] ad = at[0];
-            double[] ae = at[1];
-            double[] an = at[2];
-            double[] as = at[3];
-            double[] ah = at[4];
+            PathRates at = eachPort(ports, port -> () -> connectsAtOnce(port, each, CLIENTS_AT_ONCE));
             System.out.printf(Locale.ROOT, "  %d clients at once: direct %.0f | export %.0f (%.2fx direct%s%s) | socat fork %s | nio-loop %.0f"
-                    + " (%.2fx direct) | haproxy %s%n", CLIENTS_AT_ONCE, ExternalTools.median(ad), ExternalTools.median(ae),
-                    ExternalTools.medianRatio(ae, ad),
-                    as == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(ae, as)),
-                    ah == null ? "" : String.format(Locale.ROOT, ", %.2fx haproxy", ExternalTools.medianRatio(ae, ah)),
-                    as == null ? "-" : String.format(Locale.ROOT, "%.0f", ExternalTools.median(as)),
-                    ExternalTools.median(an), ExternalTools.medianRatio(an, ad),
-                    ah == null ? "-" : String.format(Locale.ROOT, "%.0f (%.2fx direct)", ExternalTools.median(ah),
-                            ExternalTools.medianRatio(ah, ad)));
+                    + " (%.2fx direct) | haproxy %s%n", CLIENTS_AT_ONCE, ExternalTools.median(at.direct()), ExternalTools.median(at.export()),
+                    ExternalTools.medianRatio(at.export(), at.direct()),
+                    at.socat() == null ? "" : String.format(Locale.ROOT, ", %.2fx socat", ExternalTools.medianRatio(at.export(), at.socat())),
+                    at.haproxy() == null ? "" : String.format(Locale.ROOT, ", %.2fx haproxy", ExternalTools.medianRatio(at.export(), at.haproxy())),
+                    at.socat() == null ? "-" : String.format(Locale.ROOT, "%.0f", ExternalTools.median(at.socat())),
+                    ExternalTools.median(at.loop()), ExternalTools.medianRatio(at.loop(), at.direct()),
+                    at.haproxy() == null ? "-" : String.format(Locale.ROOT, "%.0f (%.2fx direct)", ExternalTools.median(at.haproxy()),
+                            ExternalTools.medianRatio(at.haproxy(), at.direct())));
         }
+    }
+
+    /** Each path's figures by round; null for a path not installed. */
+    private record PathRates(double[] direct, double[] export, double[] loop, double[] socat, double[] haproxy) {
+    }
+
+    /**
+     * {@link ExternalTools#interleaved} rounds of {@code run} on each of the ports direct, export,
+     * nio-loop, socat and haproxy (none where the port is null).
+     */
+    private static PathRates eachPort(List<Integer> ports, java.util.function.IntFunction<ExternalTools.Run> run) throws Exception {
+        double[][] r = ExternalTools.interleaved(ports.stream().map(port -> port == null ? null : run.apply(port)).toList());
+        return new PathRates(r[0], r[1], r[2], r[3], r[4]);
     }
 
     /** How many clients connect at once in connections/s' second measurement. */
@@ -471,8 +477,13 @@ public final class Bench {
     }
 
     static boolean socatInstalled() {
+        return answers("socat", "-V");
+    }
+
+    /** Whether {@code command} runs and exits 0 (a tool asked for its version: whether it is installed). */
+    static boolean answers(String... command) {
         try {
-            return new ProcessBuilder("socat", "-V").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor() == 0;
         } catch (IOException | InterruptedException e) {
             return false;
@@ -485,12 +496,7 @@ public final class Bench {
     }
 
     static boolean haproxyInstalled() {
-        try {
-            return new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+        return answers("haproxy", "-v");
     }
 
     /** haproxy in the foreground, a plain TCP forward with haproxy's defaults (its configuration file in {@code dir}). */
