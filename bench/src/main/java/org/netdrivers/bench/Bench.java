@@ -360,8 +360,8 @@ public final class Bench {
 
     /**
      * Connections/s direct, through the export, through socat's fork forward, through haproxy and
-     * through the nio-loop relay: each path warmed up first (2 s: the export's connect path is
-     * compiled by then), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2
+     * through the nio-loop relay: each path warmed up first ({@link #warmUp}: the export's connect
+     * path takes seconds to be compiled), then {@link ExternalTools#ROUNDS} interleaved rounds of {@code seconds} / 2
      * each, one client, then as many with {@link #CLIENTS_AT_ONCE} clients at once; a figure is the
      * median of its rounds, a ratio the median of the rounds' ratios. socat
      * forks a process per connection; haproxy (with its defaults, one process) is the reference of
@@ -372,10 +372,10 @@ public final class Bench {
         long each = Math.max(1, seconds / 2);
         try (NioRelayLab lab = new NioRelayLab(direct, Runtime.getRuntime().availableProcessors())) {
             List<Integer> ports = java.util.Arrays.asList(direct, export, lab.port(), socat, haproxy);
+            // warm-up: the export's connect path is still being compiled after several seconds of connects
+            List<String> warmed = new ArrayList<>();
             for (Integer port : ports) {
-                if (port != null) {
-                    connects(port, 2); // warm-up: the export's connect path is still being compiled after 1 s
-                }
+                warmed.add(port == null ? "-" : Integer.toString(warmUp(port)));
             }
             PathRates one = eachPort(ports, port -> () -> connects(port, each));
             double[] d = one.direct();
@@ -383,9 +383,12 @@ public final class Bench {
             double[] n = one.loop();
             double[] s = one.socat();
             double[] h = one.haproxy();
-            System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after 2 s of"
-                    + " warm-up each): direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
-                    + " (%.2fx direct%s)%n", rounds, each,
+            System.out.printf(Locale.ROOT, "connections/s (connect, 1 B each way, close; %d interleaved rounds of %d s after a warm-up"
+                    + " of each path until a 1 s run leaves the JIT compiling under %d ms, s: direct %s, export %s, nio-loop %s, socat %s,"
+                    + " haproxy %s):"
+                    + " direct %.0f | export %.0f (%.2fx direct) | socat fork %s | nio-loop relay, same pair %.0f"
+                    + " (%.2fx direct%s)%n", rounds, each, WARM_COMPILE_PER_MILLE, warmed.get(0), warmed.get(1), warmed.get(2), warmed.get(3),
+                    warmed.get(4),
                     ExternalTools.median(d), ExternalTools.median(e), ExternalTools.medianRatio(e, d),
                     s == null ? "-" : String.format(Locale.ROOT, "%.0f (export %.2fx socat)", ExternalTools.median(s),
                             ExternalTools.medianRatio(e, s)),
@@ -429,6 +432,33 @@ public final class Bench {
     private static PathRates eachPort(List<Integer> ports, java.util.function.IntFunction<ExternalTools.Run> run) throws Exception {
         double[][] r = ExternalTools.interleaved(ports.stream().map(port -> port == null ? null : run.apply(port)).toList());
         return new PathRates(r[0], r[1], r[2], r[3], r[4]);
+    }
+
+    /** A path counts as warm once the JIT compiled for less than this share of a 1 s run of connects (per mille). */
+    private static final int WARM_COMPILE_PER_MILLE = 20;
+    /** The longest warm-up of one path, in 1 s runs. */
+    private static final int WARM_MAX_RUNS = 20;
+
+    /**
+     * Connects to {@code port} in runs of 1 s until the JIT has compiled for less than
+     * {@link #WARM_COMPILE_PER_MILLE} per mille of a run (the runtime shares this JVM: the export's
+     * connect path takes several seconds of compiling on 2 busy cores), at least 2 runs, at most
+     * {@link #WARM_MAX_RUNS}.
+     *
+     * @return the runs taken (seconds)
+     */
+    static int warmUp(int port) throws IOException {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        int runs = 0;
+        while (runs < WARM_MAX_RUNS) {
+            long compiledMs = jit.getTotalCompilationTime();
+            connects(port, 1);
+            runs++;
+            if (runs >= 2 && jit.getTotalCompilationTime() - compiledMs < WARM_COMPILE_PER_MILLE) {
+                break;
+            }
+        }
+        return runs;
     }
 
     /** How many clients connect at once in connections/s' second measurement. */
