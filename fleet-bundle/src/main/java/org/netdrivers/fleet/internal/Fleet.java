@@ -292,9 +292,10 @@ final class Fleet implements AutoCloseable {
     }
 
     /**
-     * {@link #catchUp} once ZooKeeper has answered {@code node}'s create, on the closer's thread:
-     * a node found left by an earlier session tells no listener. While ZooKeeper is silent the
-     * wait is taken up again behind the closer's other work, until the node is unpublished.
+     * {@link #catchUp} once ZooKeeper has answered {@code node}'s create (the node made, or found
+     * left by an earlier session), on the closer's thread. While ZooKeeper is silent the wait is
+     * taken up again behind the closer's other work, until the node is unpublished. Once created a
+     * node takes every record at once, and makes itself again with the newest after a session loss.
      */
     private void catchUpOnceCreated(String name, PersistentNode node) {
         try {
@@ -320,7 +321,6 @@ final class Fleet implements AutoCloseable {
 
     private void create(String name, EndpointRecord record) { // guarded by this
         PersistentNode node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path(runtime, name), record.toBytes(), true);
-        node.getListenable().addListener(path -> catchUp(name, node));
         published.put(name, node);
         node.start();
         LOG.info("Fleet: publishing {} as {}/{}", name, runtime, name);
@@ -328,8 +328,7 @@ final class Fleet implements AutoCloseable {
 
     /**
      * Once {@code node} exists (made, or found left by an earlier session): the record published
-     * since, if it changed while ZooKeeper had not answered the create. Runs on Curator's event
-     * thread (a node made, or made again after a session loss) or the closer's.
+     * since, if it changed while ZooKeeper had not answered the create.
      */
     private synchronized void catchUp(String name, PersistentNode node) {
         EndpointRecord record = records.get(name);
