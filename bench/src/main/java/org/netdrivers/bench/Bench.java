@@ -553,14 +553,29 @@ public final class Bench {
     }
 
     static void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
+        awaitProbe("nothing listens on 127.0.0.1:" + port, () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(LOOPBACK, port), 500);
+            }
+        });
+    }
+
+    /** One attempt to reach what a path needs; it fails with an IOException while that is not there yet. */
+    @FunctionalInterface
+    interface Probe {
+        void attempt() throws Exception;
+    }
+
+    /** Repeats {@code probe} every 50 ms until it succeeds, for 15 s at most; then fails saying {@code failure}. */
+    static void awaitProbe(String failure, Probe probe) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                probe.attempt();
                 return;
             } catch (IOException e) {
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("nothing listens on 127.0.0.1:" + port + " after 15 s", e);
+                    throw new IOException(failure + " after 15 s", e);
                 }
                 Thread.sleep(50);
             }
@@ -709,17 +724,7 @@ public final class Bench {
     }
 
     static void awaitUnix(Path path) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("nothing listens on " + path + " after 15 s", e);
-                }
-                Thread.sleep(50);
-            }
-        }
+        awaitProbe("nothing listens on " + path, () -> SocketChannel.open(UnixDomainSocketAddress.of(path)).close());
     }
 
     private static void awaitUdp(int port) throws Exception {
