@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.Test;
@@ -34,6 +35,10 @@ public class NioConnectTest {
                     ch.close();
                     closed.add(new WeakReference<>(ch));
                 }
+                // a connect's caller wakes before the loop's thread has run the connect's other
+                // completion actions (the timeout's cancel among them): once the loop has run a
+                // task queued after them, the last connect's are done too
+                CompletableFuture.runAsync(() -> { }, loop::execute).get(10, TimeUnit.SECONDS);
                 assertEquals("timeouts still waiting for connects that completed", 0, Delays.pending());
                 // the loop deregisters a closed channel at its next select; then nothing should hold it
                 for (int i = 0; i < 50 && closed.stream().anyMatch(r -> r.get() != null); i++) {
