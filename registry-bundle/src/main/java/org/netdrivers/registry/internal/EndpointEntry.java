@@ -116,12 +116,17 @@ final class EndpointEntry {
             if (error != null) {
                 failures.incrementAndGet();
                 result.completeExceptionally(error);
-            } else if (!result.complete(new Counted(stream))) {
-                stream.close(); // the driver went away meanwhile; the caller has moved on
             } else {
+                // counted before the caller has it: a caller woken by the open sees it counted
                 open.incrementAndGet();
                 total.incrementAndGet();
-                stream.closed().whenComplete((v, e) -> open.decrementAndGet());
+                if (result.complete(new Counted(stream))) {
+                    stream.closed().whenComplete((v, e) -> open.decrementAndGet());
+                } else { // the driver went away meanwhile; the caller has moved on
+                    open.decrementAndGet();
+                    total.decrementAndGet();
+                    stream.close();
+                }
             }
         });
         return result;

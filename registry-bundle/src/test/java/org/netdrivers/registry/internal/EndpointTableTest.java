@@ -169,7 +169,7 @@ public class EndpointTableTest {
     public void aConnectUnderWayWhenItsDriverGoesIsRetriedOnTheReplacement() throws Exception {
         TestDriver old = new TestDriver("old", false);
         Registered r = drivers.register(old, "dut", 0);
-        add(r);
+        EndpointEntry oldEntry = add(r);
         CompletableFuture<ByteStream> open = table.open(Target.parse("dut"), 10_000, timer);
         assertEquals("the old driver was asked", 1, old.connects.size());
 
@@ -179,6 +179,8 @@ public class EndpointTableTest {
 
         Drivers.TestStream late = old.completeNext(); // the old driver's connect completes after all
         assertTrue("a stream the caller no longer waits for is closed", late.isClosed());
+        assertEquals("streams open from the old driver", 0, oldEntry.open.get());
+        assertEquals("streams handed out by the old driver", 0, oldEntry.total.get());
     }
 
     @Test
@@ -229,6 +231,21 @@ public class EndpointTableTest {
         assertEquals(2, e.open.get());
         a.close();
         assertEquals(1, e.open.get());
+    }
+
+    /**
+     * A caller woken by its open (here a dependent of the open, which runs as the open completes)
+     * finds the stream counted: a connect that completes on another thread (an I/O thread) leaves
+     * no moment in which the caller holds a stream the endpoint does not count yet.
+     */
+    @Test
+    public void aStreamIsCountedBeforeItsCallerHasIt() throws Exception {
+        TestDriver d = new TestDriver("later", false);
+        EndpointEntry e = add(drivers.register(d, "dut", 0));
+        CompletableFuture<String> seen = table.open(Target.parse("dut"), 0, timer)
+                .thenApply(s -> "open " + e.open.get() + ", total " + e.total.get());
+        CompletableFuture.runAsync(d::completeNext).get(BOUND_S, TimeUnit.SECONDS);
+        assertEquals("open 1, total 1", seen.get(BOUND_S, TimeUnit.SECONDS));
     }
 
     /**
