@@ -407,6 +407,7 @@ public final class Bench {
                         ExternalTools.list(e, "%.0f"), ExternalTools.list(s, "%.0f"), ExternalTools.list(n, "%.0f"),
                         h == null ? "" : ", haproxy " + ExternalTools.list(h, "%.0f"));
             }
+            printCostPerConnection("", one);
             // the same with clients at once: no path's threads wait for the next connection between two
             PathRates at = eachPort(ports, port -> () -> connectsAtOnce(port, each, CLIENTS_AT_ONCE));
             System.out.printf(Locale.ROOT, "  %d clients at once: direct %.0f | export %.0f (%.2fx direct%s%s) | socat fork %s | nio-loop %.0f"
@@ -418,7 +419,38 @@ public final class Bench {
                     ExternalTools.median(at.loop()), ExternalTools.medianRatio(at.loop(), at.direct()),
                     at.haproxy() == null ? "-" : String.format(Locale.ROOT, "%.0f (%.2fx direct)", ExternalTools.median(at.haproxy()),
                             ExternalTools.medianRatio(at.haproxy(), at.direct())));
+            printCostPerConnection("  " + CLIENTS_AT_ONCE + " clients at once: ", at);
         }
+    }
+
+    /**
+     * What each path adds to a connection over direct, in microseconds (1/rate - 1/direct, the
+     * median of the rounds'), and the most any forward can reach against socat's fork forward: a
+     * forward that added nothing would be as fast as direct, so direct/socat bounds every path's
+     * ratio to socat in this bench, where the client and the echo server share the machine.
+     */
+    private static void printCostPerConnection(String prefix, PathRates r) {
+        StringBuilder line = new StringBuilder(prefix.isEmpty() ? "  " : prefix)
+                .append("added per connection over direct, us: export ").append(addedUs(r.export(), r.direct()))
+                .append(" | nio-loop ").append(addedUs(r.loop(), r.direct()));
+        if (r.haproxy() != null) {
+            line.append(" | haproxy ").append(addedUs(r.haproxy(), r.direct()));
+        }
+        if (r.socat() != null) {
+            line.append(" | socat fork ").append(addedUs(r.socat(), r.direct()))
+                    .append(String.format(Locale.ROOT, "; a forward that added nothing would reach %.2fx socat fork (direct/socat)",
+                            ExternalTools.medianRatio(r.direct(), r.socat())));
+        }
+        System.out.println(line);
+    }
+
+    /** The median over rounds of 1/path - 1/direct, in microseconds per connection. */
+    private static String addedUs(double[] path, double[] direct) {
+        double[] added = new double[path.length];
+        for (int i = 0; i < path.length; i++) {
+            added[i] = 1e6 / path[i] - 1e6 / direct[i];
+        }
+        return String.format(Locale.ROOT, "%.0f", ExternalTools.median(added));
     }
 
     /** Each path's figures by round; null for a path not installed. */
