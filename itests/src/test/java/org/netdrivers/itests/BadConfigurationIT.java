@@ -135,6 +135,9 @@ public class BadConfigurationIT extends NetdriversTestSupport {
                     "is 1073741824, out of range 0..67108864", false));
             cases.add(new Case(NetworkConstants.PID_UNIX, "sb3", Map.of(NetworkConstants.NETWORK_NAME, "sb3", "path", "/tmp/sb3.sock",
                     "socket_buffer_bytes", -1), "socket_buffer_bytes", "is -1, out of range 0..67108864", false));
+            cases.add(new Case(NetworkConstants.PID_UDP, "sb4", Map.of(NetworkConstants.NETWORK_NAME, "sb4", "host", "127.0.0.1",
+                    "port", 9, "socket_buffer_bytes", 2048), "socket_buffer_bytes",
+                    "2048 is too small: 0 for the system's default, or 4096..67108864", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v1", vsock("v1", "cid", null), "cid", "is missing", false));
             cases.add(new Case(NetworkConstants.PID_VSOCK, "v2", vsock("v2", "cid", 4294967295L), "cid",
                     "is 4294967295 (VMADDR_CID_ANY), which only a listener may use", false));

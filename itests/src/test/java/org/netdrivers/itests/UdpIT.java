@@ -249,6 +249,53 @@ public class UdpIT extends NetdriversTestSupport {
         return lost;
     }
 
+    /**
+     * udp_socket_buffer_bytes (registry) and socket_buffer_bytes (UDP driver) reach the kernel:
+     * the export's socket and the driver's connected socket, as {@code ss} reports them (Linux
+     * reports twice the size set).
+     */
+    @Test
+    public void socketBuffersOfTheExportAndTheDriverReachTheKernel() throws Exception {
+        if (!Tools.installed("ss")) {
+            System.out.println("SKIPPED socketBuffersOfTheExportAndTheDriverReachTheKernel: ss is not installed here (package iproute2)");
+            return;
+        }
+        configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?").update(dict("udp_socket_buffer_bytes", 8192));
+        try (UdpEchoPeer peer = new UdpEchoPeer(); DatagramSocket client = new DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            int port = FreePort.find();
+            udpDriver("udp-sized", peer.port(), "socket_buffer_bytes", 16384);
+            configure(NetworkConstants.PID_FORWARD, "udp-sized", Map.of("target", "udp-sized", "listen", "udp://127.0.0.1:" + port));
+            awaitExport("udp://127.0.0.1:" + port);
+            client.setSoTimeout(5000);
+            client.send(new DatagramPacket(new byte[] {7}, 1, InetAddress.getLoopbackAddress(), port));
+            client.receive(new DatagramPacket(new byte[16], 16)); // the driver's socket is open
+            String sockets = Tools.run(List.of("ss", "-u", "-a", "-n", "-m", "-O"), "");
+            assertSocketBuffers(sockets, "the export's socket", "UNCONN", ":" + port, null, 8192);
+            assertSocketBuffers(sockets, "the driver's socket", "ESTAB", null, ":" + peer.port(), 16384);
+        }
+    }
+
+    /**
+     * The socket of {@code ss -O} output in {@code state} whose local address ends with
+     * {@code local} and whose peer address ends with {@code peer} (either: any where null; the
+     * JDK's sockets are dual-stack, shown as [::ffff:127.0.0.1]:PORT) shows both buffers at
+     * {@code asked} or up to twice that.
+     */
+    private static void assertSocketBuffers(String ss, String what, String state, String local, String peer, int asked) {
+        String line = ss.lines().filter(l -> {
+            String[] columns = l.trim().split("\\s+");
+            return columns.length > 5 && columns[0].equals(state) && (local == null || columns[3].endsWith(local))
+                    && (peer == null || columns[4].endsWith(peer));
+        }).findFirst().orElseThrow(() -> new AssertionError(what + ": no " + state + " socket " + local + " -> " + peer + " in:\n" + ss));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("rb(\\d+),t\\d+,tb(\\d+)").matcher(line);
+        assertTrue(what + ": skmem in " + line, m.find());
+        int rb = Integer.parseInt(m.group(1));
+        int tb = Integer.parseInt(m.group(2));
+        assertTrue(what + ": SO_RCVBUF " + rb + " for " + asked + ": " + line, rb >= asked && rb <= 2 * asked);
+        assertTrue(what + ": SO_SNDBUF " + tb + " for " + asked + ": " + line, tb >= asked && tb <= 2 * asked);
+    }
+
     @Test
     public void idleSessionsExpireAndTheSessionBoundHolds() throws Exception {
         configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?")

@@ -42,6 +42,9 @@ final class ExportSettings {
         }
     }
 
+    /** The registry's field for a UDP export's socket buffers. */
+    static final String UDP_SOCKET_BUFFER_FIELD = "udp_socket_buffer_bytes";
+
     /**
      * Applies the registry's configuration: all of it, or nothing when a field is invalid.
      *
@@ -50,6 +53,7 @@ final class ExportSettings {
     void apply(ConfigReader config) throws InvalidConfigurationException {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
+        SocketBuffers.check(config, UDP_SOCKET_BUFFER_FIELD, checked.udp__socket__buffer__bytes());
         applied = new Applied(checked, Tls.context(config, checked), Tls.allowList(config, checked.tls__allow()));
     }
 
@@ -98,6 +102,11 @@ final class ExportSettings {
     /** SO_SNDBUF and SO_RCVBUF of accepted connections; 0 for the system's default. */
     int socketBufferBytes() {
         return applied.config().socket__buffer__bytes();
+    }
+
+    /** SO_SNDBUF and SO_RCVBUF of a UDP export's socket; 0 for the system's default. */
+    int udpSocketBufferBytes() {
+        return applied.config().udp__socket__buffer__bytes();
     }
 
     /** A UDP export's client session ends after this many seconds without a datagram either way. */

@@ -46,7 +46,7 @@ final class MinaListener implements Listener {
         if (listen.isUdp()) {
             NioDatagramAcceptor udp = new NioDatagramAcceptor(context.io().acceptorExecutor());
             udp.getSessionConfig().setReuseAddress(true);
-            MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds());
+            MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds(), context.udpSocketBufferBytes());
             recycler = new ExpiringSessionRecycler(context.udpIdleSeconds(), 1);
             udp.setSessionRecycler(recycler);
             int max = MinaTransports.udpMax(listen.socketAddress());

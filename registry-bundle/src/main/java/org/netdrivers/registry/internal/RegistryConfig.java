@@ -27,6 +27,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "SO_SNDBUF and SO_RCVBUF of every connection a TCP export or a Unix export (path) accepts, 4096..67108864; 0 for the system's default.")
     int socket__buffer__bytes() default 0;
 
+    @AttributeDefinition(name = "UDP socket buffer bytes", min = "0", max = "67108864",
+            description = "SO_SNDBUF and SO_RCVBUF of a UDP export's socket, which all its clients share, 4096..67108864 (Linux"
+                    + " caps them at net.core.wmem_max and rmem_max); 0 for the system's default.")
+    int udp__socket__buffer__bytes() default 1024 * 1024;
+
     @AttributeDefinition(name = "Connections per export", min = "1", max = "1000000",
             description = "Bound on open connections of one TCP or Unix export; a client beyond it is closed at once, counted,"
                     + " and said in one WARN line per 10 s at most.")

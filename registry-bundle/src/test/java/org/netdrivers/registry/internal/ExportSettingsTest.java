@@ -55,12 +55,15 @@ public class ExportSettingsTest {
             assertEquals(1024, settings.udpMaxSessions());
             assertEquals(60, settings.udpIdleSeconds());
             assertEquals(0, settings.socketBufferBytes());
+            assertEquals(1 << 20, settings.udpSocketBufferBytes());
             String[][] refused = {
                 {"wait_ms", "3600001", "is 3600001, out of range 0..3600000"},
                 {"buffer_bytes", "1048575", "is 1048575, out of range 1048576..1073741824"},
                 {"udp_max_sessions", "0", "is 0, out of range 1..1000000"},
                 {"udp_idle_timeout_s", "x", "is \"x\", not an integer"},
                 {"socket_buffer_bytes", "100", "100 is too small"},
+                {"udp_socket_buffer_bytes", "4095", "4095 is too small: 0 for the system's default, or 4096..67108864"},
+                {"udp_socket_buffer_bytes", "67108865", "is 67108865, out of range 0..67108864"},
                 {"tls_allow", "no equals sign", "'no equals sign' is not a distinguished name"},
             };
             for (String[] r : refused) {

@@ -53,13 +53,19 @@ public final class MinaTransports {
     /**
      * Datagram sessions read whole datagrams (a buffer of 64 KiB), keep going when nobody listens
      * on the other side, and are idle after {@code idleSeconds} without traffic either way.
+     *
+     * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of the socket (the kernel caps them at its
+     *        net.core.wmem_max and rmem_max); 0 for the system's default
      */
-    public static void configureDatagram(org.apache.mina.transport.socket.DatagramSessionConfig config, int idleSeconds) {
+    public static void configureDatagram(org.apache.mina.transport.socket.DatagramSessionConfig config, int idleSeconds,
+            int socketBufferBytes) {
         config.setReadBufferSize(64 * 1024);
         config.setMinReadBufferSize(64 * 1024);
         config.setMaxReadBufferSize(64 * 1024);
-        config.setReceiveBufferSize(1024 * 1024);
-        config.setSendBufferSize(1024 * 1024);
+        if (socketBufferBytes > 0) {
+            config.setReceiveBufferSize(socketBufferBytes);
+            config.setSendBufferSize(socketBufferBytes);
+        }
         config.setCloseOnPortUnreachable(false);
         config.setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE, idleSeconds);
     }

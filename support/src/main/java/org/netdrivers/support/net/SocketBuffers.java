@@ -25,8 +25,13 @@ public final class SocketBuffers {
      * @return {@code n}: 0 (system default) or MIN..MAX
      */
     public static int check(ConfigReader config, int n) throws InvalidConfigurationException {
+        return check(config, FIELD, n);
+    }
+
+    /** As {@link #check(ConfigReader, int)}, for a socket buffer setting named {@code field}. */
+    public static int check(ConfigReader config, String field, int n) throws InvalidConfigurationException {
         if (n != 0 && n < MIN) {
-            throw config.invalid(FIELD, n + " is too small: 0 for the system's default, or " + MIN + ".." + MAX);
+            throw config.invalid(field, n + " is too small: 0 for the system's default, or " + MIN + ".." + MAX);
         }
         return n;
     }

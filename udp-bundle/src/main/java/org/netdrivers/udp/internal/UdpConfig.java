@@ -35,6 +35,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Bytes of datagrams a stream holds ahead of its consumer before it stops reading the socket.")
     int buffer__bytes() default 1024 * 1024;
 
+    @AttributeDefinition(name = "Socket buffer bytes", min = "0", max = "67108864",
+            description = "SO_SNDBUF and SO_RCVBUF of every stream's socket, 4096..67108864 (Linux caps them at net.core.wmem_max"
+                    + " and rmem_max); 0 for the system's default. A larger receive buffer holds longer bursts of answers.")
+    int socket__buffer__bytes() default 1024 * 1024;
+
     @AttributeDefinition(name = "Stop drain (ms)", min = "0", max = "10000",
             description = "When the driver stops (bundle update, configuration change), its open streams go on this long"
                     + " before they close, so that answers already on their way still arrive; new datagrams of a UDP export"

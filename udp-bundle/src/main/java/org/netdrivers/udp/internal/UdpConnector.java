@@ -18,7 +18,7 @@ final class UdpConnector {
     static ManagedDriver create(DriverSettings common, UdpSettings settings, IoThreads io) {
         String target = settings.address();
         NioDatagramConnector connector = new NioDatagramConnector(io.processor());
-        MinaTransports.configureDatagram(connector.getSessionConfig(), settings.idleTimeoutSeconds());
+        MinaTransports.configureDatagram(connector.getSessionConfig(), settings.idleTimeoutSeconds(), settings.socketBufferBytes());
         int max = MinaTransports.udpMax(settings.target());
         connector.setHandler(new StreamIoHandler(
                 session -> MinaTransports.udpStream(session, common.describe() + " to " + target, settings.bufferBytes(), max, false),
