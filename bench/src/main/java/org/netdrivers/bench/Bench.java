@@ -407,7 +407,7 @@ public final class Bench {
                         ExternalTools.list(e, "%.0f"), ExternalTools.list(s, "%.0f"), ExternalTools.list(n, "%.0f"),
                         h == null ? "" : ", haproxy " + ExternalTools.list(h, "%.0f"));
             }
-            printCostPerConnection("", one);
+            printCostPerConnection("  ", one);
             // the same with clients at once: no path's threads wait for the next connection between two
             PathRates at = eachPort(ports, port -> () -> connectsAtOnce(port, each, CLIENTS_AT_ONCE));
             System.out.printf(Locale.ROOT, "  %d clients at once: direct %.0f | export %.0f (%.2fx direct%s%s) | socat fork %s | nio-loop %.0f"
@@ -430,7 +430,7 @@ public final class Bench {
      * ratio to socat in this bench, where the client and the echo server share the machine.
      */
     private static void printCostPerConnection(String prefix, PathRates r) {
-        StringBuilder line = new StringBuilder(prefix.isEmpty() ? "  " : prefix)
+        StringBuilder line = new StringBuilder(prefix)
                 .append("added per connection over direct, us: export ").append(addedUs(r.export(), r.direct()))
                 .append(" | nio-loop ").append(addedUs(r.loop(), r.direct()));
         if (r.haproxy() != null) {

@@ -121,7 +121,8 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         assertFields("org.netdrivers.vsock", NetworkConstants.PID_VSOCK, "network.name", "network.export", "cid", "port",
                 "enable_address", "connect_timeout_ms", "buffer_bytes");
         assertFields("org.netdrivers.registry", NetworkConstants.PID_REGISTRY, "wait_ms", "buffer_bytes",
-                "udp_idle_timeout_s", "udp_max_sessions", "socket_buffer_bytes", "udp_socket_buffer_bytes", "max_connections", "insecure_exports", "backlog",
+                "udp_idle_timeout_s", "udp_max_sessions", "socket_buffer_bytes", "udp_socket_buffer_bytes", "max_connections",
+                "insecure_exports", "backlog",
                 "tls_key_store", "tls_key_store_password", "tls_trust_store", "tls_trust_store_password", "tls_allow", "idle_timeout_s");
         assertFields("org.netdrivers.udp", NetworkConstants.PID_UDP, "network.name", "network.export", "host", "port",
                 "enable_address", "idle_timeout_s", "buffer_bytes", "socket_buffer_bytes", "stop_drain_ms");
