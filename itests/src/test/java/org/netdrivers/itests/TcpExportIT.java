@@ -188,6 +188,41 @@ public class TcpExportIT extends NetdriversTestSupport {
         }
     }
 
+    /**
+     * The registry's socket_buffer_bytes reaches the sockets a listening TCP export accepts,
+     * including after a change (as a registry configuration that Config Admin delivers after the
+     * driver's, at a start), as {@code ss} reports them.
+     */
+    @Test
+    public void aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport() throws Exception {
+        if (!Tools.installed("ss")) {
+            System.out.println("SKIPPED aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport: ss is not installed here"
+                    + " (package iproute2)");
+            return;
+        }
+        int port = FreePort.find();
+        configure(NetworkConstants.PID_ECHO, "sized", Map.of(NetworkConstants.NETWORK_NAME, "sized",
+                NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
+        awaitExport("tcp://127.0.0.1:" + port);
+        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        try {
+            registryConfig.update(dict("socket_buffer_bytes", 65536));
+            int[] seen = null;
+            for (int i = 0; i < 50 && !Tools.buffersAt(seen, 65536); i++) { // a connection each 100 ms until the change applies
+                Thread.sleep(i == 0 ? 0 : 100);
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout((int) WAIT_MS);
+                    s.getOutputStream().write('s');
+                    assertEquals('s', s.getInputStream().read());
+                    seen = Tools.socketBuffers("-t", "ESTAB", ":" + port, ":" + s.getLocalPort());
+                }
+            }
+            assertTrue("the accepted socket at 65536: " + java.util.Arrays.toString(seen), Tools.buffersAt(seen, 65536));
+        } finally {
+            registryConfig.delete();
+        }
+    }
+
     @Test
     public void anIdleConnectionIsClosedAfterIdleTimeoutAndABusyOneIsNot() throws Exception {
         int port = FreePort.find();

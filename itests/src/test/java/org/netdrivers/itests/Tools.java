@@ -18,6 +18,30 @@ final class Tools {
         return false;
     }
 
+    /**
+     * SO_RCVBUF and SO_SNDBUF, as the kernel reports them (Linux: twice the size set), of the
+     * socket in {@code ss -O}'s listing of {@code protocol} ("-t" or "-u") in {@code state} whose
+     * local address ends with {@code local} and whose peer address ends with {@code peer} (either:
+     * any where null; the JDK's sockets are dual-stack, shown as [::ffff:127.0.0.1]:PORT); null
+     * where there is none.
+     */
+    static int[] socketBuffers(String protocol, String state, String local, String peer) throws IOException, InterruptedException {
+        String ss = run(List.of("ss", protocol, "-a", "-n", "-m", "-O"), "");
+        return ss.lines().filter(l -> {
+            String[] columns = l.trim().split("\\s+");
+            return columns.length > 5 && columns[0].equals(state) && (local == null || columns[3].endsWith(local))
+                    && (peer == null || columns[4].endsWith(peer));
+        }).map(SKMEM::matcher).filter(java.util.regex.Matcher::find)
+                .map(m -> new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))}).findFirst().orElse(null);
+    }
+
+    private static final java.util.regex.Pattern SKMEM = java.util.regex.Pattern.compile("rb(\\d+),t\\d+,tb(\\d+)");
+
+    /** Whether both sizes are at {@code asked} or up to twice that (Linux reports twice the size set). */
+    static boolean buffersAt(int[] sizes, int asked) {
+        return sizes != null && sizes[0] >= asked && sizes[0] <= 2 * asked && sizes[1] >= asked && sizes[1] <= 2 * asked;
+    }
+
     /** Runs a command with {@code input} on stdin; returns its stdout; fails after 20 s. */
     static String run(List<String> command, String input) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

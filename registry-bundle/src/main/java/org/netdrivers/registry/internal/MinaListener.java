@@ -51,8 +51,11 @@ final class MinaListener implements Listener {
             udp.setSessionRecycler(recycler);
             int max = MinaTransports.udpMax(listen.socketAddress());
             udp.setHandler(new StreamIoHandler(
-                    session -> MinaTransports.udpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
-                            clientLimit, max, true),
+                    session -> {
+                        followSocketBuffers(session, context.udpSocketBufferBytes());
+                        return MinaTransports.udpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
+                                clientLimit, max, true);
+                    },
                     stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
             a = udp;
         } else {
@@ -63,6 +66,7 @@ final class MinaListener implements Listener {
             // the registry's idle_timeout_s as it is when the connection comes (0: none)
             java.util.function.Function<org.apache.mina.core.session.IoSession, org.netdrivers.support.mina.MinaByteStream> streams =
                     session -> {
+                        followSocketBuffers(session, context.socketBufferBytes());
                         session.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE,
                                 context.idleTimeoutSeconds());
                         return MinaTransports.tcpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
@@ -86,6 +90,32 @@ final class MinaListener implements Listener {
             throw e;
         }
         return new MinaListener(a, recycler);
+    }
+
+    /**
+     * Brings a new session's SO_SNDBUF and SO_RCVBUF, and those its acceptor gives its later
+     * sessions, to the registry's {@code bytes} as it is now: the registry's configuration may
+     * have changed since the export started listening (at a start, Config Admin may deliver it
+     * after a driver's). Mina gives each new session its acceptor's settings, so only a change
+     * costs a call; a UDP export's sessions share its socket, which the change reaches at its next
+     * new client. 0 leaves the sizes as they are.
+     */
+    private static void followSocketBuffers(org.apache.mina.core.session.IoSession session, int bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        org.apache.mina.core.session.IoSessionConfig acceptor = session.getService().getSessionConfig();
+        if (acceptor instanceof org.apache.mina.transport.socket.SocketSessionConfig a && a.getReceiveBufferSize() != bytes) {
+            for (var c : java.util.List.of(a, (org.apache.mina.transport.socket.SocketSessionConfig) session.getConfig())) {
+                c.setSendBufferSize(bytes);
+                c.setReceiveBufferSize(bytes);
+            }
+        } else if (acceptor instanceof org.apache.mina.transport.socket.DatagramSessionConfig a && a.getReceiveBufferSize() != bytes) {
+            for (var c : java.util.List.of(a, (org.apache.mina.transport.socket.DatagramSessionConfig) session.getConfig())) {
+                c.setSendBufferSize(bytes);
+                c.setReceiveBufferSize(bytes);
+            }
+        }
     }
 
     /**

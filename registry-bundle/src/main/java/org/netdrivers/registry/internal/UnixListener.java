@@ -35,10 +35,10 @@ final class UnixListener implements Listener {
     private final ServerSocketChannel server;
     private final AtomicLong accepted = new AtomicLong();
 
-    private final int socketBufferBytes;
+    private final java.util.function.IntSupplier socketBufferBytes; // the registry's value as it is at each accept
 
     private UnixListener(UnixAddress address, SelectorLoop ownLoop, Supplier<SelectorLoop> connectionLoops,
-            ServerSocketChannel server, int socketBufferBytes) {
+            ServerSocketChannel server, java.util.function.IntSupplier socketBufferBytes) {
         this.socketBufferBytes = socketBufferBytes;
         this.address = address;
         this.ownLoop = ownLoop;
@@ -69,10 +69,10 @@ final class UnixListener implements Listener {
                 own = new SelectorLoop("netdrivers-export-" + listen, address.selectorProvider());
                 SelectorLoop only = own;
                 acceptLoop = own;
-                l = new UnixListener(address, own, () -> only, server, 0);
+                l = new UnixListener(address, own, () -> only, server, () -> 0);
             } else {
                 acceptLoop = context.io().nextLoop();
-                l = new UnixListener(address, null, context.io()::nextLoop, server, context.socketBufferBytes());
+                l = new UnixListener(address, null, context.io()::nextLoop, server, context::socketBufferBytes);
             }
             acceptLoop.execute(() -> {
                 for (SocketChannel c : early) {
@@ -179,7 +179,7 @@ final class UnixListener implements Listener {
 
     private void serve(SocketChannel channel, ListenAddress listen, long clientLimit, Accepted onAccepted) {
         try {
-            SocketBuffers.apply(channel, socketBufferBytes);
+            SocketBuffers.apply(channel, socketBufferBytes.getAsInt());
         } catch (IOException e) {
             LOG.warn("export {}: cannot set the socket buffers of a connection: {}", listen, e.getMessage());
         }
