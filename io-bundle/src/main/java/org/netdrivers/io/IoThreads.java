@@ -27,7 +27,9 @@ public interface IoThreads {
      * constructors that take an {@code IoProcessor}). The pool belongs to this service: disposing
      * of a connector or acceptor leaves it running; when the service goes away its sessions close.
      * A new session goes to the thread its connect named ({@link #joinCallingThread()}), else to
-     * the threads in turn.
+     * the least busy thread (the share of the last 134 to 268 ms it spent working rather than
+     * waiting), so that a new connection does not share a thread a bulk transfer keeps busy while
+     * another has time; threads about as busy (within a quarter of a thread's time) take turns.
      */
     IoProcessor<NioSession> processor();
 
@@ -41,11 +43,14 @@ public interface IoThreads {
     /**
      * A selector loop for JDK socket channels (TCP, Unix-domain paths): the calling thread's when
      * it is one of these loops, so that a stream opened from a loop's event joins that loop; else
-     * the loops in turn. The loops belong to this service: do not close them.
+     * {@link #nextLoop()}. The loops belong to this service: do not close them.
      */
     SelectorLoop loop();
 
-    /** @return the next of the selector loops in turn, whatever the calling thread (to spread new connections) */
+    /**
+     * @return the least busy of the selector loops, as {@link #processor()} places a session
+     *         (loops about as busy take turns), whatever the calling thread: to spread new connections
+     */
     SelectorLoop nextLoop();
 
     /**

@@ -9,6 +9,7 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import org.netdrivers.io.internal.BusyTime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ public final class SelectorLoop implements AutoCloseable {
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final BusyTime busyTime = new BusyTime();
     private volatile boolean running = true;
     private volatile boolean closed;
 
@@ -82,6 +84,14 @@ public final class SelectorLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * @return the share of the last 134 to 268 ms the loop's thread spent working rather than
+     *         waiting for its selector, 0 to 1 (where the runtime places a new connection)
+     */
+    public double busyShare() {
+        return busyTime.share();
+    }
+
     /** @return whether the calling thread is this loop's */
     public boolean inLoop() {
         return Thread.currentThread() == thread;
@@ -105,7 +115,12 @@ public final class SelectorLoop implements AutoCloseable {
                 // (junixsocket's selector builds that set when a select begins); the bound keeps a
                 // task handed in during a select from waiting long on any selector implementation
                 runTasks();
-                selector.select(SELECT_TIMEOUT_MS);
+                busyTime.waiting();
+                try {
+                    selector.select(SELECT_TIMEOUT_MS);
+                } finally {
+                    busyTime.awake();
+                }
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey key = it.next();

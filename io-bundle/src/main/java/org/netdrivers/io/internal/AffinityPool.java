@@ -1,6 +1,5 @@
 package org.netdrivers.io.internal;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoProcessor;
@@ -12,8 +11,8 @@ import org.apache.mina.transport.socket.nio.NioSession;
 
 /**
  * The processor pool every acceptor and connector of the runtime shares: a session goes to the
- * processor its connect asked for ({@link #joinCallingThread()}), else to the processors in turn,
- * and stays there. Every session gets a {@link HandlerGuard} first in its chain: an error in a
+ * processor its connect asked for ({@link #joinCallingThread()}), else to the least busy processor
+ * ({@link LeastBusy}: among about as busy ones, each in turn), and stays there. Every session gets a {@link HandlerGuard} first in its chain: an error in a
  * bundle's handler closes that session and leaves the thread serving the others.
  */
 final class AffinityPool implements IoProcessor<NioSession> {
@@ -21,7 +20,7 @@ final class AffinityPool implements IoProcessor<NioSession> {
     private static final AttributeKey JOIN = new AttributeKey(AffinityPool.class, "join");
 
     private final OwnedProcessor[] processors;
-    private final AtomicInteger next = new AtomicInteger();
+    private final LeastBusy placement;
     private final HandlerGuard guard = new HandlerGuard();
     private volatile boolean disposed;
 
@@ -31,6 +30,7 @@ final class AffinityPool implements IoProcessor<NioSession> {
         for (int i = 0; i < threads; i++) {
             processors[i] = new OwnedProcessor(name + "-" + (i + 1), peerErrors);
         }
+        placement = new LeastBusy(threads, i -> processors[i].busyShare());
     }
 
     /** @return the processor whose thread calls, or null */
@@ -51,7 +51,7 @@ final class AffinityPool implements IoProcessor<NioSession> {
         }
         Object join = session.getAttribute(JOIN);
         p = join instanceof OwnedProcessor ? (OwnedProcessor) join
-                : processors[Math.floorMod(next.getAndIncrement(), processors.length)];
+                : processors[placement.pick()];
         Object earlier = session.setAttributeIfAbsent(OWNER, p);
         return earlier != null ? (OwnedProcessor) earlier : p;
     }

@@ -34,7 +34,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     private final AffinityPool pool;
     private final SelectorLoop[] loops;
     private final Map<SelectorLoop, ChannelRelay.Buffers> buffers = new IdentityHashMap<>();
-    private final AtomicInteger nextLoop = new AtomicInteger();
+    private final LeastBusy loopPlacement;
     private final int threads;
     private final java.util.concurrent.atomic.AtomicBoolean buffersReleased = new java.util.concurrent.atomic.AtomicBoolean();
     /** Runs the delayed closes of {@link #disposeLater}; one thread, only while one is pending. */
@@ -75,6 +75,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
             close();
             throw new UncheckedIOException("cannot open a selector", e);
         }
+        loopPlacement = new LeastBusy(threads, i -> loops[i].busyShare());
     }
 
     /**
@@ -112,7 +113,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
 
     @Override
     public SelectorLoop nextLoop() {
-        return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+        return loops[loopPlacement.pick()];
     }
 
     @Override

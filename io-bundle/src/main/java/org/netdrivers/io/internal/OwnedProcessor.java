@@ -39,9 +39,13 @@ final class OwnedProcessor extends NioProcessor {
         this.peerErrors = peerErrors;
     }
 
-    /** One thread, which it remembers while it runs Mina's loop. */
+    /**
+     * One thread, which it remembers while it runs Mina's loop, and how busy that loop is lately
+     * (Mina ends the loop while the processor has no session: the thread then counts as waiting).
+     */
     private static final class OwnerExecutor implements Executor {
         private final ExecutorService thread;
+        private final BusyTime busyTime = new BusyTime();
         private volatile Thread owner;
 
         OwnerExecutor(String name) {
@@ -61,7 +65,12 @@ final class OwnedProcessor extends NioProcessor {
             thread.execute(() -> {
                 owner = Thread.currentThread();
                 IoThreadBuffers.markCurrentThread();
-                loop.run();
+                busyTime.awake();
+                try {
+                    loop.run();
+                } finally {
+                    busyTime.waiting();
+                }
             });
         }
     }
@@ -116,7 +125,17 @@ final class OwnedProcessor extends NioProcessor {
                 selectorLock.readLock().unlock();
             }
         }
-        return super.select(timeout);
+        executor.busyTime.waiting();
+        try {
+            return super.select(timeout);
+        } finally {
+            executor.busyTime.awake();
+        }
+    }
+
+    /** @return the share of its recent time this processor's thread spent working ({@link BusyTime}) */
+    double busyShare() {
+        return executor.busyTime.share();
     }
 
     /**
