@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * The bench's measurements with external tools, each through the export, directly, and through
  * {@code socat -b262144}: iperf3 bulk TCP (1 and 4 streams) and sockperf 64-byte TCP ping-pong,
- * sockperf ping-pong through a Unix export where the installed sockperf can use Unix sockets, and
+ * alone and beside an iperf3 transfer, sockperf ping-pong through a Unix export where the installed sockperf can use Unix sockets, and
  * bulk through a Unix export with socat as the writer and the sink (the bench's own clients are
  * in the runtime's JVM; these are not).
  *
@@ -150,6 +150,9 @@ final class ExternalTools implements AutoCloseable {
             System.out.println("sockperf is not installed: the sockperf TCP and Unix ping-pong parts are left out (apt-get install sockperf)");
         } else {
             ok &= section("sockperf TCP ping-pong", () -> sockperfTcpSection(socat));
+            if (iperfVersion != null) {
+                ok &= section("sockperf TCP ping-pong beside iperf3", () -> besideBulkSection(socat));
+            }
             if (sockperfUnix) {
                 ok &= section("sockperf Unix ping-pong", () -> sockperfUnixSection(socat));
             } else {
@@ -390,6 +393,59 @@ final class ExternalTools implements AutoCloseable {
             System.out.printf(Locale.ROOT, "sockperf TCP through the nio-loop relay, same pair, us p50/p99: %s (added %s)%n",
                     us(nioMedian), us(new double[] {nioMedian[0] - directMedian[0], nioMedian[1] - directMedian[1]}));
         }
+    }
+
+    /**
+     * Round trips beside a bulk transfer, as on a runtime that serves many benches: while iperf3
+     * sends through one path (direct, a TCP export, a socat forward), two sockperf ping-pongs run
+     * one after the other through the same kind of path, each on a connection of its own opened
+     * during the transfer; of the two, the one with the higher p50 counts. Through the runtime, a
+     * connection placed on the processor that the transfer keeps busy waits behind its reads and
+     * writes; placed in turn, one of two connections in a row would be there on two processors.
+     */
+    private void besideBulkSection(boolean socat) throws Exception {
+        Bench.awaitListening(iperfPort);
+        settle();
+        Integer iperfSocat = null;
+        Integer sockperfSocat = null;
+        if (socat) {
+            iperfSocat = Bench.freePort();
+            started(Bench.socat(iperfSocat, iperfPort));
+            sockperfSocat = Bench.freePort();
+            started(Bench.socat(sockperfSocat, sockperfPort));
+            Bench.awaitListening(iperfSocat);
+            Bench.awaitListening(sockperfSocat);
+        }
+        int pingSeconds = Math.max(2, seconds / 2);
+        java.util.concurrent.ExecutorService bulk = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-beside-bulk");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Integer viaIperf = iperfSocat;
+            Integer viaSockperf = sockperfSocat;
+            List<java.util.concurrent.Callable<double[]>> paths = java.util.Arrays.asList(
+                    () -> besideBulk(bulk, iperfPort, sockperfPort, pingSeconds),
+                    () -> besideBulk(bulk, iperfExport, sockperfExport, pingSeconds),
+                    viaIperf == null ? null : () -> besideBulk(bulk, viaIperf, viaSockperf, pingSeconds));
+            List<List<double[]>> runs = interleavedRuns(paths);
+            double[][][] rounds = runs.stream().map(r -> r == null ? null : r.toArray(new double[0][])).toArray(double[][][]::new);
+            printLatency("sockperf TCP beside an iperf3 transfer (the worse of two connections)", rounds[0], rounds[1], rounds[2]);
+        } finally {
+            bulk.shutdownNow();
+        }
+    }
+
+    /** {p50, p99} of the worse (by p50) of two ping-pongs to {@code pingPort} while iperf3 sends to {@code bulkPort}. */
+    private double[] besideBulk(java.util.concurrent.ExecutorService bulk, int bulkPort, int pingPort, int pingSeconds) throws Exception {
+        java.util.concurrent.Future<Double> transfer = bulk.submit(() -> iperf("beside", bulkPort, 1, 2 * pingSeconds + 2));
+        Thread.sleep(1000); // the transfer under way
+        double[] first = pingPong(tcp(pingPort), pingSeconds);
+        double[] second = pingPong(tcp(pingPort), pingSeconds);
+        transfer.get(2L * pingSeconds + 2 + CLIENT_GRACE_SECONDS + 10, TimeUnit.SECONDS);
+        settle();
+        return first[0] >= second[0] ? first : second;
     }
 
     /**
