@@ -109,6 +109,7 @@ public final class SelectorLoop implements AutoCloseable {
     }
 
     private void run() {
+        busyTime.awake(); // working from the start: a task handed in before the first select runs now
         while (running) {
             try {
                 // tasks before the select, so that a channel they register is in the select's poll set
