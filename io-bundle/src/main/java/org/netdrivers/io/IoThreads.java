@@ -48,6 +48,20 @@ public interface IoThreads {
     SelectorLoop loop();
 
     /**
+     * @return how busy each processor thread has been lately, in order: the share of the last 134
+     *         to 268 ms it spent working rather than waiting for its selector, 0 to 1 (what
+     *         {@link #processor()} places new sessions by); empty where not measured
+     */
+    default double[] processorsBusy() {
+        return new double[0];
+    }
+
+    /** @return the same for each selector loop ({@link #nextLoop()}), in order; empty where not measured */
+    default double[] loopsBusy() {
+        return new double[0];
+    }
+
+    /**
      * @return the least busy of the selector loops, as {@link #processor()} places a session
      *         (loops about as busy take turns), whatever the calling thread: to spread new connections
      */

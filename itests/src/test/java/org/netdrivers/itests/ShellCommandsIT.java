@@ -97,6 +97,9 @@ public class ShellCommandsIT extends NetdriversTestSupport {
         String stats = run("network:stats");
         assertTrue(stats, stats.contains("export tcp://127.0.0.1:" + port + " -> shell-echo: listening, connections open 0, total 1 (relayed 0), failed 0, bytes in 5, out 5"));
         assertTrue(stats, stats.contains("endpoint shell-echo: up, streams open 0, total 1, bytes in 5, out 5"));
+        // how busy each I/O thread is (4 of each kind in these tests): where new connections go
+        assertTrue(stats, java.util.regex.Pattern.compile("I/O threads, share of the last 134 to 268 ms spent working: "
+                + "processors (\\d+% ){3}\\d+%, selector loops (\\d+% ){3}\\d+%").matcher(stats).find());
         String one = run("network:stats shell-echo");
         assertTrue(one, one.contains("endpoint shell-echo: up") && one.contains("export tcp://127.0.0.1:" + port + " -> shell-echo"));
         assertFalse(one, one.contains("shell-tcp"));

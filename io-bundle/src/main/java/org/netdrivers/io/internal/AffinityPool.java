@@ -33,6 +33,15 @@ final class AffinityPool implements IoProcessor<NioSession> {
         placement = new LeastBusy(threads, i -> processors[i].busyShare());
     }
 
+    /** @return each processor's {@link OwnedProcessor#busyShare()}, in order */
+    double[] busyShares() {
+        double[] shares = new double[processors.length];
+        for (int i = 0; i < shares.length; i++) {
+            shares[i] = processors[i].busyShare();
+        }
+        return shares;
+    }
+
     /** @return the processor whose thread calls, or null */
     OwnedProcessor current() {
         for (OwnedProcessor p : processors) {

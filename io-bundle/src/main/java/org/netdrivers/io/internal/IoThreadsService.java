@@ -112,6 +112,20 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     }
 
     @Override
+    public double[] processorsBusy() {
+        return pool.busyShares();
+    }
+
+    @Override
+    public double[] loopsBusy() {
+        double[] shares = new double[loops.length];
+        for (int i = 0; i < shares.length; i++) {
+            shares[i] = loops[i].busyShare();
+        }
+        return shares;
+    }
+
+    @Override
     public SelectorLoop nextLoop() {
         return loops[loopPlacement.pick()];
     }

@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.StreamRegistry;
+import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.net.ListenAddress;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
@@ -46,6 +47,10 @@ public final class NetworkCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     volatile ConfigurationAdmin configurationAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile IoThreads io;
 
     @Activate
     public NetworkCommands(@Reference StreamRegistry registry, @Reference Forwards forwards, BundleContext context) {
@@ -129,7 +134,28 @@ public final class NetworkCommands {
         for (StreamRegistry.Export x : registry.exports()) {
             sb.append(exportStats(x)).append('\n');
         }
-        return sb.length() == 0 ? "no endpoints and no exports" : sb.toString().stripTrailing();
+        if (sb.length() == 0) {
+            sb.append("no endpoints and no exports\n");
+        }
+        IoThreads threads = io;
+        if (threads != null) {
+            sb.append(ioStats(threads.processorsBusy(), threads.loopsBusy())).append('\n');
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    /** How busy the I/O threads are: where the runtime places new connections, and where a slow one may wait. */
+    static String ioStats(double[] processors, double[] loops) {
+        return "I/O threads, share of the last 134 to 268 ms spent working: processors " + percents(processors)
+                + ", selector loops " + percents(loops);
+    }
+
+    private static String percents(double[] shares) {
+        StringBuilder sb = new StringBuilder();
+        for (double share : shares) {
+            sb.append(sb.length() == 0 ? "" : " ").append(Math.round(share * 100)).append('%');
+        }
+        return sb.length() == 0 ? "-" : sb.toString();
     }
 
     /** network:stats NAME — traffic of one endpoint and of the exports that serve it. */
