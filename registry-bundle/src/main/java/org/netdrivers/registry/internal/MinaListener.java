@@ -105,16 +105,9 @@ final class MinaListener implements Listener {
             return;
         }
         org.apache.mina.core.session.IoSessionConfig acceptor = session.getService().getSessionConfig();
-        if (acceptor instanceof org.apache.mina.transport.socket.SocketSessionConfig a && a.getReceiveBufferSize() != bytes) {
-            for (var c : java.util.List.of(a, (org.apache.mina.transport.socket.SocketSessionConfig) session.getConfig())) {
-                c.setSendBufferSize(bytes);
-                c.setReceiveBufferSize(bytes);
-            }
-        } else if (acceptor instanceof org.apache.mina.transport.socket.DatagramSessionConfig a && a.getReceiveBufferSize() != bytes) {
-            for (var c : java.util.List.of(a, (org.apache.mina.transport.socket.DatagramSessionConfig) session.getConfig())) {
-                c.setSendBufferSize(bytes);
-                c.setReceiveBufferSize(bytes);
-            }
+        if (MinaTransports.receiveBufferSize(acceptor) != bytes) {
+            MinaTransports.socketBuffers(acceptor, bytes);
+            MinaTransports.socketBuffers(session.getConfig(), bytes);
         }
     }
 

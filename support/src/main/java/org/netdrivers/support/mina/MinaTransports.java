@@ -5,6 +5,8 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.session.IoSessionConfig;
+import org.apache.mina.transport.socket.DatagramSessionConfig;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioSession;
 
@@ -30,15 +32,38 @@ public final class MinaTransports {
      * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF; 0 for the system's default
      */
     public static void configure(SocketSessionConfig config, boolean tcpNoDelay, boolean keepAlive, int socketBufferBytes) {
-        if (socketBufferBytes > 0) {
-            config.setSendBufferSize(socketBufferBytes);
-            config.setReceiveBufferSize(socketBufferBytes);
-        }
+        socketBuffers(config, socketBufferBytes);
         config.setTcpNoDelay(tcpNoDelay);
         config.setKeepAlive(keepAlive);
         config.setMinReadBufferSize(4096);
         config.setReadBufferSize(16 * 1024);
         config.setMaxReadBufferSize(MAX_CHUNK);
+    }
+
+    /**
+     * SO_SNDBUF and SO_RCVBUF of a socket or datagram session, or of those an acceptor or a
+     * connector makes (Mina's two configurations declare them apart, with no common interface);
+     * 0 leaves them as they are.
+     */
+    public static void socketBuffers(IoSessionConfig config, int bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        if (config instanceof SocketSessionConfig c) {
+            c.setSendBufferSize(bytes);
+            c.setReceiveBufferSize(bytes);
+        } else if (config instanceof DatagramSessionConfig c) {
+            c.setSendBufferSize(bytes);
+            c.setReceiveBufferSize(bytes);
+        }
+    }
+
+    /** @return SO_RCVBUF of a socket or datagram configuration, as {@link #socketBuffers} set it; -1 for another kind */
+    public static int receiveBufferSize(IoSessionConfig config) {
+        if (config instanceof SocketSessionConfig c) {
+            return c.getReceiveBufferSize();
+        }
+        return config instanceof DatagramSessionConfig c ? c.getReceiveBufferSize() : -1;
     }
 
     /** Largest UDP payload over IPv4 (65535 - 8 - 20) and over IPv6 (65535 - 8). */
@@ -57,15 +82,11 @@ public final class MinaTransports {
      * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of the socket (the kernel caps them at its
      *        net.core.wmem_max and rmem_max); 0 for the system's default
      */
-    public static void configureDatagram(org.apache.mina.transport.socket.DatagramSessionConfig config, int idleSeconds,
-            int socketBufferBytes) {
+    public static void configureDatagram(DatagramSessionConfig config, int idleSeconds, int socketBufferBytes) {
         config.setReadBufferSize(64 * 1024);
         config.setMinReadBufferSize(64 * 1024);
         config.setMaxReadBufferSize(64 * 1024);
-        if (socketBufferBytes > 0) {
-            config.setReceiveBufferSize(socketBufferBytes);
-            config.setSendBufferSize(socketBufferBytes);
-        }
+        socketBuffers(config, socketBufferBytes);
         config.setCloseOnPortUnreachable(false);
         config.setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE, idleSeconds);
     }
