@@ -35,11 +35,7 @@ final class AffinityPool implements IoProcessor<NioSession> {
 
     /** @return each processor's {@link OwnedProcessor#busyShare()}, in order */
     double[] busyShares() {
-        double[] shares = new double[processors.length];
-        for (int i = 0; i < shares.length; i++) {
-            shares[i] = processors[i].busyShare();
-        }
-        return shares;
+        return placement.shares();
     }
 
     /** @return the processor whose thread calls, or null */

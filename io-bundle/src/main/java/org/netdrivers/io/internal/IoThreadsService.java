@@ -118,11 +118,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
 
     @Override
     public double[] loopsBusy() {
-        double[] shares = new double[loops.length];
-        for (int i = 0; i < shares.length; i++) {
-            shares[i] = loops[i].busyShare();
-        }
-        return shares;
+        return loopPlacement.shares();
     }
 
     @Override

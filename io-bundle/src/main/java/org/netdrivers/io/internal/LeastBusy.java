@@ -31,6 +31,15 @@ final class LeastBusy {
         this.placed = new int[threads];
     }
 
+    /** @return each thread's measure now, in order */
+    double[] shares() {
+        double[] shares = new double[threads];
+        for (int i = 0; i < threads; i++) {
+            shares[i] = this.shares.applyAsDouble(i);
+        }
+        return shares;
+    }
+
     /** @return the thread that takes the next connection, from 0 to {@code threads - 1} */
     synchronized int pick() {
         long now = System.nanoTime();
@@ -39,10 +48,10 @@ final class LeastBusy {
             Arrays.fill(placed, 0);
             placedWindow = w;
         }
-        double[] score = new double[threads];
+        double[] score = shares();
         double least = Double.MAX_VALUE;
         for (int i = 0; i < threads; i++) {
-            score[i] = shares.applyAsDouble(i) + PLACED * placed[i];
+            score[i] += PLACED * placed[i];
             least = Math.min(least, score[i]);
         }
         int start = next;
