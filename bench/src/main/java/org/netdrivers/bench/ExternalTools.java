@@ -185,16 +185,22 @@ final class ExternalTools implements AutoCloseable {
         }
     }
 
+    /** @return the port of a new {@code socat -b262144} forward to loopback {@code port}, listening; null without {@code socat} */
+    private Integer socatForward(boolean socat, int port) throws Exception {
+        if (!socat) {
+            return null;
+        }
+        int via = Bench.freePort();
+        started(Bench.socat(via, port));
+        Bench.awaitListening(via);
+        return via;
+    }
+
     private void iperfSection(boolean socat) throws Exception {
         Bench.awaitListening(iperfPort);
         settle(); // iperf3 closes and opens its listener again after each connection, this probe's too
         Bench.awaitListening(iperfExport);
-        Integer viaSocat = null;
-        if (socat) {
-            viaSocat = Bench.freePort();
-            started(Bench.socat(viaSocat, iperfPort));
-            Bench.awaitListening(viaSocat);
-        }
+        Integer viaSocat = socatForward(socat, iperfPort);
         settle();
         iperf("warm-up export", iperfExport, 1, 1);
         try (NioRelayLab lab = new NioRelayLab(iperfPort, Runtime.getRuntime().availableProcessors())) {
@@ -376,12 +382,7 @@ final class ExternalTools implements AutoCloseable {
     private void sockperfTcpSection(boolean socat) throws Exception {
         Bench.awaitListening(sockperfPort);
         Bench.awaitListening(sockperfExport);
-        Integer viaSocat = null;
-        if (socat) {
-            viaSocat = Bench.freePort();
-            started(Bench.socat(viaSocat, sockperfPort));
-            Bench.awaitListening(viaSocat);
-        }
+        Integer viaSocat = socatForward(socat, sockperfPort);
         pingPong(tcp(sockperfExport), 1); // warm-up
         try (NioRelayLab lab = new NioRelayLab(sockperfPort, Runtime.getRuntime().availableProcessors())) {
             pingPong(tcp(lab.port()), 1); // warm-up
@@ -406,16 +407,8 @@ final class ExternalTools implements AutoCloseable {
     private void besideBulkSection(boolean socat) throws Exception {
         Bench.awaitListening(iperfPort);
         settle();
-        Integer iperfSocat = null;
-        Integer sockperfSocat = null;
-        if (socat) {
-            iperfSocat = Bench.freePort();
-            started(Bench.socat(iperfSocat, iperfPort));
-            sockperfSocat = Bench.freePort();
-            started(Bench.socat(sockperfSocat, sockperfPort));
-            Bench.awaitListening(iperfSocat);
-            Bench.awaitListening(sockperfSocat);
-        }
+        Integer viaIperf = socatForward(socat, iperfPort);
+        Integer viaSockperf = socatForward(socat, sockperfPort);
         int pingSeconds = Math.max(2, seconds / 2);
         java.util.concurrent.ExecutorService bulk = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bench-beside-bulk");
@@ -423,8 +416,6 @@ final class ExternalTools implements AutoCloseable {
             return t;
         });
         try {
-            Integer viaIperf = iperfSocat;
-            Integer viaSockperf = sockperfSocat;
             List<java.util.concurrent.Callable<double[]>> paths = java.util.Arrays.asList(
                     () -> besideBulk(bulk, iperfPort, sockperfPort, pingSeconds),
                     () -> besideBulk(bulk, iperfExport, sockperfExport, pingSeconds),

@@ -42,8 +42,7 @@ public class DbusIT extends NetdriversTestSupport {
     }
 
     private static void busctlLists(String address) throws Exception {
-        if (!Tools.installed("busctl")) {
-            System.out.println("SKIPPED busctl part: busctl is not installed here (package systemd); the dbus-java client still runs");
+        if (Tools.missing("busctl", "busctl part", "busctl is not installed here (package systemd); the dbus-java client still runs")) {
             return;
         }
         String out = Tools.run(List.of("busctl", "--address=" + address, "--no-pager", "--no-legend", "list"), "");

@@ -195,9 +195,8 @@ public class TcpExportIT extends NetdriversTestSupport {
      */
     @Test
     public void aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport() throws Exception {
-        if (!Tools.installed("ss")) {
-            System.out.println("SKIPPED aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport: ss is not installed here"
-                    + " (package iproute2)");
+        if (Tools.missing("ss", "aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport",
+                "ss is not installed here (package iproute2)")) {
             return;
         }
         int port = FreePort.find();

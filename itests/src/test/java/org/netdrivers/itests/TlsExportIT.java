@@ -310,9 +310,8 @@ public class TlsExportIT extends NetdriversTestSupport {
 
     @Test
     public void opensslSClientWithTheClientCertificateGetsItsEcho() throws Exception {
-        if (!Tools.installed("openssl")) {
-            System.out.println("SKIPPED opensslSClientWithTheClientCertificateGetsItsEcho: openssl is not installed"
-                    + " (CI installs it: .ci/run)");
+        if (Tools.missing("openssl", "opensslSClientWithTheClientCertificateGetsItsEcho",
+                "openssl is not installed (CI installs it: .ci/run)")) {
             return;
         }
         Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-quiet", "-ign_eof",

@@ -19,6 +19,18 @@ final class Tools {
     }
 
     /**
+     * @return whether {@code program} is missing here; if so, says "SKIPPED {@code what}:
+     *         {@code why}" in the output, so that a test or a part of one left out says why
+     */
+    static boolean missing(String program, String what, String why) {
+        if (installed(program)) {
+            return false;
+        }
+        System.out.println("SKIPPED " + what + ": " + why);
+        return true;
+    }
+
+    /**
      * SO_RCVBUF and SO_SNDBUF, as the kernel reports them (Linux: twice the size set), of the
      * socket in {@code ss -O}'s listing of {@code protocol} ("-t" or "-u") in {@code state} whose
      * local address ends with {@code local} and whose peer address ends with {@code peer} (either:

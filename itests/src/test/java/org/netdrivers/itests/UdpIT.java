@@ -257,8 +257,7 @@ public class UdpIT extends NetdriversTestSupport {
      */
     @Test
     public void socketBuffersOfTheExportAndTheDriverReachTheKernel() throws Exception {
-        if (!Tools.installed("ss")) {
-            System.out.println("SKIPPED socketBuffersOfTheExportAndTheDriverReachTheKernel: ss is not installed here (package iproute2)");
+        if (Tools.missing("ss", "socketBuffersOfTheExportAndTheDriverReachTheKernel", "ss is not installed here (package iproute2)")) {
             return;
         }
         org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
@@ -360,8 +359,7 @@ public class UdpIT extends NetdriversTestSupport {
 
     @Test
     public void socatTalksToAUdpExport() throws Exception {
-        if (!Tools.installed("socat")) {
-            System.out.println("SKIPPED socatTalksToAUdpExport: socat is not installed (apt-get install socat; CI installs it)");
+        if (Tools.missing("socat", "socatTalksToAUdpExport", "socat is not installed (apt-get install socat; CI installs it)")) {
             return;
         }
         try (UdpEchoPeer peer = new UdpEchoPeer()) {

@@ -214,9 +214,8 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void abstractNamespaceSocketsWorkBothWays() throws Exception {
-        if (!Tools.installed("socat")) {
-            System.out.println("SKIPPED abstractNamespaceSocketsWorkBothWays: socat is not installed to serve an abstract socket "
-                    + "(the JDK cannot); apt-get install socat (CI installs it)");
+        if (Tools.missing("socat", "abstractNamespaceSocketsWorkBothWays",
+                "socat is not installed to serve an abstract socket (the JDK cannot); apt-get install socat (CI installs it)")) {
             return;
         }
         String name = "netdrivers-it-" + ProcessHandle.current().pid();
