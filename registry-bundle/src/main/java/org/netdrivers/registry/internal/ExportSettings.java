@@ -25,6 +25,12 @@ final class ExportSettings {
 
     private volatile Applied applied;
     private volatile boolean configurationSeen;
+    /** The acceptors of tcp:// and of tls:// exports, made at their first export; guarded by this. */
+    private SharedAcceptor tcpAcceptor;
+    private SharedAcceptor tlsAcceptor;
+    /** The TLS context new tls:// connections get while the configuration has none. */
+    private final java.util.concurrent.atomic.AtomicReference<javax.net.ssl.SSLContext> lastTls =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -71,9 +77,46 @@ final class ExportSettings {
         return configurationSeen;
     }
 
-    /** Ends the timer: waits still pending fail, lingers end. */
+    /** Ends the timer (waits still pending fail, lingers end) and releases the shared acceptors. */
     void close() {
         timer.shutdownNow();
+        synchronized (this) {
+            for (SharedAcceptor a : new SharedAcceptor[] {tcpAcceptor, tlsAcceptor}) {
+                if (a != null) {
+                    a.close();
+                }
+            }
+            tcpAcceptor = null;
+            tlsAcceptor = null;
+        }
+    }
+
+    /** The one acceptor of every tcp:// export (its thread runs while one listens). */
+    synchronized SharedAcceptor tcpAcceptor() {
+        if (tcpAcceptor == null) {
+            tcpAcceptor = new SharedAcceptor(io.processor(), socketBufferBytes(), null);
+        }
+        return tcpAcceptor;
+    }
+
+    /**
+     * The one acceptor of every tls:// export. Its TLS filter takes the registry's key and trust
+     * stores as they are when each connection comes; a configuration without stores leaves it the
+     * ones it last had.
+     */
+    synchronized SharedAcceptor tlsAcceptor() {
+        if (tlsAcceptor == null) {
+            tlsAcceptor = new SharedAcceptor(io.processor(), socketBufferBytes(), new org.netdrivers.support.mina.TlsFilter(() -> {
+                javax.net.ssl.SSLContext now = tls();
+                if (now != null) {
+                    lastTls.set(now);
+                    return now;
+                }
+                return lastTls.get();
+            }));
+        }
+        lastTls.compareAndSet(null, tls());
+        return tlsAcceptor;
     }
 
     EndpointTable endpointTable() {

@@ -193,6 +193,152 @@ public class ExportTableTest {
         }
     }
 
+    /** The driver's first stream, once the export opened it for a connection (within 10 s). */
+    private static Drivers.TestStream firstStream(TestDriver d) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (d.opened.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(d.label + ": no stream opened", !d.opened.isEmpty());
+        return d.opened.peek();
+    }
+
+    /** Waits (10 s at most) until the stream has been sent {@code text} by its client. */
+    private static void waitSent(Drivers.TestStream s, String text) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!String.join("", s.sent).contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(s.label + " was sent " + s.sent + ", not " + text, String.join("", s.sent).contains(text));
+    }
+
+    private static long acceptorThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(DrainingSocketAcceptor.class.getSimpleName())).count();
+    }
+
+    /**
+     * Threads stay flat in the number of exports: one acceptor thread serves every tcp:// export
+     * (an acceptor each took a thread each), and each connection still reaches the driver of the
+     * export it came to, both ways.
+     */
+    @Test
+    public void everyTcpExportAcceptsOnOneThreadAndEachConnectionReachesItsOwnDriver() throws Exception {
+        int n = 12;
+        List<Socket> clients = new java.util.ArrayList<>();
+        try {
+            List<Registered> all = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int port = freePort();
+                all.add(driver("d" + i, "tcp://127.0.0.1:" + port));
+                Socket c = new Socket(InetAddress.getLoopbackAddress(), port);
+                c.setSoTimeout(10_000);
+                clients.add(c);
+                c.getOutputStream().write(("to d" + i + ";").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertEquals("acceptor threads for " + n + " tcp:// exports", 1, acceptorThreads());
+            for (int i = 0; i < n; i++) {
+                Drivers.TestStream s = firstStream(all.get(i).driver());
+                waitSent(s, "to d" + i + ";");
+                s.answer("from d" + i + ";");
+                byte[] back = new byte[("from d" + i + ";").length()];
+                new java.io.DataInputStream(clients.get(i).getInputStream()).readFully(back);
+                assertEquals("from d" + i + ";", new String(back, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } finally {
+            for (Socket c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    /**
+     * An export that stops on the shared acceptor closes its own connections and frees its port at
+     * once; another export's connection goes on being served, and its port keeps listening.
+     */
+    @Test
+    public void anExportThatStopsClosesItsConnectionsAndLeavesTheOthersServing() throws Exception {
+        int portA = freePort();
+        int portB = freePort();
+        Registered b = driver("b", "tcp://127.0.0.1:" + portB);
+        assertNull(exports.addForward("org.netdrivers.forward~a", ListenAddress.parse("tcp://127.0.0.1:" + portA),
+                Target.parse("b"), null));
+        try (Socket toA = new Socket(InetAddress.getLoopbackAddress(), portA);
+                Socket toB = new Socket(InetAddress.getLoopbackAddress(), portB)) {
+            toA.setSoTimeout(10_000);
+            toB.setSoTimeout(10_000);
+            toA.getOutputStream().write('a');
+            toB.getOutputStream().write('b');
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (b.driver().opened.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("both connections reached driver b", 2, b.driver().opened.size());
+            Drivers.TestStream ofB = null;
+            while (ofB == null && System.nanoTime() < deadline) {
+                for (Drivers.TestStream s : b.driver().opened) {
+                    if (String.join("", s.sent).equals("b")) {
+                        ofB = s;
+                    }
+                }
+                Thread.sleep(10);
+            }
+            assertNotNull("the export's connection sent b", ofB);
+
+            exports.removeForward("org.netdrivers.forward~a", "configuration deleted");
+            int got;
+            try {
+                got = toA.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                got = -1;
+            }
+            assertEquals("the stopped export's connection ended", -1, got);
+            assertTrue("the stopped export's port is free", !accepts(portA));
+            try (ServerSocket again = new ServerSocket(portA, 1, InetAddress.getLoopbackAddress())) {
+                assertEquals(portA, again.getLocalPort());
+            }
+
+            toB.getOutputStream().write('c');
+            waitSent(ofB, "bc");
+            ofB.answer("ok");
+            byte[] back = new byte[2];
+            new java.io.DataInputStream(toB.getInputStream()).readFully(back);
+            assertEquals("ok", new String(back, java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue("the other export still listens", accepts(portB));
+        }
+    }
+
+    /** The backlog of the socket listening on {@code port}, as {@code ss -ltn} shows it (Send-Q); -1 if not listed. */
+    private static int listenBacklog(int port) throws Exception {
+        Process p = new ProcessBuilder("ss", "-Hltn", "sport = :" + port).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        String[] fields = out.split("\\s+");
+        return fields.length >= 3 && fields[0].equals("LISTEN") ? Integer.parseInt(fields[2]) : -1;
+    }
+
+    /**
+     * Exports share one acceptor, yet each listens with the registry's backlog as it was when the
+     * export started (Mina reads an acceptor's one backlog setting at each bind, and refuses to
+     * change it while the acceptor listens).
+     */
+    @Test
+    public void eachExportListensWithTheBacklogOfItsStart() throws Exception {
+        if (!new java.io.File("/usr/bin/ss").canExecute() && !new java.io.File("/bin/ss").canExecute()) {
+            System.out.println("SKIPPED eachExportListensWithTheBacklogOfItsStart: ss (iproute2) is not installed,"
+                    + " and it is how the test reads a listening socket's backlog (apt-get install iproute2)");
+            return;
+        }
+        int a = freePort();
+        int b = freePort();
+        settings.apply(new ConfigReader(Map.of("wait_ms", (int) WAIT_MS, "backlog", 7)));
+        driver("a", "tcp://127.0.0.1:" + a);
+        settings.apply(new ConfigReader(Map.of("wait_ms", (int) WAIT_MS, "backlog", 9)));
+        driver("b", "tcp://127.0.0.1:" + b);
+        assertEquals("export a's backlog", 7, listenBacklog(a));
+        assertEquals("export b's backlog", 9, listenBacklog(b));
+    }
+
     @Test
     public void stopAllStopsEveryExport() throws Exception {
         int a = freePort();

@@ -1,0 +1,215 @@
+package org.netdrivers.registry.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.mina.core.filterchain.IoFilter;
+import org.apache.mina.core.service.IoHandler;
+import org.apache.mina.core.service.IoProcessor;
+import org.apache.mina.core.session.AttributeKey;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.transport.socket.nio.NioSession;
+import org.netdrivers.support.mina.MinaTransports;
+
+/**
+ * One Mina TCP acceptor for many exports: it listens on each export's address, and one thread
+ * accepts for all of them, however many exports there are (an acceptor each took a thread each).
+ * The accepted connections go to the runtime's I/O threads as before. Each address has its own
+ * handler ({@link #bind}): a session goes to the handler of the listening socket that accepted it.
+ *
+ * <p>The registry has one for its tcp:// exports and one, with the TLS filter in its chain, for
+ * its tls:// exports ({@link ExportSettings}). Settings an acceptor holds for all its addresses are
+ * the registry's alike for all exports: the socket options of new sessions, the TLS identity. The
+ * backlog is each address's own (the registry's when it binds). Mina's thread runs while an address is bound,
+ * and ends when none is.
+ */
+final class SharedAcceptor {
+    private static final AttributeKey BINDING = new AttributeKey(SharedAcceptor.class, "binding");
+    private static final AttributeKey SERVED = new AttributeKey(SharedAcceptor.class, "served");
+
+    private final DrainingSocketAcceptor acceptor;
+    /** By the address the listening socket reports, which is the one bound. */
+    private final Map<SocketAddress, Binding> bindings = new ConcurrentHashMap<>();
+    private final Object binding = new Object(); // one bind or unbind at a time: the backlog is set before
+
+    /** @param tls the filter first in every session's chain (tls:// exports), or null */
+    SharedAcceptor(IoProcessor<NioSession> processor, int socketBufferBytes, IoFilter tls) {
+        acceptor = new DrainingSocketAcceptor(processor, this::accepted);
+        acceptor.setReuseAddress(true);
+        acceptor.setCloseOnDeactivation(false); // an export closes its own sessions (Binding.close)
+        MinaTransports.configure(acceptor.getSessionConfig(), true, false, socketBufferBytes);
+        if (tls != null) {
+            acceptor.getFilterChain().addLast("tls", tls);
+        }
+        acceptor.setHandler(new Dispatcher());
+    }
+
+    /** One address of the acceptor, and the handler of its sessions. */
+    final class Binding {
+        private final InetSocketAddress address;
+        private final IoHandler handler;
+        private volatile boolean closed;
+
+        private Binding(InetSocketAddress address, IoHandler handler) {
+            this.address = address;
+            this.handler = handler;
+        }
+
+        /**
+         * Stops listening, then closes the address's sessions: open ones, and any accepted but not
+         * yet created (the dispatcher closes those as they come, once this is closed).
+         */
+        void close() {
+            closed = true;
+            synchronized (binding) {
+                if (bindings.remove(address, this)) {
+                    acceptor.unbind(address); // waits for Mina's thread to close the listening socket
+                }
+            }
+            for (IoSession s : acceptor.getManagedSessions().values()) {
+                if (s.getAttribute(BINDING) == this) {
+                    s.closeNow();
+                }
+            }
+        }
+    }
+
+    /**
+     * Listens on {@code address} too; its sessions go to {@code handler}.
+     *
+     * @param backlog connections the kernel queues for this address
+     * @throws IOException the address cannot be bound (Mina's bind, which names the address)
+     */
+    Binding bind(InetSocketAddress address, int backlog, IoHandler handler) throws IOException {
+        Binding b = new Binding(address, handler);
+        synchronized (binding) {
+            if (bindings.putIfAbsent(address, b) != null) {
+                throw new IOException(address + " is already bound by another export");
+            }
+            try {
+                acceptor.backlogOfNextBind(backlog);
+                acceptor.bind(address);
+            } catch (IOException | RuntimeException e) {
+                bindings.remove(address, b);
+                throw e;
+            }
+        }
+        return b;
+    }
+
+    /** Closes every session it accepted and releases the acceptor (the registry stops). */
+    void close() {
+        for (IoSession s : acceptor.getManagedSessions().values()) {
+            s.closeNow();
+        }
+        acceptor.dispose(false);
+    }
+
+    /** On Mina's acceptor thread: marks a new session with the binding of the socket that accepted it. */
+    private void accepted(NioSession session, ServerSocketChannel handle) {
+        Binding b;
+        try {
+            b = bindings.get(handle.getLocalAddress());
+        } catch (IOException closing) {
+            b = null; // the listening socket is closing: the dispatcher closes the session
+        }
+        if (b != null) {
+            session.setAttribute(BINDING, b);
+        }
+    }
+
+    /**
+     * Every session's events go to its binding's handler. A session whose binding is closed (or
+     * that has none) is closed when it is created, and none of its events go anywhere.
+     */
+    private static final class Dispatcher implements IoHandler {
+        private static IoHandler handler(IoSession session) {
+            return (IoHandler) session.getAttribute(SERVED);
+        }
+
+        @Override
+        public void sessionCreated(IoSession session) throws Exception {
+            Binding b = (Binding) session.getAttribute(BINDING);
+            if (b == null || b.closed) {
+                session.closeNow();
+                return;
+            }
+            session.setAttribute(SERVED, b.handler);
+            b.handler.sessionCreated(session);
+        }
+
+        @Override
+        public void sessionOpened(IoSession session) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.sessionOpened(session);
+            }
+        }
+
+        @Override
+        public void sessionClosed(IoSession session) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.sessionClosed(session);
+            }
+        }
+
+        @Override
+        public void sessionIdle(IoSession session, IdleStatus status) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.sessionIdle(session, status);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(IoSession session, Throwable cause) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.exceptionCaught(session, cause);
+            } else {
+                session.closeNow();
+            }
+        }
+
+        @Override
+        public void messageReceived(IoSession session, Object message) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.messageReceived(session, message);
+            }
+        }
+
+        @Override
+        public void messageSent(IoSession session, Object message) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.messageSent(session, message);
+            }
+        }
+
+        @Override
+        public void inputClosed(IoSession session) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.inputClosed(session);
+            } else {
+                session.closeNow();
+            }
+        }
+
+        @Override
+        public void event(IoSession session, FilterEvent event) throws Exception {
+            IoHandler h = handler(session);
+            if (h != null) {
+                h.event(session, event);
+            }
+        }
+    }
+}
