@@ -129,8 +129,20 @@ final class SharedAcceptor {
      * that has none) is closed when it is created, and none of its events go anywhere.
      */
     private static final class Dispatcher implements IoHandler {
-        private static IoHandler handler(IoSession session) {
-            return (IoHandler) session.getAttribute(SERVED);
+        /** One event, as told to a handler. */
+        @FunctionalInterface
+        private interface Event {
+            void tell(IoHandler handler) throws Exception;
+        }
+
+        /** Tells the session's handler; a session without one (closed when created) is closed again if {@code orClose}. */
+        private static void forward(IoSession session, boolean orClose, Event event) throws Exception {
+            IoHandler h = (IoHandler) session.getAttribute(SERVED);
+            if (h != null) {
+                event.tell(h);
+            } else if (orClose) {
+                session.closeNow();
+            }
         }
 
         @Override
@@ -146,70 +158,42 @@ final class SharedAcceptor {
 
         @Override
         public void sessionOpened(IoSession session) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.sessionOpened(session);
-            }
+            forward(session, false, h -> h.sessionOpened(session));
         }
 
         @Override
         public void sessionClosed(IoSession session) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.sessionClosed(session);
-            }
+            forward(session, false, h -> h.sessionClosed(session));
         }
 
         @Override
         public void sessionIdle(IoSession session, IdleStatus status) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.sessionIdle(session, status);
-            }
+            forward(session, false, h -> h.sessionIdle(session, status));
         }
 
         @Override
         public void exceptionCaught(IoSession session, Throwable cause) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.exceptionCaught(session, cause);
-            } else {
-                session.closeNow();
-            }
+            forward(session, true, h -> h.exceptionCaught(session, cause));
         }
 
         @Override
         public void messageReceived(IoSession session, Object message) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.messageReceived(session, message);
-            }
+            forward(session, false, h -> h.messageReceived(session, message));
         }
 
         @Override
         public void messageSent(IoSession session, Object message) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.messageSent(session, message);
-            }
+            forward(session, false, h -> h.messageSent(session, message));
         }
 
         @Override
         public void inputClosed(IoSession session) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.inputClosed(session);
-            } else {
-                session.closeNow();
-            }
+            forward(session, true, h -> h.inputClosed(session));
         }
 
         @Override
         public void event(IoSession session, FilterEvent event) throws Exception {
-            IoHandler h = handler(session);
-            if (h != null) {
-                h.event(session, event);
-            }
+            forward(session, false, h -> h.event(session, event));
         }
     }
 }
