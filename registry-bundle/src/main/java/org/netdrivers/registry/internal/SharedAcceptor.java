@@ -113,11 +113,20 @@ final class SharedAcceptor {
 
     /** On Mina's acceptor thread: marks a new session with the binding of the socket that accepted it. */
     private void accepted(NioSession session, ServerSocketChannel handle) {
-        Binding b;
+        Binding b = null;
         try {
-            b = bindings.get(handle.getLocalAddress());
+            SocketAddress local = handle.getLocalAddress();
+            b = bindings.get(local);
+            if (b == null && local instanceof InetSocketAddress at) {
+                // a wildcard bound as 0.0.0.0 may report itself as :: (or the reverse): the port decides
+                for (Binding any : bindings.values()) {
+                    if (any.address.getAddress().isAnyLocalAddress() && any.address.getPort() == at.getPort()) {
+                        b = any;
+                    }
+                }
+            }
         } catch (IOException closing) {
-            b = null; // the listening socket is closing: the dispatcher closes the session
+            // the listening socket is closing: the dispatcher closes the session
         }
         if (b != null) {
             session.setAttribute(BINDING, b);
