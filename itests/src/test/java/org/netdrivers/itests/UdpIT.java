@@ -169,8 +169,8 @@ public class UdpIT extends NetdriversTestSupport {
 
     /**
      * A UDP export that stops leaves none of its threads: its acceptor's (Mina's loop, on the I/O
-     * threads' acceptor executor) and its session recycler's (Mina's ExpiringMapExpirer, which
-     * outlives the acceptor unless stopped).
+     * threads' acceptor executor). Its client sessions need no thread of their own (Mina's
+     * ExpiringMapExpirer, one per export, is counted too, should it come back).
      */
     @Test
     public void aStoppedUdpExportLeavesNoThread() throws Exception {
@@ -184,7 +184,7 @@ public class UdpIT extends NetdriversTestSupport {
                     client.setSoTimeout(5000);
                     client.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, InetAddress.getLoopbackAddress(), port));
                     DatagramPacket p = new DatagramPacket(new byte[16], 16);
-                    client.receive(p); // a session: the recycler's expiring thread runs
+                    client.receive(p); // a session
                     assertEquals(3, p.getLength());
                 }
                 assertTrue("the export's threads run", udpExportThreads() > 0);
@@ -197,7 +197,7 @@ public class UdpIT extends NetdriversTestSupport {
                 () -> udpExportThreads() == 0);
     }
 
-    /** Threads that serve UDP exports: datagram acceptors' and their session recyclers'. */
+    /** Threads that serve UDP exports: datagram acceptors' (and Mina's session expirers', none expected). */
     private static long udpExportThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().contains("-acceptor-") || t.getName().startsWith("NioDatagramAcceptor")
@@ -335,6 +335,49 @@ public class UdpIT extends NetdriversTestSupport {
             } finally {
                 sockets.forEach(DatagramSocket::close);
             }
+        }
+    }
+
+    /**
+     * udp_idle_timeout_s counts datagrams either way: a client that sends once and then only
+     * listens is served as long as the device sends to it, well past the timeout (Mina's expiring
+     * recycler, used before, counted the client's datagrams alone and cut it off after 2 s here).
+     * Once the device falls silent too, the session ends.
+     */
+    @Test
+    public void aClientThatOnlyListensIsServedWhileTheDeviceSends() throws Exception {
+        configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?").update(dict("udp_idle_timeout_s", 2));
+        try (DatagramSocket device = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Future<?> ticks = Payload.THREADS.submit(() -> {
+                DatagramPacket asked = new DatagramPacket(new byte[64], 64);
+                device.receive(asked);
+                for (int i = 0; i < 12; i++) { // 12 ticks, 0.4 s apart: 4.4 s, over twice the timeout
+                    device.send(new DatagramPacket(new byte[] {(byte) i}, 1, asked.getSocketAddress()));
+                    Thread.sleep(400);
+                }
+                return null;
+            });
+            int port = FreePort.find();
+            udpDriver("udp-ticks", device.getLocalPort(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + port);
+            awaitExport("udp://127.0.0.1:" + port);
+            client.setSoTimeout(3000);
+            client.send(new DatagramPacket(new byte[] {'?'}, 1, InetAddress.getLoopbackAddress(), port));
+            int received = 0;
+            try {
+                for (int i = 0; i < 12; i++) {
+                    DatagramPacket p = new DatagramPacket(new byte[16], 16);
+                    client.receive(p);
+                    assertEquals("tick " + i + " in order", i, p.getData()[0]);
+                    received++;
+                }
+            } catch (SocketTimeoutException cutOff) {
+                // counted below
+            }
+            assertEquals("ticks the listening client got", 12, received);
+            ticks.get(10, TimeUnit.SECONDS);
+            awaitCondition("the session ends once both sides are silent",
+                    () -> export("udp://127.0.0.1:" + port).openConnections() == 0);
         }
     }
 

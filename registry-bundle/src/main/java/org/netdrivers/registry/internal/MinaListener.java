@@ -3,7 +3,6 @@ package org.netdrivers.registry.internal;
 import java.io.IOException;
 
 import org.apache.mina.core.service.IoAcceptor;
-import org.apache.mina.core.session.ExpiringSessionRecycler;
 import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.netdrivers.support.net.ListenAddress;
 import org.netdrivers.support.net.TlsStores;
@@ -18,9 +17,9 @@ import org.netdrivers.support.mina.TlsFilter;
  * splice them with the driver sessions that serve them. A TLS connection (Mina's TLS filter,
  * mutual TLS) counts as accepted once its handshake is done and its client is allowed; a relay
  * then carries its plaintext as for TCP. A UDP export has an acceptor of its own, with one client
- * session per client address: its sessions are read and written by that acceptor's thread
- * ({@code IoThreads.acceptorExecutor()}), and expired by its session recycler's thread, which
- * Mina leaves running after the acceptor is disposed: closing the listener stops it.
+ * session per client address ({@link ClientSessions}): its sessions are read and written by that
+ * acceptor's thread ({@code IoThreads.acceptorExecutor()}), which also ends those idle for
+ * {@code udp_idle_timeout_s} either way.
  */
 final class MinaListener implements Listener {
     /** A client the listener turned away (TLS: no trusted certificate, or not allowed). */
@@ -33,13 +32,10 @@ final class MinaListener implements Listener {
     private final SharedAcceptor.Binding binding;
     /** A UDP export's own acceptor, else null. */
     private final IoAcceptor acceptor;
-    /** A UDP listener's, else null: its expiring thread outlives the acceptor unless stopped. */
-    private final ExpiringSessionRecycler recycler;
 
-    private MinaListener(SharedAcceptor.Binding binding, IoAcceptor acceptor, ExpiringSessionRecycler recycler) {
+    private MinaListener(SharedAcceptor.Binding binding, IoAcceptor acceptor) {
         this.binding = binding;
         this.acceptor = acceptor;
-        this.recycler = recycler;
     }
 
     /** @param tlsAllow the client subjects a tls:// listener serves; null: the registry's tls_allow */
@@ -67,7 +63,7 @@ final class MinaListener implements Listener {
             shared = context.tcpAcceptor();
             handler = new StreamIoHandler(streams, stream -> accepted.accept(stream, stream.session().getRemoteAddress()));
         }
-        return new MinaListener(shared.bind(listen.socketAddress(), context.backlog(), handler), null, null);
+        return new MinaListener(shared.bind(listen.socketAddress(), context.backlog(), handler), null);
     }
 
     private static MinaListener bindUdp(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted)
@@ -75,8 +71,7 @@ final class MinaListener implements Listener {
         NioDatagramAcceptor udp = new NioDatagramAcceptor(context.io().acceptorExecutor());
         udp.getSessionConfig().setReuseAddress(true);
         MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds(), context.udpSocketBufferBytes());
-        ExpiringSessionRecycler recycler = new ExpiringSessionRecycler(context.udpIdleSeconds(), 1);
-        udp.setSessionRecycler(recycler);
+        udp.setSessionRecycler(new ClientSessions());
         int max = MinaTransports.udpMax(listen.socketAddress());
         udp.setHandler(new StreamIoHandler(
                 session -> {
@@ -90,10 +85,9 @@ final class MinaListener implements Listener {
             udp.bind(listen.socketAddress());
         } catch (IOException | RuntimeException e) {
             udp.dispose(false);
-            recycler.stopExpiring();
             throw e;
         }
-        return new MinaListener(null, udp, recycler);
+        return new MinaListener(null, udp);
     }
 
     /**
@@ -153,6 +147,5 @@ final class MinaListener implements Listener {
         }
         acceptor.unbind();
         acceptor.dispose(false);
-        recycler.stopExpiring();
     }
 }
