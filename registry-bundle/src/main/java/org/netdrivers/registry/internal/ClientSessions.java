@@ -40,11 +40,6 @@ final class ClientSessions implements IoSessionRecycler {
         sessions.remove(key(session), session);
     }
 
-    /** @return the sessions known now (a closed one is forgotten) */
-    int size() {
-        return sessions.size();
-    }
-
     private static Key key(IoSession session) {
         return new Key(session.getRemoteAddress(), ((java.net.InetSocketAddress) session.getLocalAddress()).getPort());
     }
