@@ -26,8 +26,8 @@ import org.netdrivers.support.mina.MinaTransports;
  * <p>The registry has one for its tcp:// exports and one, with the TLS filter in its chain, for
  * its tls:// exports ({@link ExportSettings}). Settings an acceptor holds for all its addresses are
  * the registry's alike for all exports: the socket options of new sessions, the TLS identity. The
- * backlog is each address's own (the registry's when it binds). Mina's thread runs while an address is bound,
- * and ends when none is.
+ * backlog is each address's own (the registry's when it binds). Mina's thread runs while an
+ * address is bound, and ends when none is.
  */
 final class SharedAcceptor {
     private static final AttributeKey BINDING = new AttributeKey(SharedAcceptor.class, "binding");
