@@ -37,6 +37,8 @@ final class SharedAcceptor {
     /** By the address the listening socket reports, which is the one bound. */
     private final Map<SocketAddress, Binding> bindings = new ConcurrentHashMap<>();
     private final Object binding = new Object(); // one bind or unbind at a time: the backlog is set before
+    private final org.netdrivers.io.EventCounter unbound = new org.netdrivers.io.EventCounter(60_000, true);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SharedAcceptor.class);
 
     /** @param tls the filter first in every session's chain (tls:// exports), or null */
     SharedAcceptor(IoProcessor<NioSession> processor, int socketBufferBytes, IoFilter tls) {
@@ -68,8 +70,9 @@ final class SharedAcceptor {
         void close() {
             closed = true;
             synchronized (binding) {
-                if (bindings.remove(address, this)) {
+                if (bindings.get(address) == this) {
                     acceptor.unbind(address); // waits for Mina's thread to close the listening socket
+                    bindings.remove(address, this); // after: whatever that socket accepted finds this binding
                 }
             }
             for (IoSession s : acceptor.getManagedSessions().values()) {
@@ -111,11 +114,17 @@ final class SharedAcceptor {
         acceptor.dispose(false);
     }
 
-    /** On Mina's acceptor thread: marks a new session with the binding of the socket that accepted it. */
+    /**
+     * On Mina's acceptor thread: marks a new session with the binding of the socket that accepted
+     * it. A socket without one (it is closing: its export stopped) leaves the session unmarked,
+     * and the dispatcher closes it; one that is open yet bound to no export would be a defect
+     * here, and says so (a WARN a minute at most, with the count).
+     */
     private void accepted(NioSession session, ServerSocketChannel handle) {
         Binding b = null;
+        SocketAddress local = null;
         try {
-            SocketAddress local = handle.getLocalAddress();
+            local = handle.getLocalAddress();
             b = bindings.get(local);
             if (b == null && local instanceof InetSocketAddress at) {
                 // a wildcard bound as 0.0.0.0 may report itself as :: (or the reverse): the port decides
@@ -130,6 +139,14 @@ final class SharedAcceptor {
         }
         if (b != null) {
             session.setAttribute(BINDING, b);
+            return;
+        }
+        if (local != null && handle.isOpen()) {
+            org.netdrivers.io.EventCounter.Due due = unbound.count();
+            if (due != null) {
+                LOG.warn("a connection accepted on {} was closed: no export is bound there (a defect of the registry's"
+                        + " shared acceptor); {} in the last {} s, {} in all", local, due.count(), due.seconds(), due.total());
+            }
         }
     }
 
