@@ -28,9 +28,8 @@ final class ExportSettings {
     /** The acceptors of tcp:// and of tls:// exports, made at their first export; guarded by this. */
     private SharedAcceptor tcpAcceptor;
     private SharedAcceptor tlsAcceptor;
-    /** The TLS context new tls:// connections get while the configuration has none. */
-    private final java.util.concurrent.atomic.AtomicReference<javax.net.ssl.SSLContext> lastTls =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    /** The TLS context of the last configuration that had one: new tls:// connections get it. */
+    private volatile javax.net.ssl.SSLContext lastTls;
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -60,7 +59,11 @@ final class ExportSettings {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
         SocketBuffers.check(config, UDP_SOCKET_BUFFER_FIELD, checked.udp__socket__buffer__bytes());
-        applied = new Applied(checked, Tls.context(config, checked), Tls.allowList(config, checked.tls__allow()));
+        javax.net.ssl.SSLContext tls = Tls.context(config, checked);
+        applied = new Applied(checked, tls, Tls.allowList(config, checked.tls__allow()));
+        if (tls != null) {
+            lastTls = tls;
+        }
     }
 
     /**
@@ -106,16 +109,9 @@ final class ExportSettings {
      */
     synchronized SharedAcceptor tlsAcceptor() {
         if (tlsAcceptor == null) {
-            tlsAcceptor = new SharedAcceptor(io.processor(), socketBufferBytes(), new org.netdrivers.support.mina.TlsFilter(() -> {
-                javax.net.ssl.SSLContext now = tls();
-                if (now != null) {
-                    lastTls.set(now);
-                    return now;
-                }
-                return lastTls.get();
-            }));
+            tlsAcceptor = new SharedAcceptor(io.processor(), socketBufferBytes(),
+                    new org.netdrivers.support.mina.TlsFilter(() -> lastTls));
         }
-        lastTls.compareAndSet(null, tls());
         return tlsAcceptor;
     }
 

@@ -1,7 +1,7 @@
 package org.netdrivers.registry.internal;
 
 /**
- * Where an export's connections come from: a Mina acceptor for TCP and UDP ({@link MinaListener})
+ * Where an export's connections come from: Mina for TCP, TLS and UDP ({@link MinaListener})
  * or a Unix server socket ({@link UnixListener}); each new client goes to its {@link Accepted}.
  */
 interface Listener {

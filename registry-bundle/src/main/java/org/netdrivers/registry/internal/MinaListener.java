@@ -2,7 +2,6 @@ package org.netdrivers.registry.internal;
 
 import java.io.IOException;
 
-import org.apache.mina.core.service.IoAcceptor;
 import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.netdrivers.support.net.ListenAddress;
 import org.netdrivers.support.net.TlsStores;
@@ -21,25 +20,21 @@ import org.netdrivers.support.mina.TlsFilter;
  * acceptor's thread ({@code IoThreads.acceptorExecutor()}), which also ends those idle for
  * {@code udp_idle_timeout_s} either way.
  */
-final class MinaListener implements Listener {
+final class MinaListener {
     /** A client the listener turned away (TLS: no trusted certificate, or not allowed). */
     @FunctionalInterface
     interface Refused {
         void refused(Object remote, String why);
     }
 
-    /** A TCP or TLS export's address on a shared acceptor, else null. */
-    private final SharedAcceptor.Binding binding;
-    /** A UDP export's own acceptor, else null. */
-    private final IoAcceptor acceptor;
+    private MinaListener() {}
 
-    private MinaListener(SharedAcceptor.Binding binding, IoAcceptor acceptor) {
-        this.binding = binding;
-        this.acceptor = acceptor;
-    }
-
-    /** @param tlsAllow the client subjects a tls:// listener serves; null: the registry's tls_allow */
-    static MinaListener bind(ListenAddress listen, ExportSettings context, java.util.Set<String> tlsAllow, long clientLimit,
+    /**
+     * @param tlsAllow the client subjects a tls:// listener serves; null: the registry's tls_allow
+     * @return the listener, whose close unbinds the export's address (TCP, TLS: and closes its
+     *     connections) or disposes of its acceptor (UDP: and so of its client sessions)
+     */
+    static Listener bind(ListenAddress listen, ExportSettings context, java.util.Set<String> tlsAllow, long clientLimit,
             Accepted accepted, Refused refused)
             throws IOException {
         if (listen.isUdp()) {
@@ -63,10 +58,10 @@ final class MinaListener implements Listener {
             shared = context.tcpAcceptor();
             handler = new StreamIoHandler(streams, stream -> accepted.accept(stream, stream.session().getRemoteAddress()));
         }
-        return new MinaListener(shared.bind(listen.socketAddress(), context.backlog(), handler), null);
+        return shared.bind(listen.socketAddress(), context.backlog(), handler)::close;
     }
 
-    private static MinaListener bindUdp(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted)
+    private static Listener bindUdp(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted)
             throws IOException {
         NioDatagramAcceptor udp = new NioDatagramAcceptor(context.io().acceptorExecutor());
         udp.getSessionConfig().setReuseAddress(true);
@@ -87,7 +82,10 @@ final class MinaListener implements Listener {
             udp.dispose(false);
             throw e;
         }
-        return new MinaListener(null, udp);
+        return () -> {
+            udp.unbind();
+            udp.dispose(false);
+        };
     }
 
     /**
@@ -137,15 +135,5 @@ final class MinaListener implements Listener {
                 (session, cause) -> refused.refused(session.getRemoteAddress(), cause == null
                         ? "closed before the TLS handshake was done"
                         : "TLS handshake failed: " + org.netdrivers.support.stream.Completions.rootMessage(cause)));
-    }
-
-    @Override
-    public void close() {
-        if (binding != null) {
-            binding.close();
-            return;
-        }
-        acceptor.unbind();
-        acceptor.dispose(false);
     }
 }

@@ -30,8 +30,8 @@ import org.netdrivers.support.mina.MinaTransports;
  * address is bound, and ends when none is.
  */
 final class SharedAcceptor {
+    /** The binding of the socket that accepted a session; removed from one closed when it was created. */
     private static final AttributeKey BINDING = new AttributeKey(SharedAcceptor.class, "binding");
-    private static final AttributeKey SERVED = new AttributeKey(SharedAcceptor.class, "served");
 
     private final DrainingSocketAcceptor acceptor;
     /** By the address the listening socket reports, which is the one bound. */
@@ -163,9 +163,9 @@ final class SharedAcceptor {
 
         /** Tells the session's handler; a session without one (closed when created) is closed again if {@code orClose}. */
         private static void forward(IoSession session, boolean orClose, Event event) throws Exception {
-            IoHandler h = (IoHandler) session.getAttribute(SERVED);
-            if (h != null) {
-                event.tell(h);
+            Binding b = (Binding) session.getAttribute(BINDING);
+            if (b != null) {
+                event.tell(b.handler);
             } else if (orClose) {
                 session.closeNow();
             }
@@ -175,10 +175,10 @@ final class SharedAcceptor {
         public void sessionCreated(IoSession session) throws Exception {
             Binding b = (Binding) session.getAttribute(BINDING);
             if (b == null || b.closed) {
+                session.removeAttribute(BINDING); // none of its events go anywhere
                 session.closeNow();
                 return;
             }
-            session.setAttribute(SERVED, b.handler);
             b.handler.sessionCreated(session);
         }
 
