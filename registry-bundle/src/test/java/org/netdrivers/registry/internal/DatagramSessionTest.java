@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import org.junit.After;
 import org.junit.Before;
@@ -33,7 +32,7 @@ import org.netdrivers.support.stream.QueuedStream;
  * {@link Drivers.InMemoryService} views, no framework.
  */
 public class DatagramSessionTest {
-    private static final long BOUND_MS = 10_000;
+    private static final long BOUND_MS = Drivers.BOUND_MS;
 
     private Drivers drivers;
     private ScheduledExecutorService timer;
@@ -108,23 +107,13 @@ public class DatagramSessionTest {
         return s;
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + BOUND_MS + " ms: " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     private static TestStream only(Registered r) {
         return r.driver().opened.peek();
     }
 
     /** {@code stream} was sent {@code expected}, no more, in that order. */
     private static void arrived(TestStream stream, List<String> expected) throws InterruptedException {
-        await(expected + " at " + stream, () -> stream.sent.size() >= expected.size());
+        Drivers.await(expected + " at " + stream, () -> stream.sent.size() >= expected.size());
         assertEquals(expected, stream.sent);
     }
 
@@ -140,7 +129,7 @@ public class DatagramSessionTest {
         TestStream oldStream = only(old);
         oldStream.holdWrites = true;
         client.datagram(datagram);
-        await("on its way to the old driver", () -> oldStream.sent.size() == 1);
+        Drivers.await("on its way to the old driver", () -> oldStream.sent.size() == 1);
         session.driverGoing(table.remove(old.ref().id()));
         return oldStream;
     }
@@ -159,11 +148,11 @@ public class DatagramSessionTest {
         client.datagram("bb");
         client.datagram("ccc");
         TestStream s = only(d);
-        await("three datagrams at the driver", () -> s.sent.size() == 3);
+        Drivers.await("three datagrams at the driver", () -> s.sent.size() == 3);
         assertEquals(List.of("a", "bb", "ccc"), s.sent);
         s.answer("A");
         s.answer("BB");
-        await("two answers at the client", () -> client.received.size() == 2);
+        Drivers.await("two answers at the client", () -> client.received.size() == 2);
         assertEquals(List.of("A", "BB"), client.received);
     }
 
@@ -176,12 +165,12 @@ public class DatagramSessionTest {
         for (int i = 0; i < 5; i++) {
             client.datagram("f" + i);
         }
-        await("the first on its way to the old driver, the rest queued behind it", () -> oldStream.sent.size() == 1);
+        Drivers.await("the first on its way to the old driver, the rest queued behind it", () -> oldStream.sent.size() == 1);
         table.remove(old.ref().id()); // the registry forgets it, but nobody told the session
         Registered replacement = driver("new");
         oldStream.completeWrites(new org.netdrivers.api.StreamClosedException("old: closed before written"));
         oldStream.close();
-        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        Drivers.await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
         TestStream newStream = only(replacement);
         arrived(newStream, List.of("f0", "f1", "f2", "f3", "f4"));
         client.datagram("f5");
@@ -198,11 +187,11 @@ public class DatagramSessionTest {
         client.datagram("w2");
         Registered flaky = drivers.register(new TestDriver("flaky", false), "dut", 0);
         table.add(flaky.ref(), flaky.driver());
-        await("a connect to the replacement", () -> !flaky.driver().connects.isEmpty());
+        Drivers.await("a connect to the replacement", () -> !flaky.driver().connects.isEmpty());
         TestStream dead = new TestStream("dead");
         dead.close(); // gone before the waiting datagrams reach it
         flaky.driver().connects.remove().complete(dead);
-        await("a second connect", () -> !flaky.driver().connects.isEmpty());
+        Drivers.await("a second connect", () -> !flaky.driver().connects.isEmpty());
         TestStream good = flaky.driver().completeNext();
         arrived(good, List.of("w1", "w2"));
         nothingLost();
@@ -212,7 +201,7 @@ public class DatagramSessionTest {
     public void aDatagramWhoseWriteFailsAfterTheReplacementTookOverGoesToIt() throws Exception {
         TestStream oldStream = onItsWayWhenTheDriverGoes("late");
         Registered replacement = driver("new");
-        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        Drivers.await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
         oldStream.completeWrites(new org.netdrivers.api.StreamClosedException("old: closed before written"));
         TestStream newStream = only(replacement);
         arrived(newStream, List.of("late"));
@@ -229,7 +218,7 @@ public class DatagramSessionTest {
             client.datagram("q" + i);
         }
         oldStream.completeWrites(null);
-        await("all but the waiting bound dropped and counted", () -> dropped.get() == n - DatagramSession.MAX_PENDING);
+        Drivers.await("all but the waiting bound dropped and counted", () -> dropped.get() == n - DatagramSession.MAX_PENDING);
         assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
     }
 
@@ -239,23 +228,23 @@ public class DatagramSessionTest {
         DatagramSession session = session(BOUND_MS);
         TestStream oldStream = only(old);
         client.datagram("before");
-        await("the first datagram at the old driver", () -> oldStream.sent.size() == 1);
+        Drivers.await("the first datagram at the old driver", () -> oldStream.sent.size() == 1);
 
         EndpointEntry gone = table.remove(old.ref().id());
         session.driverGoing(gone);
         client.datagram("w1");
         client.datagram("w2");
         oldStream.answer("late answer"); // on its way from the old driver: still delivered
-        await("the late answer", () -> client.received.contains("late answer"));
+        Drivers.await("the late answer", () -> client.received.contains("late answer"));
 
         Registered replacement = driver("new");
-        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        Drivers.await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
         TestStream newStream = only(replacement);
-        await("the waiting datagrams at the replacement", () -> newStream.sent.size() == 2);
+        Drivers.await("the waiting datagrams at the replacement", () -> newStream.sent.size() == 2);
         assertEquals(List.of("w1", "w2"), newStream.sent);
         assertEquals("nothing more went to the old driver", List.of("before"), oldStream.sent);
         client.datagram("after");
-        await("a new datagram at the replacement", () -> newStream.sent.size() == 3);
+        Drivers.await("a new datagram at the replacement", () -> newStream.sent.size() == 3);
         assertEquals(0, dropped.get());
     }
 
@@ -268,11 +257,11 @@ public class DatagramSessionTest {
         for (int i = 0; i < DatagramSession.MAX_PENDING + extra; i++) {
             client.datagram("d" + i);
         }
-        await("the extra datagrams counted", () -> dropped.get() == extra);
+        Drivers.await("the extra datagrams counted", () -> dropped.get() == extra);
         Registered replacement = driver("new");
-        await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
+        Drivers.await("the replacement's stream", () -> !replacement.driver().opened.isEmpty());
         TestStream s = only(replacement);
-        await("the kept datagrams at the replacement", () -> s.sent.size() == DatagramSession.MAX_PENDING);
+        Drivers.await("the kept datagrams at the replacement", () -> s.sent.size() == DatagramSession.MAX_PENDING);
         assertEquals("the first ones are kept, in order", "d0", s.sent.get(0));
         assertEquals("d" + (DatagramSession.MAX_PENDING - 1), s.sent.get(DatagramSession.MAX_PENDING - 1));
     }
@@ -284,9 +273,9 @@ public class DatagramSessionTest {
         TestStream oldStream = only(old);
         session.driverGoing(table.remove(old.ref().id()));
         client.datagram("waits in vain");
-        await("the session's end", () -> endedWhy.get() != null);
+        Drivers.await("the session's end", () -> endedWhy.get() != null);
         assertEquals("no driver for the waiting datagrams: no driver matching 'dut' appeared within 200 ms", endedWhy.get());
-        await("the client closed", () -> client.closed().toCompletableFuture().isDone());
+        Drivers.await("the client closed", () -> client.closed().toCompletableFuture().isDone());
         oldStream.close(); // the old driver closes its streams after its drain
     }
 
@@ -296,7 +285,7 @@ public class DatagramSessionTest {
         session(BOUND_MS);
         TestStream s = only(d);
         client.close();
-        await("the driver stream closed", s::isClosed);
+        Drivers.await("the driver stream closed", s::isClosed);
         assertTrue(endedWhy.get() == null);
     }
 
@@ -309,7 +298,7 @@ public class DatagramSessionTest {
         oldStream.close(); // the driver closed its stream: the session's next send fails
         Registered replacement = driver("new");
         client.datagram("x");
-        await("the datagram at the replacement", () -> !replacement.driver().opened.isEmpty()
+        Drivers.await("the datagram at the replacement", () -> !replacement.driver().opened.isEmpty()
                 && only(replacement).sent.contains("x"));
         assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
     }

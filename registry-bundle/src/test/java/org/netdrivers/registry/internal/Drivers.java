@@ -23,6 +23,20 @@ import org.osgi.framework.Filter;
  * itests exercise for real; LDAP matching is the OSGi {@link Filter}'s own.
  */
 final class Drivers implements AutoCloseable {
+    /** How long a test waits for what it expects to happen. */
+    static final long BOUND_MS = 10_000;
+
+    /** Waits until {@code condition} holds; fails naming {@code what} if it does not within {@link #BOUND_MS}. */
+    static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BOUND_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + BOUND_MS + " ms: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
     private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
 
     /** Registers {@code driver} as a NetworkInterface named {@code name} with the given ranking and more properties. */

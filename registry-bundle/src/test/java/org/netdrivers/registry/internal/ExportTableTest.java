@@ -193,23 +193,20 @@ public class ExportTableTest {
         }
     }
 
-    /** The driver's first stream, once the export opened it for a connection (within 10 s). */
+    /** The driver's first stream, once the export opened it for a connection ({@link Drivers#BOUND_MS}). */
     private static Drivers.TestStream firstStream(TestDriver d) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (d.opened.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(d.label + ": no stream opened", !d.opened.isEmpty());
+        Drivers.await(d.label + ": a stream opened", () -> !d.opened.isEmpty());
         return d.opened.peek();
     }
 
-    /** Waits (10 s at most) until the stream has been sent {@code text} by its client. */
+    /** Waits ({@link Drivers#BOUND_MS} at most) until the stream has been sent {@code text} by its client. */
     private static void waitSent(Drivers.TestStream s, String text) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!String.join("", s.sent).contains(text) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(s.label + " was sent " + s.sent + ", not " + text, String.join("", s.sent).contains(text));
+        Drivers.await(s.label + " was sent " + text, () -> String.join("", s.sent).contains(text));
+    }
+
+    /** @return the driver's stream whose client sent exactly {@code text} so far, or null */
+    private static Drivers.TestStream streamSent(TestDriver d, String text) {
+        return d.opened.stream().filter(s -> String.join("", s.sent).equals(text)).findFirst().orElse(null);
     }
 
     private static long acceptorThreads() {
@@ -269,21 +266,10 @@ public class ExportTableTest {
             toB.setSoTimeout(10_000);
             toA.getOutputStream().write('a');
             toB.getOutputStream().write('b');
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (b.driver().opened.size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Drivers.await("both connections reached driver b", () -> b.driver().opened.size() >= 2);
             assertEquals("both connections reached driver b", 2, b.driver().opened.size());
-            Drivers.TestStream ofB = null;
-            while (ofB == null && System.nanoTime() < deadline) {
-                for (Drivers.TestStream s : b.driver().opened) {
-                    if (String.join("", s.sent).equals("b")) {
-                        ofB = s;
-                    }
-                }
-                Thread.sleep(10);
-            }
-            assertNotNull("the export's connection sent b", ofB);
+            Drivers.await("the export's connection sent b", () -> streamSent(b.driver(), "b") != null);
+            Drivers.TestStream ofB = streamSent(b.driver(), "b");
 
             exports.removeForward("org.netdrivers.forward~a", "configuration deleted");
             int got;
