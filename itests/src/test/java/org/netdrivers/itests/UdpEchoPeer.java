@@ -15,7 +15,12 @@ final class UdpEchoPeer implements AutoCloseable {
     final AtomicLong received = new AtomicLong();
 
     UdpEchoPeer() throws SocketException {
-        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this(0);
+    }
+
+    /** An echo peer on loopback port {@code port} (0: any free port). */
+    UdpEchoPeer(int port) throws SocketException {
+        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         socket.setReceiveBufferSize(4 * 1024 * 1024);
         thread = new Thread(this::run, "test-udp-echo");
         thread.setDaemon(true);

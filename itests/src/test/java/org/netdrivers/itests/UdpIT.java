@@ -344,6 +344,63 @@ public class UdpIT extends NetdriversTestSupport {
      * recycler, used before, counted the client's datagrams alone and cut it off after 2 s here).
      * Once the device falls silent too, the session ends.
      */
+    /**
+     * A device that does not listen yet answers each datagram with ICMP port unreachable, which the
+     * driver's connected socket reports at its next read or write. That is the device's state, not
+     * a fault of the runtime: no ERROR or WARN line, no session lost. Once the device listens, the
+     * same client session is served, and the refusals were counted in an INFO line.
+     */
+    @Test
+    public void aDeviceThatListensLateCostsNoErrorLineAndServesTheSameSession() throws Exception {
+        int devicePort;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            devicePort = probe.getLocalPort();
+        }
+        int port = FreePort.find();
+        String listen = "udp://127.0.0.1:" + port;
+        try (LogCapture log = new LogCapture(context);
+                DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            udpDriver("udp-late", devicePort, NetworkConstants.NETWORK_EXPORT, listen);
+            awaitExport(listen);
+            long early = 0;
+            for (int i = 0; i < 1000; i++) { // bursts of 100: the refusals come back between the driver's sends
+                byte[] d = ("early " + i).getBytes(StandardCharsets.US_ASCII);
+                client.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
+                early += d.length;
+                if (i % 100 == 99) {
+                    Thread.sleep(10);
+                }
+            }
+            long sent = early;
+            awaitCondition("the export has taken the early datagrams", () -> export(listen).bytesIn() >= sent);
+            try (UdpEchoPeer device = new UdpEchoPeer(devicePort)) {
+                client.setSoTimeout(200);
+                byte[] late = "late".getBytes(StandardCharsets.US_ASCII);
+                String answer = null;
+                for (int i = 0; i < 25 && !"late".equals(answer); i++) {
+                    client.send(new DatagramPacket(late, late.length, InetAddress.getLoopbackAddress(), port));
+                    try {
+                        do { // early datagrams the driver was still sending may reach the device too
+                            DatagramPacket p = new DatagramPacket(new byte[64], 64);
+                            client.receive(p);
+                            answer = new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+                        } while (answer.startsWith("early "));
+                    } catch (SocketTimeoutException notYet) {
+                        // the device's echo may take a moment: ask again
+                    }
+                }
+                assertEquals("the device's answer once it listens", "late", answer);
+            }
+            StreamRegistry.Export x = export(listen);
+            assertEquals("client sessions the export opened", 1, x.totalConnections());
+            assertEquals("client sessions open", 1, x.openConnections());
+            assertEquals("ERROR lines", List.of(), log.errors());
+            assertEquals("WARN lines", List.of(), log.warnings());
+            assertTrue("an INFO line counts the refused datagrams: " + log.all(),
+                    !log.lines("port unreachable").isEmpty());
+        }
+    }
+
     @Test
     public void aClientThatOnlyListensIsServedWhileTheDeviceSends() throws Exception {
         configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?").update(dict("udp_idle_timeout_s", 2));

@@ -1,12 +1,16 @@
 package org.netdrivers.io.internal;
 
 import java.io.IOException;
+import java.net.PortUnreachableException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.write.WriteRequest;
+import org.apache.mina.core.write.WriteToClosedSessionException;
+import org.apache.mina.transport.socket.DatagramSessionConfig;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.slf4j.Logger;
@@ -159,24 +163,87 @@ final class OwnedProcessor extends NioProcessor {
     protected int read(NioSession session, IoBuffer buf) throws Exception {
         try {
             return super.read(session, buf);
+        } catch (PortUnreachableException e) {
+            if (goesOnWhenUnreachable(session)) {
+                peerErrors.refused(session.getRemoteAddress(), "read");
+            }
+            throw e; // Mina tells the handler, and closes the session only if its configuration asks
         } catch (IOException e) {
             return peerFailed(session, "read", e);
         }
     }
 
-    /** A write that fails (a broken pipe) closes the session, counted as for {@link #read}. */
+    /**
+     * A write that fails (a broken pipe) closes the session, counted as for {@link #read}.
+     *
+     * <p>A connected datagram socket reports a destination's ICMP port unreachable, which an
+     * earlier datagram drew, at its next read or write; that write fails and the socket's error is
+     * cleared. Mina logs every failed write as an ERROR and closes the session, whatever its
+     * {@code closeOnPortUnreachable}: for a session that goes on, the refusal is counted and the
+     * datagram written again (or, should another refusal come first, left queued for Mina's next
+     * turn).
+     */
     @Override
     protected int write(NioSession session, IoBuffer buf, int length) throws IOException {
         try {
             return super.write(session, buf, length);
+        } catch (PortUnreachableException e) {
+            if (!goesOnWhenUnreachable(session)) {
+                throw e;
+            }
+            peerErrors.refused(session.getRemoteAddress(), "write");
+            try {
+                return super.write(session, buf, length);
+            } catch (PortUnreachableException again) {
+                peerErrors.refused(session.getRemoteAddress(), "write");
+                return 0;
+            }
         } catch (IOException e) {
             return peerFailed(session, "write", e);
         }
     }
 
     /**
+     * Mina gives each new session a copy of its service's configuration, but its datagram
+     * configuration's copy leaves out {@code closeOnPortUnreachable} (Mina 2.2.10's
+     * {@code AbstractDatagramSessionConfig.setAll}): every datagram session would close at a
+     * refusal, with an ERROR line, whatever its connector was told. The processor copies that
+     * setting when it takes the session.
+     */
+    @Override
+    protected void init(NioSession session) throws Exception {
+        if (session.getConfig() instanceof DatagramSessionConfig own
+                && session.getService().getSessionConfig() instanceof DatagramSessionConfig asked) {
+            own.setCloseOnPortUnreachable(asked.isCloseOnPortUnreachable());
+        }
+        super.init(session);
+    }
+
+    /**
+     * Mina fails the queued write requests of a session it removes, but not the one it was in the
+     * middle of (its processor's {@code clearWriteRequestQueue} polls the queue only; Mina 2.2.10):
+     * whoever waits on that request's future, a stream's send, would wait for ever. It fails here
+     * as the queued ones do.
+     */
+    @Override
+    protected void destroy(NioSession session) throws Exception {
+        WriteRequest current = session.getCurrentWriteRequest();
+        if (current != null) {
+            session.setCurrentWriteRequest(null);
+            if (!current.getFuture().isDone()) {
+                current.getFuture().setException(new WriteToClosedSessionException(current));
+            }
+        }
+        super.destroy(session);
+    }
+
+    private static boolean goesOnWhenUnreachable(NioSession session) {
+        return session.getConfig() instanceof DatagramSessionConfig c && !c.isCloseOnPortUnreachable();
+    }
+
+    /**
      * A TCP session's read or write failed: counted, the session closed, its handler told; 0
-     * bytes for Mina. Datagram sessions rethrow: Mina's own handling (port unreachable) applies.
+     * bytes for Mina. A datagram session rethrows: Mina ends it and tells its handler.
      */
     private int peerFailed(NioSession session, String what, IOException e) throws IOException {
         if (!(session.getChannel() instanceof SocketChannel)) {

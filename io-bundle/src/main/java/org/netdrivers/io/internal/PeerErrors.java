@@ -13,9 +13,11 @@ final class PeerErrors {
     private static final Logger LOG = LoggerFactory.getLogger(PeerErrors.class);
 
     private final EventCounter counter;
+    private final EventCounter refused;
 
     PeerErrors(long intervalMillis) {
         this.counter = new EventCounter(intervalMillis, false);
+        this.refused = new EventCounter(intervalMillis, true);
     }
 
     /** A peer ended a connection with {@code cause} ({@code what}: "read", "write"). */
@@ -25,6 +27,19 @@ final class PeerErrors {
             LOG.info("{} connection(s) ended by their peer with an error in the last {} s (latest on {}: {}); {} in all",
                     due.count(), due.seconds(), what,
                     cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), due.total());
+        }
+    }
+
+    /**
+     * A datagram to {@code destination} came back as ICMP port unreachable (nobody listens there,
+     * for now), reported by the socket's next read or write ({@code what}).
+     */
+    void refused(Object destination, String what) {
+        EventCounter.Due due = refused.count();
+        if (due != null) {
+            LOG.info("{} datagram(s) refused by their destination (port unreachable: nobody listens there) in the last {} s "
+                    + "(latest to {}, reported by a {}); {} in all; the sessions go on",
+                    due.count(), due.seconds(), destination, what, due.total());
         }
     }
 }
