@@ -123,7 +123,10 @@ public interface StreamRegistry {
         /** @return the configured bound on bytes in flight per direction of one connection */
         long inFlightLimit();
 
-        /** @return datagrams a UDP export dropped because a session's consumer was behind (0 for TCP) */
+        /**
+         * @return datagrams a UDP export dropped (0 for TCP): a session's consumer was behind, too many
+         *     waited for a driver, or the driver refused one (too large for the device's transport)
+         */
         long droppedMessages();
 
         /**

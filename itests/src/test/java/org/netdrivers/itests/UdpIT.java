@@ -345,6 +345,52 @@ public class UdpIT extends NetdriversTestSupport {
      * Once the device falls silent too, the session ends.
      */
     /**
+     * A client on IPv6 may send a datagram of up to 65,527 bytes, an IPv4 device takes 65,507 at
+     * most: the driver refuses the larger one. It is dropped and counted, with a WARN naming it, and
+     * the session goes on on the same stream. (Before, the session took the refusal for a driver
+     * gone, and connected again and again, a socket each time, until the runtime ran out of file
+     * descriptors.)
+     */
+    @Test
+    public void aDatagramTooLargeForTheDeviceIsDroppedAndCountedAndTheSessionGoesOn() throws Exception {
+        DatagramSocket v6;
+        try {
+            v6 = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+        } catch (IOException e) {
+            System.out.println("SKIPPED UdpIT.aDatagramTooLargeForTheDeviceIsDroppedAndCountedAndTheSessionGoesOn: "
+                    + "no IPv6 loopback here (" + e + ")");
+            return;
+        }
+        int port = FreePort.find();
+        String listen = "udp://[::1]:" + port;
+        try (DatagramSocket client = v6; UdpEchoPeer device = new UdpEchoPeer(); LogCapture log = new LogCapture(context)) {
+            udpDriver("udp-v4-device", device.port(), NetworkConstants.NETWORK_EXPORT, listen);
+            awaitExport(listen);
+            InetSocketAddress export = new InetSocketAddress(InetAddress.getByName("::1"), port);
+            client.setSoTimeout(5000);
+            client.setSendBufferSize(1 << 20);
+            assertEquals("a", exchange(client, export, "a"));
+            byte[] tooLarge = new byte[65_520];
+            client.send(new DatagramPacket(tooLarge, tooLarge.length, export));
+            assertEquals("the datagram after it", "b", exchange(client, export, "b"));
+            StreamRegistry.Export x = export(listen);
+            assertEquals("datagrams dropped", 1, x.droppedMessages());
+            assertEquals("client sessions", 1, x.totalConnections());
+            assertEquals("the device got the two that fit", 2, device.received.get());
+            assertEquals("WARN lines naming the refusal: " + log.all(), 1, log.warnings("refused by the driver", "65520").size());
+            assertEquals("ERROR lines", List.of(), log.errors());
+        }
+    }
+
+    private static String exchange(DatagramSocket client, InetSocketAddress to, String text) throws IOException {
+        byte[] d = text.getBytes(StandardCharsets.US_ASCII);
+        client.send(new DatagramPacket(d, d.length, to));
+        DatagramPacket p = new DatagramPacket(new byte[64], 64);
+        client.receive(p);
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    /**
      * A device that does not listen yet answers each datagram with ICMP port unreachable, which the
      * driver's connected socket reports at its next read or write. That is the device's state, not
      * a fault of the runtime: no ERROR or WARN line, no session lost. Once the device listens, the

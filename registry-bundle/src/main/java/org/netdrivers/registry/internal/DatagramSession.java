@@ -22,27 +22,34 @@ import org.netdrivers.support.stream.Completions;
  */
 final class DatagramSession implements Connection.Carrier {
     static final int MAX_PENDING = 256;
+    /** Replacements in a row that fail the waiting datagrams end the session (a driver whose streams fail at once). */
+    static final int MAX_FAILED_REPLACEMENTS = 5;
 
     private final QueuedStream client;
     private final Supplier<CompletableFuture<ByteStream>> opener;
     private final Consumer<String> onEnd;
+    private final Consumer<Throwable> onRefused;
     private final AtomicLong dropped;
 
     // guarded by this
     private ByteStream current; // null while waiting for a driver
     private boolean opening;
     private boolean closed;
+    private int failedReplacements; // in a row
     private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
 
     /**
      * @param opener opens a stream of the best driver, waiting (boundedly) for one
      * @param onEnd told once why the session ended, when it was not the client's going away
-     * @param dropped counts datagrams dropped because too many waited for a driver
+     * @param onRefused told of each datagram the driver's stream refused (too large for its transport)
+     * @param dropped counts datagrams dropped because too many waited for a driver, or refused
      */
-    DatagramSession(QueuedStream client, Supplier<CompletableFuture<ByteStream>> opener, Consumer<String> onEnd, AtomicLong dropped) {
+    DatagramSession(QueuedStream client, Supplier<CompletableFuture<ByteStream>> opener, Consumer<String> onEnd,
+            Consumer<Throwable> onRefused, AtomicLong dropped) {
         this.client = client;
         this.opener = opener;
         this.onEnd = onEnd;
+        this.onRefused = onRefused;
         this.dropped = dropped;
     }
 
@@ -136,6 +143,11 @@ final class DatagramSession implements Connection.Carrier {
                 fromClient();
                 return;
             }
+            if (refusedOnly(target, e)) {
+                refused(e);
+                fromClient();
+                return;
+            }
             // the driver went away before the registry heard of it: this datagram (still ours until the
             // next receive) goes to the replacement if one took over meanwhile, else waits for it
             ByteStream replacement;
@@ -216,22 +228,51 @@ final class DatagramSession implements Connection.Carrier {
             if (next == null) {
                 current = stream;
                 opening = false;
+                failedReplacements = 0;
                 return;
             }
         }
         stream.send(next).whenComplete((v, e) -> {
-            if (e != null) {
-                // this replacement went away too: the datagram waits, first, for the next one
-                synchronized (this) {
-                    pending.addFirst(next);
-                    opening = false;
+            if (e == null || refusedOnly(stream, e)) {
+                if (e != null) {
+                    refused(e);
                 }
-                stream.close();
-                openReplacement();
-            } else {
+                synchronized (this) {
+                    failedReplacements = 0;
+                }
                 flush(stream);
+                return;
             }
+            // this replacement went away too: the datagram waits, first, for the next one
+            int inARow;
+            synchronized (this) {
+                pending.addFirst(next);
+                opening = false;
+                inARow = ++failedReplacements;
+            }
+            stream.close();
+            if (inARow >= MAX_FAILED_REPLACEMENTS) {
+                end("the driver's streams failed the waiting datagrams " + inARow + " times in a row (latest: "
+                        + Completions.rootMessage(e) + ")");
+                return;
+            }
+            openReplacement();
         });
+    }
+
+    /**
+     * A send failed while its stream stays open: the stream refused that one datagram (one too
+     * large for its transport, as a UDP driver's to an IPv4 device from a client on IPv6), and
+     * serves the next ones. Any other failure means the stream is gone.
+     */
+    private static boolean refusedOnly(ByteStream stream, Throwable error) {
+        return !(Completions.unwrap(error) instanceof org.netdrivers.api.StreamClosedException)
+                && !stream.closed().toCompletableFuture().isDone();
+    }
+
+    private void refused(Throwable error) {
+        dropped.incrementAndGet();
+        onRefused.accept(Completions.unwrap(error));
     }
 
     /** Called with this lock held. */

@@ -48,6 +48,8 @@ final class Export {
     private final EventCounter refused = new EventCounter(10_000, true);
     /** Clients the export closed (no driver in time, a driver's connect failed): one WARN per 10 s at most. */
     private final EventCounter closedByExport = new EventCounter(10_000, true);
+    /** Datagrams a driver's stream refused (too large for its transport): one WARN per 10 s at most. */
+    private final EventCounter refusedDatagrams = new EventCounter(10_000, true);
     /** Connections that ended with an error (a peer's reset): one INFO per 10 s at most. */
     private final EventCounter endedWithError = new EventCounter(10_000, true);
     private volatile Listener listener;
@@ -226,7 +228,7 @@ final class Export {
             }
             if (listen.isUdp()) {
                 DatagramSession session = new DatagramSession(client, this::openDriverStream, why -> closed(remote, why),
-                        waitingDropped);
+                        why -> refusedByDriver(remote, why), waitingDropped);
                 if (!connection.carriedBy(session)) {
                     driverStream.close(); // the client went away while it waited
                     return;
@@ -306,6 +308,19 @@ final class Export {
         if (due != null) {
             LOG.warn("export {}: {} client(s) closed in the last {} s (latest, {}: {}); {} in all; further ones within 10 s "
                     + "are counted, not logged", listen, due.count(), due.seconds(), remote, why, due.total());
+        }
+    }
+
+    /**
+     * The driver's stream refused a client's datagram (too large for the device's transport); it
+     * is dropped and counted, and said in one WARN per 10 s at most.
+     */
+    private void refusedByDriver(Object remote, Throwable why) {
+        EventCounter.Due due = refusedDatagrams.count();
+        if (due != null) {
+            LOG.warn("export {}: {} datagram(s) from clients dropped in the last {} s, refused by the driver (latest, from {}: {}); "
+                    + "{} in all; the sessions go on", listen, due.count(), due.seconds(), remote, Completions.rootMessage(why),
+                    due.total());
         }
     }
 

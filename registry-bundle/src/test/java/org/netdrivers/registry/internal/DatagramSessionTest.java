@@ -40,6 +40,7 @@ public class DatagramSessionTest {
     private MemoryClient client;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicReference<String> endedWhy = new AtomicReference<>();
+    private final List<Throwable> refusals = new CopyOnWriteArrayList<>();
 
     /** The export's side of one UDP client, in memory: the test delivers its datagrams and reads what it is sent. */
     static final class MemoryClient extends QueuedStream {
@@ -101,7 +102,8 @@ public class DatagramSessionTest {
     }
 
     private DatagramSession session(long waitMs) throws Exception {
-        DatagramSession s = new DatagramSession(client, () -> table.open(Target.parse("dut"), waitMs, timer), endedWhy::set, dropped);
+        DatagramSession s = new DatagramSession(client, () -> table.open(Target.parse("dut"), waitMs, timer), endedWhy::set,
+                refusals::add, dropped);
         ByteStream first = table.open(Target.parse("dut"), 0, timer).get(BOUND_MS, TimeUnit.MILLISECONDS);
         s.start(first);
         return s;
@@ -154,6 +156,73 @@ public class DatagramSessionTest {
         s.answer("BB");
         Drivers.await("two answers at the client", () -> client.received.size() == 2);
         assertEquals(List.of("A", "BB"), client.received);
+    }
+
+    /**
+     * A datagram the driver's stream refuses while it stays open (too large for the device's UDP)
+     * is dropped and counted; the session goes on on the same stream, with no new connect.
+     */
+    @Test
+    public void aDatagramTheDriverRefusesIsDroppedAndCountedAndTheSessionGoesOn() throws Exception {
+        Registered d = driver("one");
+        session(BOUND_MS);
+        TestStream s = only(d);
+        s.refuse = "too large";
+        client.datagram("a");
+        client.datagram("too large");
+        client.datagram("b");
+        arrived(s, List.of("a", "b"));
+        assertEquals("dropped", 1, dropped.get());
+        assertEquals("refusals told", 1, refusals.size());
+        assertTrue(refusals.get(0).getMessage(), refusals.get(0).getMessage().contains("'too large' is too large"));
+        assertEquals("streams the driver opened", 1, d.driver().opened.size());
+        assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
+    }
+
+    /** The same for a waiting datagram that the replacement refuses: the rest follow it. */
+    @Test
+    public void aWaitingDatagramTheReplacementRefusesIsDroppedAndTheRestFollow() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        session.driverGoing(table.remove(old.ref().id()));
+        client.datagram("w1");
+        client.datagram("too large");
+        client.datagram("w2");
+        Registered flaky = drivers.register(new TestDriver("new", false), "dut", 0);
+        table.add(flaky.ref(), flaky.driver());
+        Drivers.await("a connect to the replacement", () -> !flaky.driver().connects.isEmpty());
+        TestStream refusing = new TestStream("new-1");
+        refusing.refuse = "too large";
+        flaky.driver().connects.remove().complete(refusing);
+        arrived(refusing, List.of("w1", "w2"));
+        client.datagram("after");
+        arrived(refusing, List.of("w1", "w2", "after"));
+        assertEquals("dropped", 1, dropped.get());
+        assertEquals("connects to the replacement", 0, flaky.driver().connects.size());
+    }
+
+    /**
+     * A driver whose new streams fail the waiting datagrams at once would be connected to again
+     * and again: after five in a row the session ends, saying why.
+     */
+    @Test
+    public void afterFiveReplacementsInARowThatFailTheSessionEnds() throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        session.driverGoing(table.remove(old.ref().id()));
+        client.datagram("w");
+        Registered flaky = drivers.register(new TestDriver("flaky", false), "dut", 0);
+        table.add(flaky.ref(), flaky.driver());
+        for (int i = 1; i <= DatagramSession.MAX_FAILED_REPLACEMENTS; i++) {
+            Drivers.await("connect " + i + " to the replacement", () -> !flaky.driver().connects.isEmpty());
+            TestStream dead = new TestStream("dead-" + i);
+            dead.close();
+            flaky.driver().connects.remove().complete(dead);
+        }
+        Drivers.await("the session's end", () -> endedWhy.get() != null);
+        assertTrue(endedWhy.get(), endedWhy.get().startsWith("the driver's streams failed the waiting datagrams 5 times in a row"));
+        Drivers.await("the client closed", () -> client.closed().toCompletableFuture().isDone());
+        assertEquals("no sixth connect", 0, flaky.driver().connects.size());
     }
 
     @Test

@@ -187,6 +187,9 @@ final class Drivers implements AutoCloseable {
             return waiting;
         }
 
+        /** A datagram whose send fails while the stream stays open. */
+        volatile String refuse;
+
         /** While set, a send completes only when the test says ({@link #completeWrites}), as a socket's write does later. */
         volatile boolean holdWrites;
         private final java.util.ArrayDeque<CompletableFuture<Void>> heldWrites = new java.util.ArrayDeque<>(); // guarded by this
@@ -214,7 +217,11 @@ final class Drivers implements AutoCloseable {
             }
             byte[] bytes = new byte[chunk.remaining()];
             chunk.get(bytes);
-            sent.add(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            if (text.equals(refuse)) { // as a UDP stream refuses a datagram too large for it, and goes on
+                return CompletableFuture.failedFuture(new java.io.IOException(label + ": '" + text + "' is too large; not sent"));
+            }
+            sent.add(text);
             if (holdWrites) {
                 CompletableFuture<Void> w = new CompletableFuture<>();
                 synchronized (this) {
