@@ -16,6 +16,8 @@ public final class EventCounter {
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong sinceLine = new AtomicLong();
     private final AtomicLong lastLine;
+    /** Where the window of the next line starts: the construction, then each line. */
+    private final AtomicLong windowStart = new AtomicLong(System.nanoTime());
 
     /**
      * @param firstAtOnce whether the first event gets its line at once (else the first line comes
@@ -38,7 +40,8 @@ public final class EventCounter {
         long now = System.nanoTime();
         long last = lastLine.get();
         if (now - last >= intervalNanos && lastLine.compareAndSet(last, now)) {
-            return new Due(sinceLine.getAndSet(0), Math.max(1, (now - last) / 1_000_000_000L), all);
+            long from = windowStart.getAndSet(now);
+            return new Due(sinceLine.getAndSet(0), Math.max(1, (now - from) / 1_000_000_000L), all);
         }
         return null;
     }
