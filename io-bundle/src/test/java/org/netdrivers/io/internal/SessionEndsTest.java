@@ -30,6 +30,41 @@ public class SessionEndsTest {
     private static final long BOUND_MS = 10_000;
 
     /**
+     * Connectors built on {@link IoThreadsService#connectorExecutor()} run their connect loops on
+     * the I/O threads' named connector threads, which they share: ten connectors that connect one
+     * after another leave no thread of a pool of their own ({@code pool-N-thread-M}, Mina's default).
+     */
+    @Test(timeout = 60_000)
+    public void connectorsRunTheirConnectLoopsOnTheSharedNamedThreads() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (IoThreadsService io = new IoThreadsService("conn-test", 1);
+                ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < 10; i++) {
+                NioSocketConnector connector = new NioSocketConnector(io.connectorExecutor(), io.processor());
+                connector.setHandler(new IoHandlerAdapter());
+                try {
+                    ConnectFuture connect = connector.connect(server.getLocalSocketAddress());
+                    assertTrue("connect " + i, connect.await(BOUND_MS));
+                    connect.getSession().closeNow();
+                    server.accept().close();
+                } finally {
+                    connector.dispose();
+                }
+            }
+            List<String> started = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (!before.contains(t)) {
+                    started.add(t.getName());
+                }
+            }
+            assertTrue("threads of a connector's own pool: " + started,
+                    started.stream().noneMatch(n -> n.startsWith("pool-")));
+            long shared = started.stream().filter(n -> n.startsWith("conn-test-connector-")).count();
+            assertTrue("the shared connector threads ran the loops: " + started, shared >= 1 && shared < 10);
+        }
+    }
+
+    /**
      * A session closed while its processor is in the middle of a write: that write's future
      * completes, not written (Mina fails only the requests still queued).
      */
