@@ -136,6 +136,28 @@ public class DatagramSessionTest {
         return oldStream;
     }
 
+    /**
+     * A session whose driver went away, {@code waiting} sent meanwhile, and a replacement whose
+     * connects the test completes ({@link #nextConnect}).
+     */
+    private Registered awayWithAManualReplacement(String... waiting) throws Exception {
+        Registered old = driver("old");
+        DatagramSession session = session(BOUND_MS);
+        session.driverGoing(table.remove(old.ref().id()));
+        for (String w : waiting) {
+            client.datagram(w);
+        }
+        Registered replacement = drivers.register(new TestDriver("new", false), "dut", 0);
+        table.add(replacement.ref(), replacement.driver());
+        return replacement;
+    }
+
+    /** Completes the next connect to {@code driver} with {@code stream}. */
+    private static void nextConnect(Registered driver, TestStream stream) throws InterruptedException {
+        Drivers.await("a connect to " + driver.driver(), () -> !driver.driver().connects.isEmpty());
+        driver.driver().connects.remove().complete(stream);
+    }
+
     /** The session goes on, with nothing dropped. */
     private void nothingLost() {
         assertEquals(Optional.empty(), Optional.ofNullable(endedWhy.get()));
@@ -182,23 +204,15 @@ public class DatagramSessionTest {
     /** The same for a waiting datagram that the replacement refuses: the rest follow it. */
     @Test
     public void aWaitingDatagramTheReplacementRefusesIsDroppedAndTheRestFollow() throws Exception {
-        Registered old = driver("old");
-        DatagramSession session = session(BOUND_MS);
-        session.driverGoing(table.remove(old.ref().id()));
-        client.datagram("w1");
-        client.datagram("too large");
-        client.datagram("w2");
-        Registered flaky = drivers.register(new TestDriver("new", false), "dut", 0);
-        table.add(flaky.ref(), flaky.driver());
-        Drivers.await("a connect to the replacement", () -> !flaky.driver().connects.isEmpty());
+        Registered replacement = awayWithAManualReplacement("w1", "too large", "w2");
         TestStream refusing = new TestStream("new-1");
         refusing.refuse = "too large";
-        flaky.driver().connects.remove().complete(refusing);
+        nextConnect(replacement, refusing);
         arrived(refusing, List.of("w1", "w2"));
         client.datagram("after");
         arrived(refusing, List.of("w1", "w2", "after"));
         assertEquals("dropped", 1, dropped.get());
-        assertEquals("connects to the replacement", 0, flaky.driver().connects.size());
+        assertEquals("connects to the replacement", 0, replacement.driver().connects.size());
     }
 
     /**
@@ -207,17 +221,11 @@ public class DatagramSessionTest {
      */
     @Test
     public void afterFiveReplacementsInARowThatFailTheSessionEnds() throws Exception {
-        Registered old = driver("old");
-        DatagramSession session = session(BOUND_MS);
-        session.driverGoing(table.remove(old.ref().id()));
-        client.datagram("w");
-        Registered flaky = drivers.register(new TestDriver("flaky", false), "dut", 0);
-        table.add(flaky.ref(), flaky.driver());
+        Registered flaky = awayWithAManualReplacement("w");
         for (int i = 1; i <= DatagramSession.MAX_FAILED_REPLACEMENTS; i++) {
-            Drivers.await("connect " + i + " to the replacement", () -> !flaky.driver().connects.isEmpty());
             TestStream dead = new TestStream("dead-" + i);
             dead.close();
-            flaky.driver().connects.remove().complete(dead);
+            nextConnect(flaky, dead);
         }
         Drivers.await("the session's end", () -> endedWhy.get() != null);
         assertTrue(endedWhy.get(), endedWhy.get().startsWith("the driver's streams failed the waiting datagrams 5 times in a row"));
@@ -249,17 +257,10 @@ public class DatagramSessionTest {
 
     @Test
     public void aReplacementThatFailsItsFirstWriteLeavesTheDatagramsWaitingForTheNextStream() throws Exception {
-        Registered old = driver("old");
-        DatagramSession session = session(BOUND_MS);
-        session.driverGoing(table.remove(old.ref().id()));
-        client.datagram("w1");
-        client.datagram("w2");
-        Registered flaky = drivers.register(new TestDriver("flaky", false), "dut", 0);
-        table.add(flaky.ref(), flaky.driver());
-        Drivers.await("a connect to the replacement", () -> !flaky.driver().connects.isEmpty());
+        Registered flaky = awayWithAManualReplacement("w1", "w2");
         TestStream dead = new TestStream("dead");
         dead.close(); // gone before the waiting datagrams reach it
-        flaky.driver().connects.remove().complete(dead);
+        nextConnect(flaky, dead);
         Drivers.await("a second connect", () -> !flaky.driver().connects.isEmpty());
         TestStream good = flaky.driver().completeNext();
         arrived(good, List.of("w1", "w2"));
