@@ -100,16 +100,6 @@ public interface IoThreads {
     java.util.concurrent.Executor acceptorExecutor();
 
     /**
-     * The executor for Mina socket connectors' connect loops ({@code new NioSocketConnector(
-     * connectorExecutor(), processor())}): a connector's loop runs while one of its connects is under
-     * way, then gives its thread back. Shared by every connector of the runtime, its threads are
-     * named {@code netdrivers-io-connector-N} and end 5 s after they were last used; Mina's default
-     * gives each connector a pool of its own, whose idle thread ({@code pool-N-thread-1}) stays a
-     * minute, so that a runtime whose many drivers each connected once held as many threads.
-     */
-    java.util.concurrent.Executor connectorExecutor();
-
-    /**
      * Closes every session of a Mina {@code service} (a driver's connector) and disposes of it
      * after {@code delayMs}, on a thread of this service: a driver that goes away lets its
      * sessions drain meanwhile (answers already on their way still arrive) without holding up its

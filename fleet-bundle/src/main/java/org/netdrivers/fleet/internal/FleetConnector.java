@@ -54,7 +54,7 @@ final class FleetConnector implements AutoCloseable {
     FleetConnector(IoThreads io, SSLContext ssl, java.util.Set<String> allow, ScheduledExecutorService timer) {
         this.io = io;
         this.timer = timer;
-        connector = new NioSocketConnector(io.connectorExecutor(), io.processor());
+        connector = new NioSocketConnector(io.processor());
         connector.setConnectTimeoutMillis(FleetProtocol.HANDSHAKE_MS);
         FleetProtocol.chain(connector.getSessionConfig(), connector.getFilterChain(), ssl, new FirstLineFilter.Lines() {
             @Override

@@ -54,7 +54,6 @@ public class FleetPortTest {
     private ScheduledExecutorService timer;
     private FleetListener port;
     private FleetConnector connector;
-    private final java.util.concurrent.ExecutorService connectorThreads = Executors.newCachedThreadPool();
     private InetSocketAddress address;
 
     private IoThreads io;
@@ -160,11 +159,6 @@ public class FleetPortTest {
             }
 
             @Override
-            public java.util.concurrent.Executor connectorExecutor() {
-                return connectorThreads;
-            }
-
-            @Override
             public void disposeLater(org.apache.mina.core.service.IoService service, long delayMs) {
                 service.dispose();
             }
@@ -213,7 +207,6 @@ public class FleetPortTest {
         port.close();
         processors.dispose();
         timer.shutdownNow();
-        connectorThreads.shutdownNow();
     }
 
     @Test

@@ -41,8 +41,6 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     private final java.util.concurrent.ScheduledThreadPoolExecutor later;
     /** Runs datagram acceptors' loops ({@link #acceptorExecutor}): a thread per bound acceptor, reading into pooled buffers. */
     private final java.util.concurrent.ExecutorService acceptors;
-    /** Runs socket connectors' connect loops ({@link #connectorExecutor}): a thread per connector with a connect under way. */
-    private final java.util.concurrent.ExecutorService connectors;
 
     /** @param name the threads' names, numbered from 1 */
     public IoThreadsService(String name, int threads) {
@@ -62,13 +60,6 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
                         IoThreadBuffers.markAcceptorThread();
                         r.run();
                     }, name + "-acceptor-" + acceptorThreads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        AtomicInteger connectorThreads = new AtomicInteger();
-        connectors = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, name + "-connector-" + connectorThreads.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
@@ -199,11 +190,6 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         return acceptors;
     }
 
-    @Override
-    public java.util.concurrent.Executor connectorExecutor() {
-        return connectors;
-    }
-
     /** Closes every session and channel served by these threads and ends them. */
     @Override
     public void close() {
@@ -211,7 +197,6 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
             pending.run(); // delayed closes run now, before their threads end
         }
         acceptors.shutdown(); // an acceptor's loop ends when its owner disposes of it; idle threads end now
-        connectors.shutdown(); // likewise a connector's
         pool.shutdown();
         for (SelectorLoop l : loops) {
             if (l != null) {

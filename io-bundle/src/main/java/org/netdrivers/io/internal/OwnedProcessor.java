@@ -8,8 +8,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.apache.mina.core.buffer.IoBuffer;
-import org.apache.mina.core.write.WriteRequest;
-import org.apache.mina.core.write.WriteToClosedSessionException;
 import org.apache.mina.transport.socket.DatagramSessionConfig;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
@@ -217,24 +215,6 @@ final class OwnedProcessor extends NioProcessor {
             own.setCloseOnPortUnreachable(asked.isCloseOnPortUnreachable());
         }
         super.init(session);
-    }
-
-    /**
-     * Mina fails the queued write requests of a session it removes, but not the one it was in the
-     * middle of (its processor's {@code clearWriteRequestQueue} polls the queue only; Mina 2.2.10):
-     * whoever waits on that request's future, a stream's send, would wait for ever. It fails here
-     * as the queued ones do.
-     */
-    @Override
-    protected void destroy(NioSession session) throws Exception {
-        WriteRequest current = session.getCurrentWriteRequest();
-        if (current != null) {
-            session.setCurrentWriteRequest(null);
-            if (!current.getFuture().isDone()) {
-                current.getFuture().setException(new WriteToClosedSessionException(current));
-            }
-        }
-        super.destroy(session);
     }
 
     private static boolean goesOnWhenUnreachable(NioSession session) {
