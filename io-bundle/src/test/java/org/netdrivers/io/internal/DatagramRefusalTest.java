@@ -18,10 +18,10 @@ import org.apache.mina.transport.socket.nio.NioDatagramConnector;
 import org.junit.Test;
 
 /**
- * How the I/O threads' processors keep what Mina would close: real sockets on
+ * A UDP driver's session under ICMP port unreachable, on the I/O threads' processors: real sockets on
  * loopback, one I/O thread.
  */
-public class SessionEndsTest {
+public class DatagramRefusalTest {
     private static final long BOUND_MS = 10_000;
 
     /**
