@@ -41,6 +41,20 @@ final class ExportTable {
         }
     }
 
+    /**
+     * Claims refused because their address was taken, oldest first, by address; guarded by this.
+     * When the export holding an address stops, the oldest claim still asked for gets it: a lab
+     * that moves an address from one driver to another need not mind the order of the two edits.
+     */
+    private final Map<ListenAddress, List<Claim>> queued = new HashMap<>();
+
+    /** A driver's export (by driver name) or a forward (by configuration) waiting for its address. */
+    private record Claim(String driverName, String forwardPid, Target target, java.util.Set<String> tlsAllow) {
+        boolean sameAs(Claim other) {
+            return driverName != null ? driverName.equals(other.driverName) : forwardPid.equals(other.forwardPid);
+        }
+    }
+
     /** Callers waiting for an export to start, by address; guarded by this. */
     private final Map<ListenAddress, List<CompletableFuture<StreamRegistry.Export>>> watchers = new HashMap<>();
 
@@ -69,6 +83,7 @@ final class ExportTable {
             return;
         }
         ListenAddress listen = endpoint.exportAddress().get();
+        stopMovedAway(endpoint.name(), listen);
         Entry existing = exports.get(listen);
         if (existing != null) {
             if (endpoint.name().equals(existing.driverName)) {
@@ -82,14 +97,58 @@ final class ExportTable {
                 }
                 return;
             }
-            LOG.warn("export {} not started: {}: the address is already used by the export of {}", listen, source,
-                    existing.export.source());
+            LOG.warn("export {} not started: {}: the address is already used by the export of {}; it starts when that export stops",
+                    listen, source, existing.export.source());
+            queue(listen, new Claim(endpoint.name(), null, null, null));
             return;
         }
-        Export export = new Export(listen, Target.parse(endpoint.name()), source, context, null);
-        put(listen, new Entry(export, endpoint.name(), null));
+        startDriverExport(listen, endpoint.name(), source);
+    }
+
+    private void startDriverExport(ListenAddress listen, String driverName, String source) {
+        Export export = new Export(listen, Target.parse(driverName), source, context, null);
+        put(listen, new Entry(export, driverName, null));
         export.start();
         started(listen, export);
+    }
+
+    /**
+     * A driver came back with its export elsewhere: an export it left lingering for it stops now
+     * (unless another driver of that name still asks for it), so that its address is free at once.
+     */
+    private void stopMovedAway(String driverName, ListenAddress now) {
+        List<Map.Entry<ListenAddress, Entry>> left = exports.entrySet().stream()
+                .filter(e -> driverName.equals(e.getValue().driverName) && e.getValue().linger != null && !e.getKey().equals(now))
+                .map(e -> Map.entry(e.getKey(), e.getValue()))
+                .toList();
+        left.forEach(e -> expire(e.getKey(), e.getValue(), "driver '" + driverName + "' moved its export to " + now));
+    }
+
+    private void queue(ListenAddress listen, Claim claim) {
+        List<Claim> claims = queued.computeIfAbsent(listen, k -> new ArrayList<>());
+        claims.removeIf(claim::sameAs);
+        claims.add(claim);
+    }
+
+    /** The export on {@code listen} stopped: the oldest claim still asked for takes the address. */
+    private void startQueued(ListenAddress listen) {
+        List<Claim> claims = queued.get(listen);
+        while (claims != null && !claims.isEmpty() && !exports.containsKey(listen)) {
+            Claim claim = claims.remove(0);
+            if (claim.forwardPid() != null) {
+                startForward(claim.forwardPid(), listen, claim.target(), claim.tlsAllow());
+                continue;
+            }
+            context.endpointTable().all().stream()
+                    .filter(e -> claim.driverName().equals(e.name()) && e.exportProblem() == null
+                            && e.exportAddress().equals(Optional.of(listen)))
+                    .findFirst()
+                    .ifPresent(e -> startDriverExport(listen, e.name(),
+                            e.describe() + ", field '" + NetworkConstants.NETWORK_EXPORT + "'"));
+        }
+        if (claims != null && claims.isEmpty()) {
+            queued.remove(listen);
+        }
     }
 
     /**
@@ -124,22 +183,26 @@ final class ExportTable {
             return;
         }
         long lingerMs = context.waitMs() + 1000;
-        entry.linger = context.timer().schedule(() -> expire(listen, entry), lingerMs, TimeUnit.MILLISECONDS);
+        entry.linger = context.timer().schedule(
+                () -> expire(listen, entry, "no driver '" + entry.driverName + "' asks for it any more"), lingerMs,
+                TimeUnit.MILLISECONDS);
     }
 
-    private synchronized void expire(ListenAddress listen, Entry entry) {
+    private synchronized void expire(ListenAddress listen, Entry entry, String why) {
         if (exports.get(listen) != entry || entry.linger == null) {
             return;
         }
+        entry.linger.cancel(false);
+        entry.linger = null;
         boolean stillWanted = context.endpointTable().all().stream()
                 .anyMatch(e -> entry.driverName.equals(e.name()) && e.exportAddress().equals(Optional.of(listen)));
         if (stillWanted) {
-            entry.linger = null;
             return;
         }
         exports.remove(listen);
         removed(listen);
-        entry.export.stop("no driver '" + entry.driverName + "' asks for it any more");
+        entry.export.stop(why);
+        startQueued(listen);
     }
 
     /**
@@ -152,9 +215,15 @@ final class ExportTable {
         Entry existing = exports.get(listen);
         if (existing != null) {
             String problem = "the address is already used by the export of " + existing.export.source();
-            LOG.warn("export {} not started: {}: {}", listen, source, problem);
+            LOG.warn("export {} not started: {}: {}; it starts when that export stops", listen, source, problem);
+            queue(listen, new Claim(null, pid, target, tlsAllow));
             return problem;
         }
+        return startForward(pid, listen, target, tlsAllow);
+    }
+
+    private String startForward(String pid, ListenAddress listen, Target target, java.util.Set<String> tlsAllow) {
+        String source = "configuration " + pid + ", field '" + NetworkConstants.FORWARD_LISTEN + "'";
         Export export = new Export(listen, target, source, context, tlsAllow);
         put(listen, new Entry(export, null, pid));
         boolean listening = export.start();
@@ -186,14 +255,19 @@ final class ExportTable {
     }
 
     synchronized void removeForward(String pid, String why) {
+        queued.values().forEach(claims -> claims.removeIf(c -> pid.equals(c.forwardPid())));
+        queued.values().removeIf(List::isEmpty);
+        List<ListenAddress> freed = new ArrayList<>();
         exports.entrySet().removeIf(e -> {
             if (pid.equals(e.getValue().forwardPid)) {
                 e.getValue().export.stop(why);
                 removed(e.getKey());
+                freed.add(e.getKey());
                 return true;
             }
             return false;
         });
+        freed.forEach(this::startQueued);
     }
 
     synchronized List<StreamRegistry.Export> snapshot() {
@@ -214,5 +288,6 @@ final class ExportTable {
         }
         exports.keySet().forEach(this::removed);
         exports.clear();
+        queued.clear();
     }
 }

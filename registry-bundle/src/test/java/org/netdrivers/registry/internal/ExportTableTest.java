@@ -141,6 +141,95 @@ public class ExportTableTest {
         assertEquals(1, exports.snapshot().size());
     }
 
+    /** Waits (the linger and 5 s more at most) until the export on {@code listen} serves {@code target}. */
+    private StreamRegistry.Export awaitTarget(String listen, String target) throws Exception {
+        long deadline = System.nanoTime() + (LINGER_MS + 5_000) * 1_000_000;
+        StreamRegistry.Export e = export(listen);
+        while ((e == null || !target.equals(e.target())) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            e = export(listen);
+        }
+        return e;
+    }
+
+    /**
+     * A lab moves an address from driver a to driver b and edits b's configuration first: b is
+     * refused while a holds it, and gets it the moment a comes back with its export elsewhere
+     * (a's old export does not linger for a driver that moved away).
+     */
+    @Test
+    public void anAddressMovedFromOneDriverToAnotherGoesToTheSecondWhicheverEditComesFirst() throws Exception {
+        int port = freePort();
+        String x = "tcp://127.0.0.1:" + port;
+        String y = "tcp://127.0.0.1:" + freePort();
+        Registered a = driver("a", x);
+        driver("b", x);
+        assertEquals("a holds it", "a", export(x).target());
+        gone(a);
+        assertEquals("a's export lingers for a replacement", "a", export(x).target());
+        driver("a", y);
+        StreamRegistry.Export e = export(x);
+        assertNotNull("b's export on the address a left", e);
+        assertEquals("at once, not after the linger", "b", e.target());
+        assertTrue(e.listening());
+        assertTrue(accepts(port));
+        assertEquals("a", export(y).target());
+        assertEquals(2, exports.snapshot().size());
+    }
+
+    @Test
+    public void aDriverRefusedForATakenAddressGetsItWhenTheExportHoldingItStops() throws Exception {
+        int port = freePort();
+        String x = "tcp://127.0.0.1:" + port;
+        Registered a = driver("a", x);
+        driver("b", x);
+        gone(a);
+        StreamRegistry.Export e = awaitTarget(x, "b");
+        assertNotNull("an export on the address after a's lingered out", e);
+        assertEquals("b", e.target());
+        assertTrue(e.listening());
+        assertTrue(accepts(port));
+    }
+
+    @Test
+    public void aRefusedDriverThatWentAwayMeanwhileDoesNotTakeTheAddress() throws Exception {
+        int port = freePort();
+        String x = "tcp://127.0.0.1:" + port;
+        Registered a = driver("a", x);
+        Registered b = driver("b", x);
+        gone(b);
+        Registered c = driver("c", x);
+        gone(a);
+        StreamRegistry.Export e = awaitTarget(x, "c");
+        assertNotNull(e);
+        assertEquals("the claim still asked for, c, not b which went away", "c", e.target());
+        gone(c);
+        long deadline = System.nanoTime() + (LINGER_MS + 5_000) * 1_000_000;
+        while (export(x) != null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertNull("nobody left to ask for it", export(x));
+        assertTrue(!accepts(port));
+    }
+
+    @Test
+    public void aForwardRefusedForATakenAddressGetsItWhenTheExportHoldingItStops() throws Exception {
+        int port = freePort();
+        String x = "tcp://127.0.0.1:" + port;
+        Registered a = driver("a", x);
+        assertNotNull(exports.addForward("org.netdrivers.forward~f", ListenAddress.parse(x), Target.parse("(bench=1)"), null));
+        assertNotNull(exports.addForward("org.netdrivers.forward~gone", ListenAddress.parse(x), Target.parse("gone"), null));
+        exports.removeForward("org.netdrivers.forward~gone", "configuration deleted");
+        gone(a);
+        StreamRegistry.Export e = awaitTarget(x, "(bench=1)");
+        assertNotNull("the forward's export on the address after a's lingered out", e);
+        assertTrue(e.listening());
+        assertTrue(e.source(), e.source().contains("org.netdrivers.forward~f"));
+        exports.removeForward("org.netdrivers.forward~f", "configuration deleted");
+        assertNull("the forward removed, its export stopped", export(x));
+        assertTrue(!accepts(port));
+    }
+
     @Test
     public void anExportTextThatIsNoAddressStartsNothing() throws Exception {
         driver("dut", "tcp://127.0.0.1:notaport");
