@@ -58,6 +58,19 @@ final class Export {
     private volatile String lastError;
     /** Set by {@link #stop}, cleared by {@link #start}. */
     private volatile boolean stopped;
+    /**
+     * Whether the last {@link #start} failed to bind (an address in use, one this machine does not
+     * have yet): the export table then tries again later. Not set for a refusal by the
+     * configuration, which a change of configuration retries.
+     */
+    private volatile boolean bindFailed;
+    /** Binds failed since the export last listened, the first one's time, and the reason last logged (one WARN per reason). */
+    private int failedBinds; // guarded by the export table (start and stop are called under its lock)
+    private long firstBindFailureNanos;
+    private String loggedBindFailure;
+
+    /** The longest wait between two attempts to bind an export that could not (see {@link ExportTable}). */
+    static final int BIND_RETRY_MAX_S = 30;
     /** A tls:// export's check that the registry's configuration came (see {@link #start}); null when none is due. */
     private java.util.concurrent.ScheduledFuture<?> configurationCheck; // guarded by this
 
@@ -94,8 +107,12 @@ final class Export {
         return source;
     }
 
-    /** Binds the listener; on failure logs one line naming the source and returns false. */
+    /**
+     * Binds the listener; on failure logs one line naming the source (a bind that fails again the
+     * same way logs nothing) and returns false.
+     */
     boolean start() {
+        bindFailed = false;
         if (!listen.isLoopback() && !listen.isTls() && !context.insecureExports()) {
             lastError = "refused: " + listen + " is reachable from other machines, and plain text there is off"
                     + " (registry field insecure_exports)";
@@ -119,10 +136,23 @@ final class Export {
                 checkConfigurationLater(why);
                 return false;
             }
-            LOG.warn("export {} not started: {}: cannot listen: {}", listen, source, why);
+            bindFailed = true;
+            if (failedBinds++ == 0) {
+                firstBindFailureNanos = System.nanoTime();
+            }
+            if (!why.equals(loggedBindFailure)) {
+                loggedBindFailure = why;
+                LOG.warn("export {} not started: {}: cannot listen: {}; it tries again, every {} s at most", listen, source, why,
+                        BIND_RETRY_MAX_S);
+            }
             return false;
         }
         lastError = null;
+        String after = failedBinds == 0 ? ""
+                : String.format(java.util.Locale.ROOT, ", after %d failed attempt(s) in %.0f s", failedBinds,
+                        (System.nanoTime() - firstBindFailureNanos) / 1e9);
+        failedBinds = 0;
+        loggedBindFailure = null;
         if (listen.isUnix()) {
             idleCheck = context.timer().scheduleWithFixedDelay(() -> {
                 long now = System.nanoTime();
@@ -133,7 +163,7 @@ final class Export {
             LOG.warn("export {} listens on a non-loopback address in plain text, unauthenticated, because insecure_exports"
                     + " is true ({}): anyone who reaches this machine reaches the device", listen, source);
         }
-        LOG.info("export {} listening for '{}' ({})", listen, target, source);
+        LOG.info("export {} listening for '{}' ({}){}", listen, target, source, after);
         return true;
     }
 
@@ -170,8 +200,14 @@ final class Export {
     }
 
     /** Stops listening and closes every bridged connection. */
+    /** @return whether the last {@link #start} failed to bind, so that trying again later may succeed */
+    boolean bindFailed() {
+        return bindFailed;
+    }
+
     void stop(String why) {
         stopped = true;
+        bindFailed = false;
         Listener l = listener;
         listener = null;
         java.util.concurrent.ScheduledFuture<?> check = idleCheck;

@@ -33,6 +33,9 @@ final class ExportTable {
         final String driverName; // null for a forward
         final String forwardPid; // null for a driver export
         ScheduledFuture<?> linger;
+        /** The next attempt to bind, after a bind failed; and how many were made since it last listened. */
+        ScheduledFuture<?> retry;
+        int retries;
 
         Entry(Export export, String driverName, String forwardPid) {
             this.export = export;
@@ -92,8 +95,7 @@ final class ExportTable {
                     existing.linger = null;
                 }
                 if (!existing.export.snapshot().listening()) {
-                    existing.export.start();
-                    started(listen, existing.export);
+                    start(listen, existing);
                 }
                 return;
             }
@@ -106,10 +108,46 @@ final class ExportTable {
     }
 
     private void startDriverExport(ListenAddress listen, String driverName, String source) {
-        Export export = new Export(listen, Target.parse(driverName), source, context, null);
-        put(listen, new Entry(export, driverName, null));
-        export.start();
-        started(listen, export);
+        Entry entry = new Entry(new Export(listen, Target.parse(driverName), source, context, null), driverName, null);
+        put(listen, entry);
+        start(listen, entry);
+    }
+
+    /**
+     * Starts an export of this table (under its lock). An export whose bind failed (its address is
+     * in use, or not on this machine yet) tries again after 1, 2, 4, 8, 16 and then every 30 s
+     * until it listens, stops, or its driver goes (a replacement starts it again).
+     */
+    private boolean start(ListenAddress listen, Entry entry) {
+        cancelRetry(entry);
+        boolean listening = entry.export.start();
+        started(listen, entry.export);
+        if (listening) {
+            entry.retries = 0;
+        } else if (entry.export.bindFailed()) {
+            long delayS = Math.min(Export.BIND_RETRY_MAX_S, 1L << Math.min(entry.retries, 5));
+            entry.retries++;
+            try {
+                entry.retry = context.timer().schedule(() -> retryBind(listen, entry), delayS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the registry is stopping: its exports with it
+            }
+        }
+        return listening;
+    }
+
+    private synchronized void retryBind(ListenAddress listen, Entry entry) {
+        entry.retry = null;
+        if (exports.get(listen) == entry && entry.linger == null && !entry.export.snapshot().listening()) {
+            start(listen, entry);
+        }
+    }
+
+    private static void cancelRetry(Entry entry) {
+        if (entry.retry != null) {
+            entry.retry.cancel(false);
+            entry.retry = null;
+        }
     }
 
     /**
@@ -159,8 +197,7 @@ final class ExportTable {
     synchronized void retryStopped() {
         exports.forEach((listen, entry) -> {
             if (!entry.export.snapshot().listening() && entry.linger == null) {
-                entry.export.start();
-                started(listen, entry.export);
+                start(listen, entry);
             }
         });
     }
@@ -201,6 +238,7 @@ final class ExportTable {
         }
         exports.remove(listen);
         removed(listen);
+        cancelRetry(entry);
         entry.export.stop(why);
         startQueued(listen);
     }
@@ -224,11 +262,9 @@ final class ExportTable {
 
     private String startForward(String pid, ListenAddress listen, Target target, java.util.Set<String> tlsAllow) {
         String source = "configuration " + pid + ", field '" + NetworkConstants.FORWARD_LISTEN + "'";
-        Export export = new Export(listen, target, source, context, tlsAllow);
-        put(listen, new Entry(export, null, pid));
-        boolean listening = export.start();
-        started(listen, export);
-        return listening ? null : export.snapshot().lastError().orElse("not listening");
+        Entry entry = new Entry(new Export(listen, target, source, context, tlsAllow), null, pid);
+        put(listen, entry);
+        return start(listen, entry) ? null : entry.export.snapshot().lastError().orElse("not listening");
     }
 
     /** @see Forwards#whenStarted */
@@ -260,6 +296,7 @@ final class ExportTable {
         List<ListenAddress> freed = new ArrayList<>();
         exports.entrySet().removeIf(e -> {
             if (pid.equals(e.getValue().forwardPid)) {
+                cancelRetry(e.getValue());
                 e.getValue().export.stop(why);
                 removed(e.getKey());
                 freed.add(e.getKey());
@@ -284,6 +321,7 @@ final class ExportTable {
             if (e.linger != null) {
                 e.linger.cancel(false);
             }
+            cancelRetry(e);
             e.export.stop(why);
         }
         exports.keySet().forEach(this::removed);

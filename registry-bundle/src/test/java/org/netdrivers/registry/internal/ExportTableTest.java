@@ -282,6 +282,44 @@ public class ExportTableTest {
         }
     }
 
+    /**
+     * A runtime started while another process still holds an export's port (an old instance, an
+     * ssh forward): the export tries again and listens once the port is free, for the driver and
+     * for a forward alike; one that stops meanwhile tries no more.
+     */
+    @Test
+    public void anExportWhosePortIsHeldListensOnceTheHolderLetsGo() throws Exception {
+        ServerSocket forDriver = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket forForward = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket forStopped = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        String x = "tcp://127.0.0.1:" + forDriver.getLocalPort();
+        String y = "tcp://127.0.0.1:" + forForward.getLocalPort();
+        int stoppedPort = forStopped.getLocalPort();
+        String z = "tcp://127.0.0.1:" + stoppedPort;
+        try {
+            driver("dut", x);
+            assertNotNull(exports.addForward("org.netdrivers.forward~y", ListenAddress.parse(y), Target.parse("dut"), null));
+            assertNotNull(exports.addForward("org.netdrivers.forward~z", ListenAddress.parse(z), Target.parse("dut"), null));
+            assertTrue(!export(x).listening());
+            assertTrue(!export(y).listening());
+            exports.removeForward("org.netdrivers.forward~z", "configuration deleted");
+        } finally {
+            forDriver.close();
+            forForward.close();
+            forStopped.close();
+        }
+        Drivers.await("the driver's export listens once its port is free", () -> export(x).listening());
+        Drivers.await("the forward listens once its port is free", () -> export(y).listening());
+        assertEquals("dut", export(x).target());
+        assertTrue(export(x).lastError().isEmpty());
+        assertTrue(accepts(forDriver.getLocalPort()));
+        Thread.sleep(3_500); // past two more attempts of a forward that had not stopped
+        assertNull("a removed forward does not come back", export(z));
+        try (ServerSocket again = new ServerSocket(stoppedPort, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals("nobody took the removed forward's port", stoppedPort, again.getLocalPort());
+        }
+    }
+
     /** The driver's first stream, once the export opened it for a connection ({@link Drivers#BOUND_MS}). */
     private static Drivers.TestStream firstStream(TestDriver d) throws Exception {
         Drivers.await(d.label + ": a stream opened", () -> !d.opened.isEmpty());
