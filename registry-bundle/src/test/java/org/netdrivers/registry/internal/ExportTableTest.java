@@ -87,16 +87,29 @@ public class ExportTableTest {
         }
     }
 
+    /** Waits (the linger and 5 s more at most) until there is no export on {@code listen}. */
+    private void awaitNoExport(String listen) throws Exception {
+        long deadline = System.nanoTime() + (LINGER_MS + 5_000) * 1_000_000;
+        while (export(listen) != null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** The export on {@code listen} is there, listens for {@code target}, and accepts on {@code port}. */
+    private void assertServes(String listen, int port, String target) throws Exception {
+        StreamRegistry.Export e = export(listen);
+        assertNotNull("an export on " + listen, e);
+        assertEquals(target, e.target());
+        assertTrue(e.listening());
+        assertTrue(accepts(port));
+    }
+
     @Test
     public void aDriversExportListensWhileTheDriverIsThere() throws Exception {
         int port = freePort();
         String listen = "tcp://127.0.0.1:" + port;
         driver("dut", listen);
-        StreamRegistry.Export e = export(listen);
-        assertNotNull(e);
-        assertTrue(e.listening());
-        assertEquals("dut", e.target());
-        assertTrue(accepts(port));
+        assertServes(listen, port, "dut");
     }
 
     @Test
@@ -121,10 +134,7 @@ public class ExportTableTest {
         String listen = "tcp://127.0.0.1:" + port;
         gone(driver("dut", listen));
         assertNotNull(export(listen));
-        long deadline = System.nanoTime() + (LINGER_MS + 5_000) * 1_000_000;
-        while (export(listen) != null && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        awaitNoExport(listen);
         assertNull("stopped after the linger", export(listen));
         assertTrue("the port is free", !accepts(port));
         try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
@@ -168,11 +178,7 @@ public class ExportTableTest {
         gone(a);
         assertEquals("a's export lingers for a replacement", "a", export(x).target());
         driver("a", y);
-        StreamRegistry.Export e = export(x);
-        assertNotNull("b's export on the address a left", e);
-        assertEquals("at once, not after the linger", "b", e.target());
-        assertTrue(e.listening());
-        assertTrue(accepts(port));
+        assertServes(x, port, "b"); // at once, not after the linger
         assertEquals("a", export(y).target());
         assertEquals(2, exports.snapshot().size());
     }
@@ -184,11 +190,8 @@ public class ExportTableTest {
         Registered a = driver("a", x);
         driver("b", x);
         gone(a);
-        StreamRegistry.Export e = awaitTarget(x, "b");
-        assertNotNull("an export on the address after a's lingered out", e);
-        assertEquals("b", e.target());
-        assertTrue(e.listening());
-        assertTrue(accepts(port));
+        awaitTarget(x, "b");
+        assertServes(x, port, "b");
     }
 
     @Test
@@ -204,10 +207,7 @@ public class ExportTableTest {
         assertNotNull(e);
         assertEquals("the claim still asked for, c, not b which went away", "c", e.target());
         gone(c);
-        long deadline = System.nanoTime() + (LINGER_MS + 5_000) * 1_000_000;
-        while (export(x) != null && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        awaitNoExport(x);
         assertNull("nobody left to ask for it", export(x));
         assertTrue(!accepts(port));
     }
