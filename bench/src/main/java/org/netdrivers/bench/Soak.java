@@ -230,10 +230,11 @@ public final class Soak {
             if (sockets != null) {
                 deleteTree(sockets);
             }
-            if (home != null && homeArg == null && !keep) {
+            if (home != null && homeArg == null && !keep && failedChecks.isEmpty()) {
                 deleteTree(home);
             } else if (home != null) {
-                System.out.println("soak: home kept: " + home + " (log: " + home.resolve("soak/runtime.log") + ")");
+                System.out.println("soak: home kept" + (failedChecks.isEmpty() ? "" : ", as a check failed") + ": " + home
+                        + " (log: " + home.resolve("soak/runtime.log") + ")");
             }
         } catch (IOException e) {
             System.out.println("soak: clean-up: " + e);
@@ -705,8 +706,40 @@ public final class Soak {
                 (System.currentTimeMillis() - t) / 1000.0, describe(s), echo.openConnections());
         if (echo.openConnections() != 0) {
             fail(what + ": " + echo.openConnections() + " connections of the runtime's drivers to the soak's echo server still open");
+            explainOpenConnections(what);
         }
         return s;
+    }
+
+    /**
+     * What the soak can see of driver connections that stayed open: the echo server's view of
+     * each, the kernel's view of the TCP ones (ss, where installed), and the runtime's threads
+     * (jcmd Thread.print, into the soak folder of its home).
+     */
+    private void explainOpenConnections(String what) {
+        echo.describeOpen().forEach(line -> say("  still open at the echo server: %s", line));
+        try {
+            // both ends of every TCP connection to the echo server but those closed already (TIME-WAIT)
+            Process ss = new ProcessBuilder("ss", "-Htnop", "exclude", "time-wait", "exclude", "listening",
+                    "( sport = :" + echo.port() + " or dport = :" + echo.port() + " )").redirectErrorStream(true).start();
+            String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (ss.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                out.lines().map(String::strip).filter(line -> !line.isEmpty()).forEach(line -> say("  ss: %s", line));
+            }
+        } catch (IOException e) {
+            say("  (no ss here for the kernel's view of those connections: %s)", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Path dump = home.resolve("soak").resolve("threads-" + what.replaceAll("[^A-Za-z0-9]+", "-") + ".txt");
+            Files.writeString(dump, runtime.jcmd("Thread.print"));
+            say("  the runtime's threads: %s", dump);
+        } catch (IOException e) {
+            say("  (no thread dump of the runtime: %s)", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void compare(String process, Sample b, Sample e) {

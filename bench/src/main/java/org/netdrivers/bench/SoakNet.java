@@ -242,7 +242,7 @@ final class SoakNet {
         private final ServerSocketChannel tcp;
         private final ServerSocketChannel unix;
         private final Thread thread;
-        private final java.util.Set<SocketChannel> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final java.util.Map<SocketChannel, Conn> open = new java.util.concurrent.ConcurrentHashMap<>();
 
         EchoServer(Path unixPath) throws IOException {
             selector = Selector.open();
@@ -265,7 +265,15 @@ final class SoakNet {
 
         private static final class Conn {
             final ByteBuffer buf = ByteBuffer.allocate(BUFFER); // fill mode
-            boolean eof;
+            final String from;
+            final long since = System.nanoTime();
+            volatile boolean eof;
+            volatile long in;
+            volatile long out;
+
+            Conn(String from) {
+                this.from = from;
+            }
         }
 
         private void run() {
@@ -291,9 +299,10 @@ final class SoakNet {
                         if (k.isAcceptable()) {
                             SocketChannel c = ((ServerSocketChannel) k.channel()).accept();
                             if (c != null) {
-                                open.add(c);
+                                Conn conn = new Conn((k.channel() == tcp ? "tcp from " : "unix from ") + c.getRemoteAddress());
+                                open.put(c, conn);
                                 c.configureBlocking(false);
-                                c.register(selector, SelectionKey.OP_READ, new Conn());
+                                c.register(selector, SelectionKey.OP_READ, conn);
                             }
                             continue;
                         }
@@ -312,17 +321,29 @@ final class SoakNet {
             return open.size();
         }
 
+        /** One line per connection open now: its listener and peer, age, bytes echoed, state (for a failed check). */
+        java.util.List<String> describeOpen() {
+            long now = System.nanoTime();
+            return open.values().stream()
+                    .map(c -> String.format(java.util.Locale.ROOT, "%s: open %.1f s, %d bytes read, %d written, end of input %s",
+                            c.from, (now - c.since) / 1e9, c.in, c.out, c.eof ? "read" : "not read"))
+                    .toList();
+        }
+
         private void serve(SelectionKey k) throws IOException {
             SocketChannel c = (SocketChannel) k.channel();
             Conn conn = (Conn) k.attachment();
             if (k.isReadable() && !conn.eof && conn.buf.hasRemaining()) {
-                if (c.read(conn.buf) < 0) {
+                int n = c.read(conn.buf);
+                if (n < 0) {
                     conn.eof = true;
+                } else {
+                    conn.in += n;
                 }
             }
             conn.buf.flip();
             if (conn.buf.hasRemaining()) {
-                c.write(conn.buf);
+                conn.out += c.write(conn.buf);
             }
             conn.buf.compact();
             boolean pending = conn.buf.position() > 0;
@@ -346,7 +367,7 @@ final class SoakNet {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            open.forEach(SoakNet::quietClose);
+            open.keySet().forEach(SoakNet::quietClose);
         }
     }
 }
