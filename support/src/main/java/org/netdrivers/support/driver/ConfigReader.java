@@ -211,7 +211,8 @@ public final class ConfigReader {
 
     /**
      * A host (name or IP literal, syntax checked before any lookup, then resolved once) and a port
-     * (checked already, by its configuration type's range), as a socket address.
+     * (checked already, by its configuration type's range), as a socket address. A name that does
+     * not resolve is a problem that may pass ({@link InvalidConfigurationException#lasting()} false).
      */
     public java.net.InetSocketAddress socketAddress(String hostField, String host, int port) throws InvalidConfigurationException {
         if (!NetAddresses.isValidHost(host)) {
@@ -220,7 +221,7 @@ public final class ConfigReader {
         try {
             return new java.net.InetSocketAddress(NetAddresses.resolve(host), port);
         } catch (java.net.UnknownHostException | SecurityException e) {
-            throw invalid(hostField, "\"" + host + "\" does not resolve: " + e.getMessage());
+            throw new InvalidConfigurationException(pid, hostField, "\"" + host + "\" does not resolve: " + e.getMessage(), false);
         }
     }
 

@@ -23,25 +23,93 @@ import org.slf4j.LoggerFactory;
 public final class DriverRegistration {
     private static final Logger LOG = LoggerFactory.getLogger(DriverRegistration.class);
 
-    private final DriverSettings settings;
-    private final ManagedDriver driver;
-    private final ServiceRegistration<NetworkInterface> registration;
-    private final Published published;
+    /** The longest wait between two attempts to register a driver whose configuration may pass later. */
+    public static final int RETRY_MAX_S = 30;
 
-    private DriverRegistration(DriverSettings settings, ManagedDriver driver, ServiceRegistration<NetworkInterface> registration,
+    /**
+     * The thread that makes those attempts (a name lookup may block for seconds: not SCR's thread,
+     * not an I/O thread): one, started when an attempt is due and ended a second after.
+     */
+    private static final java.util.concurrent.ThreadPoolExecutor RETRIES = new java.util.concurrent.ThreadPoolExecutor(
+            0, 1, 1, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "netdrivers-driver-retry");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private final BundleContext context;
+    private final Map<String, ?> properties;
+    private final String type;
+    private final String client;
+    private final DriverFactory factory;
+
+    /** The registered driver; null until an attempt succeeds. Guarded by this, as is deactivated. */
+    private Active active;
+    private boolean deactivated;
+    /**
+     * Attempts that failed with a problem that may pass, the first one's time, the field whose
+     * problem was logged last: only attempts use them, and attempts never overlap (each schedules
+     * the next).
+     */
+    private int failures;
+    private long firstFailureNanos;
+    private String loggedField;
+
+    private record Active(DriverSettings settings, ManagedDriver driver, ServiceRegistration<NetworkInterface> registration,
             Published published) {
-        this.published = published;
-        this.settings = settings;
-        this.driver = driver;
-        this.registration = registration;
+        void deactivate(String why) {
+            StreamClosedException gone = new StreamClosedException(settings.describe() + " (" + settings.pid() + ") went away: " + why);
+            // first refuse new streams: whoever still holds this service (the registry hears of the
+            // unregistration a moment later) fails fast and turns to the replacement
+            driver.refuseNewStreams(gone);
+            // no property change from here on: a MODIFIED event racing with the unregistration made
+            // listeners (SCR's reference tracking) take the service up again after they had let it go
+            published.stop();
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregistered it while stopping the bundle
+            }
+            driver.dispose(gone);
+            LOG.info("{} down: {} ({})", settings.describe(), why, settings.pid());
+        }
+    }
+
+    private DriverRegistration(BundleContext context, Map<String, ?> properties, String type, String client,
+            DriverFactory factory) {
+        this.context = context;
+        this.properties = properties;
+        this.type = type;
+        this.client = client;
+        this.factory = factory;
     }
 
     /**
      * Validates {@code properties} and registers the driver; for an invalid configuration logs one
-     * WARN line naming the PID, the field and the problem, and returns null.
+     * WARN line naming the PID, the field and the problem, and returns null. A problem that may
+     * pass without a change of configuration (a host name that does not resolve yet, at a boot
+     * before the network) is logged as well, and the driver is registered once it passes: tried
+     * again after 1, 2, 4, 8 and 16 s, then every {@value #RETRY_MAX_S} s, until it does or the
+     * component is deactivated.
      */
     public static DriverRegistration activate(BundleContext context, Map<String, ?> properties, String type, String client,
             DriverFactory factory) {
+        DriverRegistration r = new DriverRegistration(context, properties, type, client, factory);
+        return r.attempt() ? r : null;
+    }
+
+    /**
+     * Registers the driver, or schedules the next attempt when the problem may pass. Not under
+     * this lock while it registers: the service events go synchronously to the registry and SCR.
+     *
+     * @return false when the configuration is invalid for good (logged)
+     */
+    private boolean attempt() {
+        synchronized (this) {
+            if (deactivated) {
+                return true;
+            }
+        }
         ConfigReader config = new ConfigReader(properties);
         DriverSettings settings;
         ManagedDriver driver;
@@ -49,8 +117,24 @@ public final class DriverRegistration {
             settings = DriverSettings.read(config, type);
             driver = factory.create(config, settings);
         } catch (InvalidConfigurationException e) {
-            LOG.warn("{} driver not registered: {}", type, e.getMessage());
-            return null;
+            if (e.lasting()) {
+                LOG.warn("{} driver not registered: {}", type, e.getMessage());
+                return false;
+            }
+            if (failures++ == 0) {
+                firstFailureNanos = System.nanoTime();
+            }
+            // one line per field: the lookup's own words vary from one attempt to the next (the
+            // JDK's cached answer names only the host)
+            if (!e.field().equals(loggedField)) {
+                loggedField = e.field();
+                LOG.warn("{} driver not registered yet: {}; it tries again, every {} s at most, until that passes or the"
+                        + " configuration changes", type, e.getMessage(), RETRY_MAX_S);
+            }
+            long delayS = Math.min(RETRY_MAX_S, 1L << Math.min(failures - 1, 5));
+            java.util.concurrent.CompletableFuture.delayedExecutor(delayS, java.util.concurrent.TimeUnit.SECONDS, RETRIES)
+                    .execute(this::attempt);
+            return true;
         }
         java.util.List<String> unknown = config.undeclared();
         if (!unknown.isEmpty()) {
@@ -74,13 +158,32 @@ public final class DriverRegistration {
         Published published = new Published(props, driver);
         StatusTracker tracker = new StatusTracker(driver, published::updateLater);
         published.tracker = tracker;
-        ServiceRegistration<NetworkInterface> reg = context.registerService(NetworkInterface.class, tracker, props);
+        ServiceRegistration<NetworkInterface> reg;
+        try {
+            reg = context.registerService(NetworkInterface.class, tracker, props);
+        } catch (IllegalStateException bundleStopping) {
+            // a later attempt, after the bundle stopped (its deactivation comes, or came, through SCR)
+            driver.dispose(new StreamClosedException(settings.describe() + " (" + settings.pid() + "): its bundle stopped"));
+            return true;
+        }
         published.registration = reg;
         driver.onAddressChange(published::updateLater);
-        // the export is the registry's to start: its own line says whether it listens or why not
-        LOG.info("{} up: {}{} ({})", settings.describe(), driver.describeAddress(),
-                settings.export().map(e -> ", export asked on " + e).orElse(""), settings.pid());
-        return new DriverRegistration(settings, driver, reg, published);
+        Active registered = new Active(settings, driver, reg, published);
+        String after = failures == 0 ? ""
+                : String.format(java.util.Locale.ROOT, ", after %d failed attempt(s) in %.0f s", failures,
+                        (System.nanoTime() - firstFailureNanos) / 1e9);
+        synchronized (this) {
+            if (!deactivated) {
+                active = registered;
+                // the export is the registry's to start: its own line says whether it listens or why not
+                LOG.info("{} up: {}{} ({}){}", settings.describe(), driver.describeAddress(),
+                        settings.export().map(e -> ", export asked on " + e).orElse(""), settings.pid(), after);
+                return true;
+            }
+        }
+        // deactivated while a later attempt registered: it goes at once
+        registered.deactivate("deactivated while it registered");
+        return true;
     }
 
     /**
@@ -173,23 +276,19 @@ public final class DriverRegistration {
         }
     }
 
-    /** Unregisters the service and closes its streams; {@code reason} is a DS deactivation reason code. */
+    /**
+     * Unregisters the service and closes its streams; {@code reason} is a DS deactivation reason
+     * code. A driver not registered yet makes no further attempt.
+     */
     public void deactivate(int reason) {
-        String why = reasonText(reason);
-        StreamClosedException gone = new StreamClosedException(settings.describe() + " (" + settings.pid() + ") went away: " + why);
-        // first refuse new streams: whoever still holds this service (the registry hears of the
-        // unregistration a moment later) fails fast and turns to the replacement
-        driver.refuseNewStreams(gone);
-        // no property change from here on: a MODIFIED event racing with the unregistration made
-        // listeners (SCR's reference tracking) take the service up again after they had let it go
-        published.stop();
-        try {
-            registration.unregister();
-        } catch (IllegalStateException alreadyGone) {
-            // the framework unregistered it while stopping the bundle
+        Active a;
+        synchronized (this) {
+            deactivated = true;
+            a = active;
         }
-        driver.dispose(gone);
-        LOG.info("{} down: {} ({})", settings.describe(), why, settings.pid());
+        if (a != null) {
+            a.deactivate(reasonText(reason));
+        }
     }
 
     /** The text of a DS deactivation reason (ComponentConstants.DEACTIVATION_REASON_*). */

@@ -12,7 +12,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String network_name();
 
     @AttributeDefinition(name = "Host",
-            description = "Host name or IP address; IPv6 bare or in brackets, a link-local zone as fe80::1%eth0. Resolved once, when configured.")
+            description = "Host name or IP address; IPv6 bare or in brackets, a link-local zone as fe80::1%eth0. Resolved once, when configured; a name that does not resolve yet is looked up again (after 1, 2, 4, 8, 16 s, then every 30 s) and the driver registers once it does.")
     String host();
 
     @AttributeDefinition(name = "Port", min = "1", max = "65535", description = "UDP port, 1..65535.")

@@ -1,0 +1,144 @@
+package org.netdrivers.support.driver;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.junit.After;
+import org.junit.Assume;
+import org.junit.Before;
+import org.junit.Test;
+import org.netdrivers.api.ByteStream;
+import org.netdrivers.api.NetworkConstants;
+import org.netdrivers.api.NetworkInterface;
+import org.netdrivers.api.StreamClosedException;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+
+/**
+ * A driver whose host name does not resolve yet (a boot before the network or the name service)
+ * is registered once the name resolves, without a change of configuration; one deactivated
+ * meanwhile never is. A real Felix framework holds the services. Name lookups go to a hosts file
+ * of this test ({@code jdk.net.hosts.file}, with negative answers not cached: the surefire
+ * execution {@code driver-retry} in this module's pom sets both), so the test decides when the
+ * name resolves; nothing is sent on any network.
+ */
+public class DriverRetryTest {
+    private static final String NAME = "dut-retry.test";
+
+    private Framework framework;
+    private BundleContext context;
+    private Path hosts;
+
+    @Before
+    public void setUp() throws Exception {
+        String file = System.getProperty("jdk.net.hosts.file");
+        Assume.assumeTrue("runs in the surefire execution driver-retry only (it sets jdk.net.hosts.file)", file != null);
+        hosts = Path.of(file);
+        Files.writeString(hosts, "127.0.0.1 localhost\n");
+        Path storage = Files.createTempDirectory("driver-retry-felix");
+        framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
+                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
+        framework.start();
+        context = framework.getBundleContext();
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        if (framework != null) {
+            framework.stop();
+            framework.waitForStop(10_000);
+        }
+    }
+
+    /** A driver of this test: its target is the configured host, resolved; it never connects. */
+    private static final class ResolvedDriver implements ManagedDriver {
+        final InetSocketAddress target;
+
+        ResolvedDriver(InetSocketAddress target) {
+            this.target = target;
+        }
+
+        @Override
+        public CompletionStage<ByteStream> connect() {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("this test's driver does not connect"));
+        }
+
+        @Override
+        public Optional<String> address() {
+            return Optional.of("tcp://" + target.getAddress().getHostAddress() + ":" + target.getPort());
+        }
+
+        @Override
+        public void refuseNewStreams(StreamClosedException reason) {
+        }
+
+        @Override
+        public void dispose(StreamClosedException reason) {
+        }
+    }
+
+    private DriverRegistration activate(String name) {
+        Map<String, Object> properties = Map.of("service.pid", "org.netdrivers.test~" + name, NetworkConstants.NETWORK_NAME, name,
+                "host", NAME, "port", 7);
+        return DriverRegistration.activate(context, properties, "test", NetworkConstants.CLIENT_NETWORK,
+                (config, common) -> new ResolvedDriver(config.socketAddress("host", config.requiredString("host"), 7)));
+    }
+
+    private ServiceReference<NetworkInterface> service(String name) throws Exception {
+        var refs = context.getServiceReferences(NetworkInterface.class, "(" + NetworkConstants.NETWORK_NAME + "=" + name + ")");
+        return refs.isEmpty() ? null : refs.iterator().next();
+    }
+
+    @Test
+    public void aDriverWhoseHostDoesNotResolveYetIsRegisteredOnceItDoes() throws Exception {
+        DriverRegistration r = activate("late");
+        assertNotNull("not refused for good: the name may resolve later", r);
+        assertNull("nothing registered while the name does not resolve", service("late"));
+        Thread.sleep(1_500); // one attempt more, still without the name
+        assertNull(service("late"));
+        Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.7 " + NAME + "\n");
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (service("late") == null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        ServiceReference<NetworkInterface> ref = service("late");
+        assertNotNull("registered once the name resolves (attempts after 1, 2, 4 and 8 s)", ref);
+        assertEquals("tcp://127.0.0.7:7", ref.getProperty(NetworkConstants.NETWORK_ADDRESS));
+        r.deactivate(4);
+        assertNull("unregistered at deactivation", service("late"));
+    }
+
+    @Test
+    public void aDriverDeactivatedBeforeItsHostResolvesIsNeverRegistered() throws Exception {
+        DriverRegistration r = activate("gone");
+        assertNotNull(r);
+        r.deactivate(4);
+        Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.7 " + NAME + "\n");
+        Thread.sleep(3_500); // past the attempts due at 1 and 3 s
+        assertNull("no attempt after the deactivation", service("gone"));
+    }
+
+    @Test
+    public void aProblemOnlyAChangeOfConfigurationCuresIsNotTriedAgain() throws Exception {
+        Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.7 " + NAME + "\n");
+        Map<String, Object> properties = Map.of("service.pid", "org.netdrivers.test~bad", NetworkConstants.NETWORK_NAME, "bad name",
+                "host", NAME);
+        DriverRegistration r = DriverRegistration.activate(context, properties, "test", NetworkConstants.CLIENT_NETWORK,
+                (config, common) -> new ResolvedDriver(config.socketAddress("host", config.requiredString("host"), 7)));
+        assertNull("refused for good", r);
+        assertTrue(context.getServiceReferences(NetworkInterface.class, null).isEmpty());
+    }
+}
