@@ -16,6 +16,7 @@ import org.netdrivers.api.StreamRegistry;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.ReloadingTls;
 import org.netdrivers.support.stream.Completions;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -79,7 +80,7 @@ public final class FleetComponent {
             t.setDaemon(true);
             return t;
         });
-        FleetListener port = new FleetListener(settings.listen(), io, settings.ssl(), settings.allow(), settings.share(),
+        FleetListener port = new FleetListener(settings.listen(), io, settings.ssl()::current, settings.allow(), settings.share(),
                 registry, timer);
         try {
             port.bind();
@@ -97,7 +98,9 @@ public final class FleetComponent {
             return;
         }
         listener = port;
-        connector = new FleetConnector(io, settings.ssl(), settings.allow(), timer);
+        connector = new FleetConnector(io, settings.ssl()::current, settings.allow(), timer);
+        timer.scheduleWithFixedDelay(() -> checkTlsFiles(settings, reader), ReloadingTls.CHECK_S, ReloadingTls.CHECK_S,
+                java.util.concurrent.TimeUnit.SECONDS);
         remotes = new RemoteEndpoints(context, connector, settings.useFilter(), timer);
         fleet = new Fleet(settings.zookeeper(), settings.runtime(), settings.advertise(), settings.sessionTimeoutMs(), remotes);
         fleet.start();
@@ -146,6 +149,15 @@ public final class FleetComponent {
             LOG.info("Fleet: the runtime is stopping: the fleet stops at once");
             deactivate();
         }
+    }
+
+    /**
+     * The fleet's key or trust store file changed on disk (a renewed certificate): loaded again, so
+     * that new fleet connections, both ways, use it; open ones go on as they began. A file that
+     * cannot be used leaves the stores as they were, said once per change.
+     */
+    private static void checkTlsFiles(FleetSettings settings, ConfigReader reader) {
+        settings.ssl().checkAndSay(LOG, "Fleet: key_store or trust_store (" + reader.pid() + ")", "new fleet connections");
     }
 
     private ObjectName registerMBean(FleetSettings settings) {

@@ -51,7 +51,7 @@ final class FleetConnector implements AutoCloseable {
      *     streams to, as of those it serves: an owner whose certificate is not among them is not told
      *     which endpoint was wanted
      */
-    FleetConnector(IoThreads io, SSLContext ssl, java.util.Set<String> allow, ScheduledExecutorService timer) {
+    FleetConnector(IoThreads io, java.util.function.Supplier<SSLContext> ssl, java.util.Set<String> allow, ScheduledExecutorService timer) {
         this.io = io;
         this.timer = timer;
         connector = new NioSocketConnector(io.processor());

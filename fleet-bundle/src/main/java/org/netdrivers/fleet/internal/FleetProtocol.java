@@ -34,7 +34,9 @@ final class FleetProtocol {
      * Sets up a fleet connector or acceptor: the session options of the project's TCP sockets,
      * then TLS 1.3, then the first line of the handshake read apart ({@link FirstLineFilter}).
      */
-    static void chain(SocketSessionConfig config, DefaultIoFilterChainBuilder filters, SSLContext ssl, FirstLineFilter.Lines lines) {
+    /** @param ssl the TLS context as it is when each session starts (the fleet's stores, loaded again when their files change) */
+    static void chain(SocketSessionConfig config, DefaultIoFilterChainBuilder filters, java.util.function.Supplier<SSLContext> ssl,
+            FirstLineFilter.Lines lines) {
         MinaTransports.configure(config, true, false, 0);
         filters.addLast("tls", new TlsFilter(ssl, TLS_PROTOCOL));
         filters.addLast("handshake", new FirstLineFilter(MAX_LINE, lines));

@@ -3,9 +3,9 @@ package org.netdrivers.fleet.internal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.Set;
 
-import javax.net.ssl.SSLContext;
 
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.DriverSettings;
@@ -13,6 +13,7 @@ import org.netdrivers.support.driver.InvalidConfigurationException;
 import org.apache.zookeeper.client.ConnectStringParser;
 import org.netdrivers.support.net.ListenAddress;
 import org.netdrivers.support.net.NetAddresses;
+import org.netdrivers.support.net.ReloadingTls;
 import org.netdrivers.support.net.TlsStores;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
@@ -25,7 +26,7 @@ import org.osgi.framework.InvalidSyntaxException;
  */
 record FleetSettings(String zookeeper, String runtime, ListenAddress listen, String advertise, Filter share,
         Filter useFilter,
-        int sessionTimeoutMs, SSLContext ssl, Set<String> allow) {
+        int sessionTimeoutMs, ReloadingTls ssl, Set<String> allow) {
 
     static FleetSettings read(ConfigReader reader) throws InvalidConfigurationException {
         FleetConfig c = reader.read(FleetConfig.class);
@@ -53,8 +54,8 @@ record FleetSettings(String zookeeper, String runtime, ListenAddress listen, Str
         if (c.trust__store().isEmpty()) {
             throw reader.invalid("trust_store", "is required: other runtimes' certificates must chain to it (mutual TLS)");
         }
-        SSLContext ssl = TlsStores.context(reader, "key_store", c.key__store(), c.key__store__password(), "trust_store",
-                c.trust__store(), c.trust__store__password());
+        ReloadingTls ssl = new ReloadingTls(() -> TlsStores.context(reader, "key_store", c.key__store(), c.key__store__password(),
+                "trust_store", c.trust__store(), c.trust__store__password()), Path.of(c.key__store()), Path.of(c.trust__store()));
         Set<String> allow = TlsStores.allowList(reader, "allow", c.allow());
         return new FleetSettings(zookeeper, runtime, listen, advertise, shareFilter, useFilter, c.session__timeout__ms(), ssl,
                 allow);

@@ -82,9 +82,13 @@ public class FleetPortTest {
         assertEquals(out, 0, p.waitFor());
     }
 
-    private static SSLContext ssl(String key) throws Exception {
-        return TlsStores.context(new ConfigReader(Map.of("service.pid", "test")), "key_store", dir.resolve(key + ".p12").toString(),
-                PASSWORD, "trust_store", dir.resolve("trust.p12").toString(), PASSWORD);
+    /** The context of key store {@code key} and the shared trust store, as the fleet's settings give it (from the files as they are). */
+    private static java.util.function.Supplier<SSLContext> ssl(String key) throws Exception {
+        ConfigReader config = new ConfigReader(Map.of("service.pid", "test"));
+        Path keys = dir.resolve(key + ".p12");
+        Path trust = dir.resolve("trust.p12");
+        return new org.netdrivers.support.net.ReloadingTls(() -> TlsStores.context(config, "key_store", keys.toString(), PASSWORD,
+                "trust_store", trust.toString(), PASSWORD), keys, trust)::current;
     }
 
     /** An in-memory echo: what is sent comes back. */

@@ -3,12 +3,16 @@ package org.netdrivers.registry.internal;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.ReloadingTls;
 import org.netdrivers.support.net.SocketBuffers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every export of the registry shares: the live drivers, the runtime's I/O threads, the
@@ -16,11 +20,12 @@ import org.netdrivers.support.net.SocketBuffers;
  * registry's configuration, which a change applies to new connections.
  */
 final class ExportSettings {
+    private static final Logger LOG = LoggerFactory.getLogger(ExportSettings.class);
     private final EndpointTable endpoints;
     private final IoThreads io;
     private final ScheduledThreadPoolExecutor timer;
     /** The configuration as last applied, whole: its checked fields and what is made of them once. */
-    private record Applied(RegistryConfig config, javax.net.ssl.SSLContext tls, java.util.Set<String> tlsAllow) {
+    private record Applied(RegistryConfig config, ReloadingTls tls, java.util.Set<String> tlsAllow) {
     }
 
     private volatile Applied applied;
@@ -29,7 +34,7 @@ final class ExportSettings {
     private SharedAcceptor tcpAcceptor;
     private SharedAcceptor tlsAcceptor;
     /** The TLS context of the last configuration that had one: new tls:// connections get it. */
-    private volatile javax.net.ssl.SSLContext lastTls;
+    private volatile ReloadingTls lastTls;
 
     ExportSettings(EndpointTable endpoints, IoThreads io) {
         this.endpoints = endpoints;
@@ -40,6 +45,7 @@ final class ExportSettings {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        timer.scheduleWithFixedDelay(this::checkTlsFiles, ReloadingTls.CHECK_S, ReloadingTls.CHECK_S, TimeUnit.SECONDS);
         try {
             apply(new ConfigReader(Map.of("service.pid", NetworkConstants.PID_REGISTRY)));
         } catch (InvalidConfigurationException e) {
@@ -59,10 +65,24 @@ final class ExportSettings {
         RegistryConfig checked = config.read(RegistryConfig.class);
         SocketBuffers.check(config, checked.socket__buffer__bytes());
         SocketBuffers.check(config, UDP_SOCKET_BUFFER_FIELD, checked.udp__socket__buffer__bytes());
-        javax.net.ssl.SSLContext tls = Tls.context(config, checked);
+        ReloadingTls tls = Tls.context(config, checked);
         applied = new Applied(checked, tls, Tls.allowList(config, checked.tls__allow()));
         if (tls != null) {
             lastTls = tls;
+        }
+    }
+
+    /**
+     * A key or trust store file of the registry that changed on disk (a renewed certificate) is
+     * loaded again: new tls:// connections get it, open ones go on as they began. A file that
+     * cannot be used leaves the stores as they were, said once per change.
+     */
+    private void checkTlsFiles() {
+        ReloadingTls tls = lastTls;
+        if (tls != null) {
+            RegistryConfig c = applied.config();
+            tls.checkAndSay(LOG, "registry: tls_key_store '" + c.tls__key__store() + "' or tls_trust_store '"
+                    + c.tls__trust__store() + "'", "new tls:// connections");
         }
     }
 
@@ -110,7 +130,10 @@ final class ExportSettings {
     synchronized SharedAcceptor tlsAcceptor() {
         if (tlsAcceptor == null) {
             tlsAcceptor = new SharedAcceptor(io.processor(), socketBufferBytes(),
-                    new org.netdrivers.support.mina.TlsFilter(() -> lastTls));
+                    new org.netdrivers.support.mina.TlsFilter(() -> {
+                        ReloadingTls tls = lastTls;
+                        return tls == null ? null : tls.current();
+                    }));
         }
         return tlsAcceptor;
     }
@@ -155,7 +178,8 @@ final class ExportSettings {
 
     /** The TLS identity and trust of tls:// exports; null while no key store is configured. */
     javax.net.ssl.SSLContext tls() {
-        return applied.tls();
+        ReloadingTls tls = applied.tls();
+        return tls == null ? null : tls.current();
     }
 
     /** Client certificate subjects tls:// exports serve (normalised, RFC 2253); empty for any trusted client. */

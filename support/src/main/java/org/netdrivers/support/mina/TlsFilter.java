@@ -61,6 +61,11 @@ public final class TlsFilter extends SslFilter {
         this(contexts.get(), contexts, TLS_1_3_AND_1_2);
     }
 
+    /** The same, offering or accepting {@code protocols} only. */
+    public TlsFilter(java.util.function.Supplier<SSLContext> contexts, String... protocols) {
+        this(contexts.get(), contexts, protocols);
+    }
+
     private TlsFilter(SSLContext context, java.util.function.Supplier<SSLContext> contexts, String... protocols) {
         super(context);
         this.contexts = contexts;
