@@ -67,6 +67,11 @@ public class FleetPortTest {
                 "-file", dir.resolve("bench-a.pem").toString());
         keytool("-importcert", "-noprompt", "-alias", "bench-a", "-file", dir.resolve("bench-a.pem").toString(), "-storetype", "PKCS12",
                 "-keystore", dir.resolve("trust.p12").toString(), "-storepass", PASSWORD);
+        // a trust store that holds another runtime's certificate only: bench-a's port is not trusted with it
+        keytool("-exportcert", "-rfc", "-alias", "other", "-keystore", dir.resolve("other.p12").toString(), "-storepass", PASSWORD,
+                "-file", dir.resolve("other.pem").toString());
+        keytool("-importcert", "-noprompt", "-alias", "other", "-file", dir.resolve("other.pem").toString(), "-storetype", "PKCS12",
+                "-keystore", dir.resolve("trust-other.p12").toString(), "-storepass", PASSWORD);
     }
 
     private static void keyStore(String cn) throws Exception {
@@ -267,6 +272,37 @@ public class FleetPortTest {
             picky.close();
         }
         assertEquals("the owner served nothing", 0, port.served());
+    }
+
+    /**
+     * A trust store renewed in place reaches the fleet's next stream once its files are checked
+     * (the fleet's timer does that every 5 s): the connector's TLS 1.3 filter takes the context as
+     * it is when each session starts.
+     */
+    @Test
+    public void aTrustStoreRenewedInPlaceAppliesToTheNextStream() throws Exception {
+        Path trust = Files.copy(dir.resolve("trust-other.p12"), dir.resolve("renewed-trust.p12"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path keys = dir.resolve("bench-a.p12");
+        ConfigReader config = new ConfigReader(Map.of("service.pid", "test"));
+        org.netdrivers.support.net.ReloadingTls tls = new org.netdrivers.support.net.ReloadingTls(() -> TlsStores.context(config,
+                "key_store", keys.toString(), PASSWORD, "trust_store", trust.toString(), PASSWORD), keys, trust);
+        FleetConnector renewing = new FleetConnector(io, tls::current, Set.of(), timer);
+        try {
+            try {
+                renewing.open(address, "dut", "test bench-x/dut").toCompletableFuture().get(10, TimeUnit.SECONDS);
+                throw new AssertionError("opened, though the trust store does not hold the owner's certificate");
+            } catch (ExecutionException untrusted) {
+                // the handshake failed: expected
+            }
+            Files.copy(dir.resolve("trust.p12"), trust, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertTrue("the renewed file loaded", tls.check().reloaded());
+            ByteStream s = renewing.open(address, "dut", "test bench-x/dut").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            s.close();
+            assertEquals("the owner served the stream after the renewal", 1, port.served());
+        } finally {
+            renewing.close();
+        }
     }
 
     @Test
