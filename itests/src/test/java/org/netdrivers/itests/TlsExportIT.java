@@ -61,6 +61,9 @@ public class TlsExportIT extends NetdriversTestSupport {
         configure(NetworkConstants.PID_ECHO, "tlsecho", Map.of(NetworkConstants.NETWORK_NAME, "tls-echo",
                 NetworkConstants.NETWORK_EXPORT, "tls://127.0.0.1:" + port));
         awaitExport("tls://127.0.0.1:" + port);
+        // Config Admin delivers the registry's configuration and the echo's each in its own time: the
+        // export may listen while the registry still has the stores the previous test left it
+        awaitCondition("the registry's stores of this test in effect (a trusted client served)", () -> echoes("client", port));
     }
 
     /** The registry's configuration: the TLS stores, and {@code extra}. */

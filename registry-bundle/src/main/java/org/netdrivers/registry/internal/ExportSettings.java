@@ -75,12 +75,14 @@ final class ExportSettings {
     /**
      * A key or trust store file of the registry that changed on disk (a renewed certificate) is
      * loaded again: new tls:// connections get it, open ones go on as they began. A file that
-     * cannot be used leaves the stores as they were, said once per change.
+     * cannot be used leaves the stores as they were, said once per change. Only the files of the
+     * configuration in effect are watched: one without stores watches none.
      */
     private void checkTlsFiles() {
-        ReloadingTls tls = lastTls;
+        Applied now = applied;
+        ReloadingTls tls = now.tls();
         if (tls != null) {
-            RegistryConfig c = applied.config();
+            RegistryConfig c = now.config();
             tls.checkAndSay(LOG, "registry: tls_key_store '" + c.tls__key__store() + "' or tls_trust_store '"
                     + c.tls__trust__store() + "'", "new tls:// connections");
         }
