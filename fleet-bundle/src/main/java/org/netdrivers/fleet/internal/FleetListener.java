@@ -55,8 +55,8 @@ final class FleetListener implements AutoCloseable {
     private final AtomicLong served = new AtomicLong();
     private final NioSocketAcceptor acceptor;
 
-    FleetListener(ListenAddress listen, IoThreads io, java.util.function.Supplier<SSLContext> ssl, Set<String> allow, Filter share, StreamRegistry registry,
-            ScheduledExecutorService timer) {
+    FleetListener(ListenAddress listen, IoThreads io, java.util.function.Supplier<SSLContext> ssl, Set<String> allow, Filter share,
+            StreamRegistry registry, ScheduledExecutorService timer) {
         this.listen = listen;
         this.allow = allow;
         this.share = share;
