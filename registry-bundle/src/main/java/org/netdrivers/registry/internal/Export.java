@@ -16,6 +16,7 @@ import org.netdrivers.support.stream.Bridge;
 import org.netdrivers.support.stream.Completions;
 import org.netdrivers.support.net.ListenAddress;
 import org.netdrivers.support.stream.QueuedStream;
+import org.netdrivers.support.stream.Retries;
 import org.netdrivers.support.mina.MinaTransports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,13 +65,8 @@ final class Export {
      * configuration, which a change of configuration retries.
      */
     private volatile boolean bindFailed;
-    /** Binds failed since the export last listened, the first one's time, and the reason last logged (one WARN per reason). */
-    private int failedBinds; // guarded by the export table (start and stop are called under its lock)
-    private long firstBindFailureNanos;
-    private String loggedBindFailure;
-
-    /** The longest wait between two attempts to bind an export that could not (see {@link ExportTable}). */
-    static final int BIND_RETRY_MAX_S = 30;
+    /** The binds that failed since the export last listened (one WARN per reason); guarded by the export table's lock, under which start runs. */
+    private final Retries binds = new Retries();
     /** A tls:// export's check that the registry's configuration came (see {@link #start}); null when none is due. */
     private java.util.concurrent.ScheduledFuture<?> configurationCheck; // guarded by this
 
@@ -137,22 +133,14 @@ final class Export {
                 return false;
             }
             bindFailed = true;
-            if (failedBinds++ == 0) {
-                firstBindFailureNanos = System.nanoTime();
-            }
-            if (!why.equals(loggedBindFailure)) {
-                loggedBindFailure = why;
+            if (binds.failed(why)) {
                 LOG.warn("export {} not started: {}: cannot listen: {}; it tries again, every {} s at most", listen, source, why,
-                        BIND_RETRY_MAX_S);
+                        Retries.MAX_WAIT_S);
             }
             return false;
         }
         lastError = null;
-        String after = failedBinds == 0 ? ""
-                : String.format(java.util.Locale.ROOT, ", after %d failed attempt(s) in %.0f s", failedBinds,
-                        (System.nanoTime() - firstBindFailureNanos) / 1e9);
-        failedBinds = 0;
-        loggedBindFailure = null;
+        String after = binds.succeeded();
         if (listen.isUnix()) {
             idleCheck = context.timer().scheduleWithFixedDelay(() -> {
                 long now = System.nanoTime();
@@ -203,6 +191,11 @@ final class Export {
     /** @return whether the last {@link #start} failed to bind, so that trying again later may succeed */
     boolean bindFailed() {
         return bindFailed;
+    }
+
+    /** @return the seconds to wait before the next bind, by the binds that failed since the export last listened */
+    long nextBindWaitSeconds() {
+        return binds.nextWaitSeconds();
     }
 
     void stop(String why) {

@@ -33,9 +33,8 @@ final class ExportTable {
         final String driverName; // null for a forward
         final String forwardPid; // null for a driver export
         ScheduledFuture<?> linger;
-        /** The next attempt to bind, after a bind failed; and how many were made since it last listened. */
+        /** The next attempt to bind, after a bind failed. */
         ScheduledFuture<?> retry;
-        int retries;
 
         Entry(Export export, String driverName, String forwardPid) {
             this.export = export;
@@ -122,13 +121,10 @@ final class ExportTable {
         cancelRetry(entry);
         boolean listening = entry.export.start();
         started(listen, entry.export);
-        if (listening) {
-            entry.retries = 0;
-        } else if (entry.export.bindFailed()) {
-            long delayS = Math.min(Export.BIND_RETRY_MAX_S, 1L << Math.min(entry.retries, 5));
-            entry.retries++;
+        if (!listening && entry.export.bindFailed()) {
             try {
-                entry.retry = context.timer().schedule(() -> retryBind(listen, entry), delayS, TimeUnit.SECONDS);
+                entry.retry = context.timer().schedule(() -> retryBind(listen, entry), entry.export.nextBindWaitSeconds(),
+                        TimeUnit.SECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 // the registry is stopping: its exports with it
             }
@@ -162,6 +158,13 @@ final class ExportTable {
         left.forEach(e -> expire(e.getKey(), e.getValue(), "driver '" + driverName + "' moved its export to " + now));
     }
 
+    /** @return a driver named {@code driverName} that asks for an export on {@code listen} now, if any */
+    private Optional<EndpointEntry> askingFor(String driverName, ListenAddress listen) {
+        return context.endpointTable().all().stream()
+                .filter(e -> driverName.equals(e.name()) && e.exportAddress().equals(Optional.of(listen)))
+                .findFirst();
+    }
+
     private void queue(ListenAddress listen, Claim claim) {
         List<Claim> claims = queued.computeIfAbsent(listen, k -> new ArrayList<>());
         claims.removeIf(claim::sameAs);
@@ -177,12 +180,8 @@ final class ExportTable {
                 startForward(claim.forwardPid(), listen, claim.target(), claim.tlsAllow());
                 continue;
             }
-            context.endpointTable().all().stream()
-                    .filter(e -> claim.driverName().equals(e.name()) && e.exportProblem() == null
-                            && e.exportAddress().equals(Optional.of(listen)))
-                    .findFirst()
-                    .ifPresent(e -> startDriverExport(listen, e.name(),
-                            e.describe() + ", field '" + NetworkConstants.NETWORK_EXPORT + "'"));
+            askingFor(claim.driverName(), listen).ifPresent(e -> startDriverExport(listen, e.name(),
+                    e.describe() + ", field '" + NetworkConstants.NETWORK_EXPORT + "'"));
         }
         if (claims != null && claims.isEmpty()) {
             queued.remove(listen);
@@ -231,9 +230,7 @@ final class ExportTable {
         }
         entry.linger.cancel(false);
         entry.linger = null;
-        boolean stillWanted = context.endpointTable().all().stream()
-                .anyMatch(e -> entry.driverName.equals(e.name()) && e.exportAddress().equals(Optional.of(listen)));
-        if (stillWanted) {
+        if (askingFor(entry.driverName, listen).isPresent()) {
             return;
         }
         exports.remove(listen);

@@ -6,6 +6,8 @@ import java.util.Map;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.support.stream.Delays;
+import org.netdrivers.support.stream.Retries;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.slf4j.Logger;
@@ -23,19 +25,25 @@ import org.slf4j.LoggerFactory;
 public final class DriverRegistration {
     private static final Logger LOG = LoggerFactory.getLogger(DriverRegistration.class);
 
-    /** The longest wait between two attempts to register a driver whose configuration may pass later. */
-    public static final int RETRY_MAX_S = 30;
+    /**
+     * The thread that makes the attempts of a configuration that may pass later (a name lookup
+     * may block for seconds: not SCR's thread, not an I/O thread, not the delays' thread, which
+     * only hands the due attempt over).
+     */
+    private static final java.util.concurrent.ThreadPoolExecutor RETRIES = oneThreadEndingWhenIdle("netdrivers-driver-retry");
 
     /**
-     * The thread that makes those attempts (a name lookup may block for seconds: not SCR's thread,
-     * not an I/O thread): one, started when an attempt is due and ended a second after.
+     * One daemon thread named {@code name}, started when there is a task and ended a second after
+     * the last: a stopped bundle keeps no thread.
      */
-    private static final java.util.concurrent.ThreadPoolExecutor RETRIES = new java.util.concurrent.ThreadPoolExecutor(
-            0, 1, 1, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "netdrivers-driver-retry");
-                t.setDaemon(true);
-                return t;
-            });
+    private static java.util.concurrent.ThreadPoolExecutor oneThreadEndingWhenIdle(String name) {
+        return new java.util.concurrent.ThreadPoolExecutor(0, 1, 1, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
 
     private final BundleContext context;
     private final Map<String, ?> properties;
@@ -43,17 +51,16 @@ public final class DriverRegistration {
     private final String client;
     private final DriverFactory factory;
 
-    /** The registered driver; null until an attempt succeeds. Guarded by this, as is deactivated. */
+    /** The registered driver; null until an attempt succeeds. Guarded by this, as are deactivated and next. */
     private Active active;
     private boolean deactivated;
+    /** The next attempt, while one is due: a deactivation cancels it. */
+    private java.util.concurrent.ScheduledFuture<?> next;
     /**
-     * Attempts that failed with a problem that may pass, the first one's time, the field whose
-     * problem was logged last: only attempts use them, and attempts never overlap (each schedules
-     * the next).
+     * Attempts that failed with a problem that may pass: only attempts use it, and attempts never
+     * overlap (each schedules the next).
      */
-    private int failures;
-    private long firstFailureNanos;
-    private String loggedField;
+    private final Retries attempts = new Retries();
 
     private record Active(DriverSettings settings, ManagedDriver driver, ServiceRegistration<NetworkInterface> registration,
             Published published) {
@@ -89,7 +96,7 @@ public final class DriverRegistration {
      * WARN line naming the PID, the field and the problem, and returns null. A problem that may
      * pass without a change of configuration (a host name that does not resolve yet, at a boot
      * before the network) is logged as well, and the driver is registered once it passes: tried
-     * again after 1, 2, 4, 8 and 16 s, then every {@value #RETRY_MAX_S} s, until it does or the
+     * again after 1, 2, 4, 8 and 16 s, then every {@value Retries#MAX_WAIT_S} s, until it does or the
      * component is deactivated.
      */
     public static DriverRegistration activate(BundleContext context, Map<String, ?> properties, String type, String client,
@@ -121,19 +128,18 @@ public final class DriverRegistration {
                 LOG.warn("{} driver not registered: {}", type, e.getMessage());
                 return false;
             }
-            if (failures++ == 0) {
-                firstFailureNanos = System.nanoTime();
-            }
             // one line per field: the lookup's own words vary from one attempt to the next (the
             // JDK's cached answer names only the host)
-            if (!e.field().equals(loggedField)) {
-                loggedField = e.field();
+            if (attempts.failed(e.field())) {
                 LOG.warn("{} driver not registered yet: {}; it tries again, every {} s at most, until that passes or the"
-                        + " configuration changes", type, e.getMessage(), RETRY_MAX_S);
+                        + " configuration changes", type, e.getMessage(), Retries.MAX_WAIT_S);
             }
-            long delayS = Math.min(RETRY_MAX_S, 1L << Math.min(failures - 1, 5));
-            java.util.concurrent.CompletableFuture.delayedExecutor(delayS, java.util.concurrent.TimeUnit.SECONDS, RETRIES)
-                    .execute(this::attempt);
+            long waitMs = attempts.nextWaitSeconds() * 1000;
+            synchronized (this) {
+                if (!deactivated) {
+                    next = Delays.after(waitMs, () -> RETRIES.execute(this::attempt));
+                }
+            }
             return true;
         }
         java.util.List<String> unknown = config.undeclared();
@@ -169,9 +175,7 @@ public final class DriverRegistration {
         published.registration = reg;
         driver.onAddressChange(published::updateLater);
         Active registered = new Active(settings, driver, reg, published);
-        String after = failures == 0 ? ""
-                : String.format(java.util.Locale.ROOT, ", after %d failed attempt(s) in %.0f s", failures,
-                        (System.nanoTime() - firstFailureNanos) / 1e9);
+        String after = attempts.succeeded();
         synchronized (this) {
             if (!deactivated) {
                 active = registered;
@@ -196,12 +200,7 @@ public final class DriverRegistration {
      * on two cores that is one thread, and anything else that holds it up (a slow task of
      * another bundle) held every status change up with it.
      */
-    private static final java.util.concurrent.ThreadPoolExecutor PUBLISHER = new java.util.concurrent.ThreadPoolExecutor(
-            0, 1, 1, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "netdrivers-status");
-                t.setDaemon(true);
-                return t;
-            });
+    private static final java.util.concurrent.ThreadPoolExecutor PUBLISHER = oneThreadEndingWhenIdle("netdrivers-status");
 
     private static final class Published {
         private final Hashtable<String, Object> props;
@@ -285,6 +284,9 @@ public final class DriverRegistration {
         synchronized (this) {
             deactivated = true;
             a = active;
+            if (next != null) {
+                next.cancel(false);
+            }
         }
         if (a != null) {
             a.deactivate(reasonText(reason));
