@@ -195,21 +195,19 @@ public class TlsExportIT extends NetdriversTestSupport {
     /**
      * A trust store renewed in place (the same path, new content: what a CA's renewal job does)
      * applies to the next connection without a change of the registry's configuration: one INFO
-     * line says so. A file half written meanwhile changes nothing and is said once, at WARN.
+     * line says so. A file half written meanwhile changes nothing and is said once, at WARN. The
+     * file is the one this class's set-up configures; the test puts its content back at the end,
+     * through the same reload, so that the registry's configuration is never touched.
      */
     @Test
     public void aStoreFileRenewedInPlaceAppliesToTheNextConnectionWithoutAChangeOfConfiguration() throws Exception {
-        Path trust = Files.createTempFile("nd-renewed-trust", ".p12");
+        Path trust = certs.store("server-trust");
+        byte[] original = Files.readAllBytes(trust);
         try (LogCapture log = new LogCapture(context)) {
-            Files.copy(certs.store("server-trust"), trust, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            registry(Map.of("tls_trust_store", trust.toString()));
-            awaitCondition("the client the file trusts served", () -> echoes("client", port));
             Files.write(trust, new byte[] {1, 2, 3}); // a renewal job half way
             awaitCondition("a WARN line for the unusable file", () -> log.warnings("tls_trust_store").size() == 1);
             assertTrue("the stores as they were serve on", echoes("client", port));
-            Path next = Files.createTempFile(trust.getParent(), "nd-renewed-trust", ".tmp");
-            Files.copy(certs.store("server-trust-stranger"), next, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Files.move(next, trust, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            renew(trust, Files.readAllBytes(certs.store("server-trust-stranger")));
             awaitCondition("the client the renewed file trusts served", () -> echoes("stranger", port));
             assertTrue("the client it no longer trusts refused", !echoes("client", port));
             assertEquals("one WARN line for the unusable file, however often it was checked", 1, log.warnings("tls_trust_store").size());
@@ -217,8 +215,16 @@ public class TlsExportIT extends NetdriversTestSupport {
             assertTrue("an INFO line for the renewal", log.lines().stream().anyMatch(l -> l.contains("changed on disk: new tls://")));
             assertTrue("the export listened throughout", export("tls://127.0.0.1:" + port).listening());
         } finally {
-            Files.deleteIfExists(trust);
+            renew(trust, original);
+            awaitCondition("the set-up's trust store back in effect", () -> echoes("client", port));
         }
+    }
+
+    /** Replaces {@code file} with {@code content} as a renewal job does: written beside it, then renamed over it. */
+    private static void renew(Path file, byte[] content) throws Exception {
+        Path next = Files.createTempFile(file.getParent(), "renewing", ".tmp");
+        Files.write(next, content);
+        Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Whether the client with key store {@code who} gets its byte echoed through the export on {@code port}. */
