@@ -3,11 +3,15 @@ package org.netdrivers.io.internal;
 import java.io.IOException;
 import java.net.PortUnreachableException;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.write.WriteRequest;
 import org.apache.mina.transport.socket.DatagramSessionConfig;
 import org.apache.mina.transport.socket.nio.NioProcessor;
 import org.apache.mina.transport.socket.nio.NioSession;
@@ -28,6 +32,16 @@ final class OwnedProcessor extends NioProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(OwnedProcessor.class);
     private final OwnerExecutor executor;
     private boolean pollNext; // owner thread only
+    /** Sessions whose write on the owner thread asked for a flush since the last select (owner thread only). */
+    private final List<NioSession> flushAsked = new ArrayList<>();
+    /** The session a write on the owner thread is queueing for, while Mina's {@code write} runs (owner thread only). */
+    private NioSession writing;
+    /** The TCP session whose last read this turn found the socket's queue empty before the buffer was full (owner thread only). */
+    private NioSession drained;
+    /** Counts for tests; written by the owner thread only. */
+    private volatile long polls;
+    private volatile long waitsToTheEnd;
+    private volatile long socketReads;
 
     private final PeerErrors peerErrors;
 
@@ -102,24 +116,59 @@ final class OwnedProcessor extends NioProcessor {
     }
 
     /**
-     * A wake-up asked for on the processor's own thread (a write or flush from an event handler,
-     * such as a relay writing what it just read) needs no signal through the selector: the loop
-     * is awake. The next select then only polls, so that nothing asked for waits for a timeout.
+     * A wake-up asked for on the processor's own thread (a write, a close or a new session from an
+     * event handler) needs no signal through the selector: the loop is awake. The next select
+     * then only polls, so that nothing asked for waits for a timeout, unless all that was asked
+     * for is the flush of sessions that Mina's loop has flushed since ({@link #write}).
      */
     @Override
     protected void wakeup() {
         if (isOwner()) {
             wakeupCalled.set(true); // Mina's loop: a select that returns nothing was asked for, not a spin
-            pollNext = true;
+            if (writing != null) {
+                flushAsked.add(writing);
+            } else {
+                pollNext = true;
+            }
             return;
         }
         super.wakeup();
     }
 
+    /**
+     * A write on the owner thread queues the request and asks for the session's flush. Mina's
+     * loop flushes every session asked for before its flush step in that same turn, and a
+     * session asked for later (by a handler run in the flush, the idle check or a close) is still
+     * scheduled for flush when the loop next selects: only then does that select poll instead of
+     * waiting. So the relay's write of what it just read costs no extra select.
+     */
+    @Override
+    public void write(NioSession session, WriteRequest writeRequest) {
+        if (!isOwner()) {
+            super.write(session, writeRequest);
+            return;
+        }
+        NioSession outer = writing;
+        writing = session;
+        try {
+            super.write(session, writeRequest);
+        } finally {
+            writing = outer;
+        }
+    }
+
     @Override
     protected int select(long timeout) throws Exception {
+        for (NioSession s : flushAsked) {
+            if (s.isScheduledForFlush()) {
+                pollNext = true;
+                break;
+            }
+        }
+        flushAsked.clear();
         if (pollNext) {
             pollNext = false;
+            polls++;
             selectorLock.readLock().lock();
             try {
                 return selector.selectNow();
@@ -128,11 +177,32 @@ final class OwnedProcessor extends NioProcessor {
             }
         }
         executor.busyTime.waiting();
+        long start = System.nanoTime();
+        int selected;
         try {
-            return super.select(timeout);
+            selected = super.select(timeout);
         } finally {
             executor.busyTime.awake();
         }
+        if (selected == 0 && System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(timeout)) {
+            waitsToTheEnd++;
+        }
+        return selected;
+    }
+
+    /** @return the selects that only polled, as asked by a wake-up on the processor's own thread (for tests) */
+    long polls() {
+        return polls;
+    }
+
+    /** @return the selects that waited their whole timeout: nothing became ready and nothing woke the loop (for tests) */
+    long waitsToTheEnd() {
+        return waitsToTheEnd;
+    }
+
+    /** @return the reads that asked a socket or datagram channel for bytes (for tests) */
+    long socketReads() {
+        return socketReads;
     }
 
     /** @return the share of its recent time this processor's thread spent working ({@link BusyTime}) */
@@ -149,18 +219,34 @@ final class OwnedProcessor extends NioProcessor {
         boolean readable = super.isReadable(session);
         if (readable && !session.isReadSuspended()) {
             IoThreadBuffers.readFollows();
+            drained = null;
         }
         return readable;
     }
 
     /**
-     * A read that fails (the peer reset the connection) closes the session and tells its handler,
-     * as Mina does, but is counted in {@link PeerErrors} instead of Mina's ERROR line.
+     * Mina reads a TCP session until its buffer is full or a read returns nothing. A read that
+     * leaves room in the buffer has taken all the socket held, so the next read of that turn
+     * returns nothing without asking the socket (a system call that could only say "nothing
+     * yet"); bytes that arrive meanwhile are read at the next turn, as the selector reports them.
+     *
+     * <p>A read that fails (the peer reset the connection) closes the session and tells its
+     * handler, as Mina does, but is counted in {@link PeerErrors} instead of Mina's ERROR line.
      */
     @Override
     protected int read(NioSession session, IoBuffer buf) throws Exception {
+        if (session == drained) {
+            drained = null;
+            return 0;
+        }
         try {
-            return super.read(session, buf);
+            int room = buf.remaining();
+            socketReads++;
+            int read = super.read(session, buf);
+            if (read > 0 && read < room && session.getChannel() instanceof SocketChannel) {
+                drained = session;
+            }
+            return read;
         } catch (PortUnreachableException e) {
             if (goesOnWhenUnreachable(session)) {
                 peerErrors.refused(session.getRemoteAddress(), "read");
