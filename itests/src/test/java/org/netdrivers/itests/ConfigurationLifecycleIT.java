@@ -179,7 +179,7 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
             assertTrue(none.toString(), none instanceof java.util.NoSuchElementException);
             assertContains("message", none.getMessage(), "no driver matching 'nobody' appeared within 200 ms");
         } finally {
-            registryConfig.delete();
+            registryDefaults();
         }
     }
 

@@ -129,6 +129,28 @@ public abstract class NetdriversTestSupport {
         return awaitDriver(name);
     }
 
+    /**
+     * Sets the registry's configuration (a singleton PID) to exactly {@code props}. Tests update
+     * this one configuration and go back to the defaults with {@link #registryDefaults()}, never by
+     * deleting it: Felix SCR 2.2.12, handling the deletion of a singleton configuration, first looks
+     * for one of that PID, and finds the configuration a next test has just created; whose change
+     * count is not above the deleted one's, so SCR drops it as stale and skips the deletion. The
+     * registry then keeps the previous test's settings until a change count passes the old one.
+     */
+    protected org.osgi.service.cm.Configuration registrySettings(Map<String, ?> props) throws IOException {
+        org.osgi.service.cm.Configuration c = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
+        c.update(new Hashtable<>(props));
+        return c;
+    }
+
+    /** The registry back on its defaults: its configuration, if any, emptied (not deleted: see {@link #registrySettings}). */
+    protected void registryDefaults() throws IOException, InvalidSyntaxException {
+        org.osgi.service.cm.Configuration[] c = configurationAdmin.listConfigurations("(service.pid=" + NetworkConstants.PID_REGISTRY + ")");
+        if (c != null) {
+            c[0].update(new Hashtable<>());
+        }
+    }
+
     /** Deletes every configuration of these factory PIDs. */
     protected void deleteConfigurations(String... factoryPids) throws IOException, InvalidSyntaxException {
         for (String pid : factoryPids) {

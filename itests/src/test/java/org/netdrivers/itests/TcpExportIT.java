@@ -143,7 +143,7 @@ public class TcpExportIT extends NetdriversTestSupport {
                 assertTrue(lines.get(0), lines.get(0).contains("no driver matching 'nobody-here' appeared within 300 ms"));
             }
         } finally {
-            registryConfig.delete();
+            registryDefaults();
         }
     }
 
@@ -184,7 +184,7 @@ public class TcpExportIT extends NetdriversTestSupport {
             for (Socket s : clients) {
                 s.close();
             }
-            registryConfig.delete();
+            registryDefaults();
         }
     }
 
@@ -218,7 +218,7 @@ public class TcpExportIT extends NetdriversTestSupport {
             }
             assertTrue("the accepted socket at 65536: " + java.util.Arrays.toString(seen), Tools.buffersAt(seen, 65536));
         } finally {
-            registryConfig.delete();
+            registryDefaults();
         }
     }
 
@@ -255,7 +255,7 @@ public class TcpExportIT extends NetdriversTestSupport {
                     log.warnings("export tcp://127.0.0.1:" + port, "idle_timeout_s").size());
             System.out.println(lines.get(0));
         } finally {
-            registryConfig.delete();
+            registryDefaults();
         }
     }
 }

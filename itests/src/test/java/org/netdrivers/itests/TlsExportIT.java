@@ -68,20 +68,17 @@ public class TlsExportIT extends NetdriversTestSupport {
 
     /** The registry's configuration: the TLS stores, and {@code extra}. */
     private void registry(Map<String, Object> extra) throws Exception {
-        registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>(Map.of(
+        java.util.Map<String, Object> props = new java.util.HashMap<>(Map.of(
                 "tls_key_store", certs.store("server").toString(), "tls_key_store_password", Certificates.PASSWORD,
                 "tls_trust_store", certs.store("server-trust").toString(), "tls_trust_store_password", Certificates.PASSWORD));
         props.putAll(extra);
-        registryConfig.update(props);
+        registryConfig = registrySettings(props);
     }
 
     @After
     public void cleanUp() throws Exception {
         deleteConfigurations(NetworkConstants.PID_ECHO);
-        if (registryConfig != null) {
-            registryConfig.delete();
-        }
+        // the registry's configuration stays: the next set-up updates it (see registrySettings)
     }
 
     /** A TLS client of the export on {@code port}, with the certificate of key store {@code keyStore} (null: none). */

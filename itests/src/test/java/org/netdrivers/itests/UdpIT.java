@@ -39,10 +39,7 @@ public class UdpIT extends NetdriversTestSupport {
     @After
     public void cleanUp() throws Exception {
         deleteConfigurations(NetworkConstants.PID_UDP, NetworkConstants.PID_FORWARD);
-        org.osgi.service.cm.Configuration[] registryConfig = configurationAdmin.listConfigurations("(service.pid=" + NetworkConstants.PID_REGISTRY + ")");
-        if (registryConfig != null) {
-            registryConfig[0].delete();
-        }
+        registryDefaults();
     }
 
     /** Datagram i: its size runs over 1..65,000 bytes, its bytes are pseudo-random from i. */

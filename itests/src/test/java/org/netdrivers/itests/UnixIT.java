@@ -173,7 +173,7 @@ public class UnixIT extends NetdriversTestSupport {
                     log.warnings("export unix:" + exported, "idle_timeout_s").size());
             System.out.println(log.lines("export unix:" + exported, "idle_timeout_s").get(0));
         } finally {
-            registryConfig.delete();
+            registryDefaults();
         }
     }
 
