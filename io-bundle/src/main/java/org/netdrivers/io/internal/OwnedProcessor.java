@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.write.WriteRequest;
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 final class OwnedProcessor extends NioProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(OwnedProcessor.class);
+    /** How long Mina's loop goes on without a session before it ends ({@link #isSelectorEmpty}). */
+    static final long IDLE_LOOP_MS = 10_000;
     private final OwnerExecutor executor;
     private boolean pollNext; // owner thread only
     /** Sessions whose write on the owner thread asked for a flush since the last select (owner thread only). */
@@ -38,6 +41,8 @@ final class OwnedProcessor extends NioProcessor {
     private NioSession writing;
     /** The TCP session whose last read this turn found the socket's queue empty before the buffer was full (owner thread only). */
     private NioSession drained;
+    /** Since when Mina's loop has had no session, in nanoseconds; 0 while it has one (owner thread only). */
+    private long emptySince;
     /** Counts for tests; written by the owner thread only. */
     private volatile long polls;
     private volatile long waitsToTheEnd;
@@ -63,6 +68,7 @@ final class OwnedProcessor extends NioProcessor {
         private final ExecutorService thread;
         private final BusyTime busyTime = new BusyTime();
         private volatile Thread owner;
+        private final AtomicLong loopStarts = new AtomicLong();
 
         OwnerExecutor(String name) {
             thread = Executors.newSingleThreadExecutor(r -> {
@@ -78,6 +84,7 @@ final class OwnedProcessor extends NioProcessor {
 
         @Override
         public void execute(Runnable loop) {
+            loopStarts.incrementAndGet();
             thread.execute(() -> {
                 owner = Thread.currentThread();
                 IoThreadBuffers.markCurrentThread();
@@ -188,6 +195,11 @@ final class OwnedProcessor extends NioProcessor {
             waitsToTheEnd++;
         }
         return selected;
+    }
+
+    /** @return how many times Mina's loop was handed to the processor's thread (for tests) */
+    long loopStarts() {
+        return executor.loopStarts.get();
     }
 
     /** @return the selects that only polled, as asked by a wake-up on the processor's own thread (for tests) */
@@ -319,6 +331,33 @@ final class OwnedProcessor extends NioProcessor {
         session.closeNow();
         session.getFilterChain().fireExceptionCaught(e);
         return 0;
+    }
+
+    /**
+     * Mina ends its loop when the processor has no session left, and the next session starts it
+     * again: handed to the executor's thread, which Mina renames twice. Connections that come one
+     * after another (a client that connects, asks and closes, over and over) paid that each time.
+     * The loop now goes on, at one select a second, until it has had no session for
+     * {@link #IDLE_LOOP_MS}, or the processor is disposed.
+     */
+    @Override
+    protected boolean isSelectorEmpty() {
+        if (!super.isSelectorEmpty()) {
+            emptySince = 0;
+            return false;
+        }
+        if (isDisposing()) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (emptySince == 0) {
+            emptySince = now;
+        }
+        if (now - emptySince < TimeUnit.MILLISECONDS.toNanos(IDLE_LOOP_MS)) {
+            return false;
+        }
+        emptySince = 0;
+        return true;
     }
 
     /** Closes the processor's sessions and selector, then ends its thread. */

@@ -42,6 +42,7 @@ public class ProcessorTurnsTest {
     private NioSocketAcceptor acceptor;
     private final CopyOnWriteArrayList<IoSession> sessions = new CopyOnWriteArrayList<>();
     private final AtomicInteger idleWrites = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
     private volatile long waitsWhenWritten = -1;
     private Socket first;
     private Socket second;
@@ -54,6 +55,12 @@ public class ProcessorTurnsTest {
             @Override
             public void sessionOpened(IoSession session) {
                 sessions.add(session);
+                open.incrementAndGet();
+            }
+
+            @Override
+            public void sessionClosed(IoSession session) {
+                open.decrementAndGet();
             }
 
             @Override
@@ -159,6 +166,35 @@ public class ProcessorTurnsTest {
         assertTrue("the write was made", waitsWhenWritten >= 0);
         assertEquals("selects that waited their whole timeout between the write and its arrival",
                 waitsWhenWritten, processor.waitsToTheEnd());
+    }
+
+    /**
+     * Connections one after another, each closed before the next comes: the processor's loop
+     * serves them all, where Mina ended it when the last session left and had it handed to the
+     * thread again for the next (the old processor's loop started once per connection here).
+     */
+    @Test(timeout = 60_000)
+    public void connectionsOneAfterAnotherKeepTheLoop() throws Exception {
+        first.close();
+        second.close();
+        awaitOpen(0);
+        long starts = processor.loopStarts();
+        for (int i = 0; i < 20; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), acceptor.getLocalAddress().getPort())) {
+                awaitOpen(1);
+            }
+            awaitOpen(0);
+            Thread.sleep(20); // the loop, woken by the removal, has polled and found no session
+        }
+        assertEquals("loop starts for 20 connections one after another", starts, processor.loopStarts());
+    }
+
+    private void awaitOpen(int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+        while (open.get() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals("sessions open", expected, open.get());
     }
 
     /** 32 MiB each way at once, in writes of odd sizes: every byte arrives, in order, both ways. */
