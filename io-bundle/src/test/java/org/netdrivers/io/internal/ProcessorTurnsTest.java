@@ -44,6 +44,8 @@ public class ProcessorTurnsTest {
     private final AtomicInteger idleWrites = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private volatile long waitsWhenWritten = -1;
+    private volatile long waitsWhenSent = -1;
+    private volatile Object idleMessage;
     private Socket first;
     private Socket second;
 
@@ -78,7 +80,15 @@ public class ProcessorTurnsTest {
                 // runs in the loop's idle check, after its flush step
                 if (idleWrites.getAndDecrement() > 0) {
                     waitsWhenWritten = processor.waitsToTheEnd();
-                    session.write(IoBuffer.wrap("idle\n".getBytes(StandardCharsets.US_ASCII)));
+                    idleMessage = IoBuffer.wrap("idle\n".getBytes(StandardCharsets.US_ASCII));
+                    session.write(idleMessage);
+                }
+            }
+
+            @Override
+            public void messageSent(IoSession session, Object message) {
+                if (message == idleMessage) {
+                    waitsWhenSent = processor.waitsToTheEnd(); // on the loop's thread, as the write's flush ends
                 }
             }
         });
@@ -163,9 +173,14 @@ public class ProcessorTurnsTest {
         byte[] idle = new byte[5];
         atSecond.readFully(idle);
         assertEquals("idle\n", new String(idle, StandardCharsets.US_ASCII));
-        assertTrue("the write was made", waitsWhenWritten >= 0);
-        assertEquals("selects that waited their whole timeout between the write and its arrival",
-                waitsWhenWritten, processor.waitsToTheEnd());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+        while (waitsWhenSent < 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue("the write was made and said sent", waitsWhenWritten >= 0 && waitsWhenSent >= 0);
+        // both read on the loop's thread: the count cannot move for reasons of this thread's scheduling
+        assertEquals("selects that waited their whole timeout between the write and its flush",
+                waitsWhenWritten, waitsWhenSent);
     }
 
     /**
