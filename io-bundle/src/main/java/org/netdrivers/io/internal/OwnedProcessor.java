@@ -34,6 +34,7 @@ final class OwnedProcessor extends NioProcessor {
     /** How long Mina's loop goes on without a session before it ends ({@link #isSelectorEmpty}). */
     static final long IDLE_LOOP_MS = 10_000;
     private final OwnerExecutor executor;
+    private final long idleLoopNanos;
     private boolean pollNext; // owner thread only
     /** Sessions whose write on the owner thread asked for a flush since the last select (owner thread only). */
     private final List<NioSession> flushAsked = new ArrayList<>();
@@ -41,7 +42,7 @@ final class OwnedProcessor extends NioProcessor {
     private NioSession writing;
     /** The TCP session whose last read this turn found the socket's queue empty before the buffer was full (owner thread only). */
     private NioSession drained;
-    /** Since when Mina's loop has had no session, in nanoseconds; 0 while it has one (owner thread only). */
+    /** Since when Mina's loop has had no session, in nanoseconds; 0 while it has one, or had one since it last looked (owner thread only). */
     private long emptySince;
     /** Counts for tests; written by the owner thread only. */
     private volatile long polls;
@@ -51,13 +52,19 @@ final class OwnedProcessor extends NioProcessor {
     private final PeerErrors peerErrors;
 
     OwnedProcessor(String threadName, PeerErrors peerErrors) {
-        this(new OwnerExecutor(threadName), peerErrors);
+        this(threadName, peerErrors, IDLE_LOOP_MS);
     }
 
-    private OwnedProcessor(OwnerExecutor executor, PeerErrors peerErrors) {
+    /** @param idleLoopMs how long Mina's loop goes on without a session ({@link #IDLE_LOOP_MS} but in tests) */
+    OwnedProcessor(String threadName, PeerErrors peerErrors, long idleLoopMs) {
+        this(new OwnerExecutor(threadName), peerErrors, idleLoopMs);
+    }
+
+    private OwnedProcessor(OwnerExecutor executor, PeerErrors peerErrors, long idleLoopMs) {
         super(executor);
         this.executor = executor;
         this.peerErrors = peerErrors;
+        this.idleLoopNanos = TimeUnit.MILLISECONDS.toNanos(idleLoopMs);
     }
 
     /**
@@ -308,6 +315,7 @@ final class OwnedProcessor extends NioProcessor {
      */
     @Override
     protected void init(NioSession session) throws Exception {
+        emptySince = 0; // the loop's idle time counts from the last session's end, not from before this one
         if (session.getConfig() instanceof DatagramSessionConfig own
                 && session.getService().getSessionConfig() instanceof DatagramSessionConfig asked) {
             own.setCloseOnPortUnreachable(asked.isCloseOnPortUnreachable());
@@ -338,7 +346,7 @@ final class OwnedProcessor extends NioProcessor {
      * again: handed to the executor's thread, which Mina renames twice. Connections that come one
      * after another (a client that connects, asks and closes, over and over) paid that each time.
      * The loop now goes on, at one select a second, until it has had no session for
-     * {@link #IDLE_LOOP_MS}, or the processor is disposed.
+     * {@link #IDLE_LOOP_MS} since its last session ended, or the processor is disposed.
      */
     @Override
     protected boolean isSelectorEmpty() {
@@ -353,7 +361,7 @@ final class OwnedProcessor extends NioProcessor {
         if (emptySince == 0) {
             emptySince = now;
         }
-        if (now - emptySince < TimeUnit.MILLISECONDS.toNanos(IDLE_LOOP_MS)) {
+        if (now - emptySince < idleLoopNanos) {
             return false;
         }
         emptySince = 0;

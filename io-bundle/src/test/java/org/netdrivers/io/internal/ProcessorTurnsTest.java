@@ -37,6 +37,8 @@ import org.junit.Test;
  */
 public class ProcessorTurnsTest {
     private static final int BOUND_S = 20;
+    /** The processor's loop goes on this long without a session (10 s in the runtime). */
+    private static final long IDLE_LOOP_MS = 2_000;
 
     private OwnedProcessor processor;
     private NioSocketAcceptor acceptor;
@@ -51,7 +53,7 @@ public class ProcessorTurnsTest {
 
     @Before
     public void setUp() throws Exception {
-        processor = new OwnedProcessor("turns-test", new PeerErrors(10_000));
+        processor = new OwnedProcessor("turns-test", new PeerErrors(10_000), IDLE_LOOP_MS);
         acceptor = new NioSocketAcceptor(processor);
         acceptor.setHandler(new IoHandlerAdapter() {
             @Override
@@ -202,6 +204,31 @@ public class ProcessorTurnsTest {
             Thread.sleep(20); // the loop, woken by the removal, has polled and found no session
         }
         assertEquals("loop starts for 20 connections one after another", starts, processor.loopStarts());
+    }
+
+    /**
+     * A session that stays longer than the loop's idle time, after the loop had already been
+     * without a session for a while: the idle time counts from that session's end, so the next
+     * connection, soon after, finds the loop running (it was ended at once when the idle time
+     * counted from before that session).
+     */
+    @Test(timeout = 60_000)
+    public void theLoopsIdleTimeCountsFromTheLastSessionsEnd() throws Exception {
+        first.close();
+        second.close();
+        awaitOpen(0);
+        Thread.sleep(IDLE_LOOP_MS / 4); // the loop is without a session, and counting
+        long starts = processor.loopStarts();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), acceptor.getLocalAddress().getPort())) {
+            awaitOpen(1);
+            Thread.sleep(IDLE_LOOP_MS + IDLE_LOOP_MS / 4); // longer than the idle time
+        }
+        awaitOpen(0);
+        Thread.sleep(20); // the loop, woken by the removal, has polled and found no session
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), acceptor.getLocalAddress().getPort())) {
+            awaitOpen(1);
+        }
+        assertEquals("loop starts for a connection soon after a long one", starts, processor.loopStarts());
     }
 
     private void awaitOpen(int expected) throws InterruptedException {
