@@ -103,12 +103,17 @@ public class ProcessorTurnsTest {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), acceptor.getLocalAddress().getPort());
         s.setTcpNoDelay(true);
         s.setSoTimeout(BOUND_S * 1000);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
-        while (sessions.size() < expected && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
+        await(() -> sessions.size() >= expected);
         assertEquals("sessions opened", expected, sessions.size());
         return s;
+    }
+
+    /** Waits until {@code done}, at most {@link #BOUND_S}; the caller then asserts what it waited for. */
+    private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
     }
 
     private IoSession other(IoSession session) {
@@ -175,10 +180,7 @@ public class ProcessorTurnsTest {
         byte[] idle = new byte[5];
         atSecond.readFully(idle);
         assertEquals("idle\n", new String(idle, StandardCharsets.US_ASCII));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
-        while (waitsWhenSent < 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        await(() -> waitsWhenSent >= 0);
         assertTrue("the write was made and said sent", waitsWhenWritten >= 0 && waitsWhenSent >= 0);
         // both read on the loop's thread: the count cannot move for reasons of this thread's scheduling
         assertEquals("selects that waited their whole timeout between the write and its flush",
@@ -232,10 +234,7 @@ public class ProcessorTurnsTest {
     }
 
     private void awaitOpen(int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
-        while (open.get() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        await(() -> open.get() == expected);
         assertEquals("sessions open", expected, open.get());
     }
 
