@@ -163,8 +163,7 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         awaitCondition("stream count back to 0", () -> registry.endpoint("counted").get().openStreams() == 0);
         Throwable bad = awaitFailure(registry.openMatching("(network.name="));
         assertTrue(bad.toString(), bad instanceof IllegalArgumentException);
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        registryConfig.update(dict("wait_ms", 200));
+        registrySettings(Map.of("wait_ms", 200));
         try {
             awaitCondition("wait bound applied", () -> {
                 long t0 = System.nanoTime();

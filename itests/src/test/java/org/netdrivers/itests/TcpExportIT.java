@@ -106,8 +106,7 @@ public class TcpExportIT extends NetdriversTestSupport {
     @Test
     public void connectionWithoutDriverWaitsThenClosesWithALogLine() throws Exception {
         int port = FreePort.find();
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        registryConfig.update(dict("wait_ms", 300));
+        registrySettings(Map.of("wait_ms", 300));
         try {
             configure(NetworkConstants.PID_FORWARD, "nobody", Map.of("target", "nobody-here", "listen", "tcp://127.0.0.1:" + port));
             awaitExport("tcp://127.0.0.1:" + port);
@@ -150,8 +149,7 @@ public class TcpExportIT extends NetdriversTestSupport {
     @Test
     public void connectionsBeyondTheExportsBoundAreClosedCountedAndSaidOnce() throws Exception {
         int port = FreePort.find();
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        registryConfig.update(dict("max_connections", 3));
+        registrySettings(Map.of("max_connections", 3));
         java.util.List<Socket> clients = new java.util.ArrayList<>();
         try (LogCapture log = new LogCapture(context)) {
             configure(NetworkConstants.PID_ECHO, "bounded", Map.of(NetworkConstants.NETWORK_NAME, "bounded",
@@ -203,9 +201,8 @@ public class TcpExportIT extends NetdriversTestSupport {
         configure(NetworkConstants.PID_ECHO, "sized", Map.of(NetworkConstants.NETWORK_NAME, "sized",
                 NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
         awaitExport("tcp://127.0.0.1:" + port);
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
         try {
-            registryConfig.update(dict("socket_buffer_bytes", 65536));
+            registrySettings(Map.of("socket_buffer_bytes", 65536));
             int[] seen = null;
             for (int i = 0; i < 50 && !Tools.buffersAt(seen, 65536); i++) { // a connection each 100 ms until the change applies
                 Thread.sleep(i == 0 ? 0 : 100);
@@ -225,8 +222,7 @@ public class TcpExportIT extends NetdriversTestSupport {
     @Test
     public void anIdleConnectionIsClosedAfterIdleTimeoutAndABusyOneIsNot() throws Exception {
         int port = FreePort.find();
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        registryConfig.update(dict("idle_timeout_s", 1));
+        registrySettings(Map.of("idle_timeout_s", 1));
         try (LogCapture log = new LogCapture(context)) {
             configure(NetworkConstants.PID_ECHO, "idle", Map.of(NetworkConstants.NETWORK_NAME, "idle",
                     NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));

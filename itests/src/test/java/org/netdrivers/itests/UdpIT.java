@@ -257,8 +257,7 @@ public class UdpIT extends NetdriversTestSupport {
         if (Tools.missing("ss", "socketBuffersOfTheExportAndTheDriverReachTheKernel", "ss is not installed here (package iproute2)")) {
             return;
         }
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        registryConfig.update(dict("udp_socket_buffer_bytes", 8192));
+        registrySettings(Map.of("udp_socket_buffer_bytes", 8192));
         try (UdpEchoPeer peer = new UdpEchoPeer()) {
             int port = FreePort.find();
             udpDriver("udp-sized", peer.port(), "socket_buffer_bytes", 16384);
@@ -267,7 +266,7 @@ public class UdpIT extends NetdriversTestSupport {
             awaitExportSocketAt(port, 8192);
             int[] driver = Tools.socketBuffers("-u", "ESTAB", null, ":" + peer.port());
             assertTrue("the driver's socket at 16384: " + java.util.Arrays.toString(driver), Tools.buffersAt(driver, 16384));
-            registryConfig.update(dict("udp_socket_buffer_bytes", 32768));
+            registrySettings(Map.of("udp_socket_buffer_bytes", 32768));
             awaitExportSocketAt(port, 32768);
         }
     }
@@ -293,8 +292,7 @@ public class UdpIT extends NetdriversTestSupport {
 
     @Test
     public void idleSessionsExpireAndTheSessionBoundHolds() throws Exception {
-        configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?")
-                .update(dict("udp_idle_timeout_s", 2, "udp_max_sessions", 3));
+        registrySettings(Map.of("udp_idle_timeout_s", 2, "udp_max_sessions", 3));
         try (UdpEchoPeer peer = new UdpEchoPeer(); LogCapture log = new LogCapture(context)) {
             int port = FreePort.find();
             udpDriver("udp-bound", peer.port());
@@ -446,7 +444,7 @@ public class UdpIT extends NetdriversTestSupport {
 
     @Test
     public void aClientThatOnlyListensIsServedWhileTheDeviceSends() throws Exception {
-        configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?").update(dict("udp_idle_timeout_s", 2));
+        registrySettings(Map.of("udp_idle_timeout_s", 2));
         try (DatagramSocket device = new DatagramSocket(0, InetAddress.getLoopbackAddress());
                 DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Future<?> ticks = Payload.THREADS.submit(() -> {

@@ -132,8 +132,7 @@ public class UnixIT extends NetdriversTestSupport {
         Path dir = socketDir();
         Path backend = dir.resolve("idle-backend.sock");
         Path exported = dir.resolve("idle-export.sock");
-        org.osgi.service.cm.Configuration registryConfig = configurationAdmin.getConfiguration(NetworkConstants.PID_REGISTRY, "?");
-        registryConfig.update(dict("idle_timeout_s", 1));
+        registrySettings(Map.of("idle_timeout_s", 1));
         try (ServerSocketChannel server = unixServer(backend); LogCapture log = new LogCapture(context)) {
             Payload.THREADS.submit(() -> { // the device: an echo server for each client
                 while (server.isOpen()) {
