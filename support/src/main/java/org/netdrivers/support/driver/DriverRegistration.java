@@ -51,9 +51,13 @@ public final class DriverRegistration {
     private final String client;
     private final DriverFactory factory;
 
-    /** The registered driver; null until an attempt succeeds. Guarded by this, as are deactivated and next. */
+    /** The registered driver; null until an attempt succeeds. Guarded by this, as are deactivated, registering and next. */
     private Active active;
     private boolean deactivated;
+    /** A later attempt is registering the service, and has not yet said whether it stays ({@link #deactivate} waits for it). */
+    private boolean registering;
+    /** How long a deactivation waits for a later attempt's registration under way to end. */
+    private static final long REGISTERING_WAIT_MS = 5_000;
     /** The next attempt, while one is due: a deactivation cancels it. */
     private java.util.concurrent.ScheduledFuture<?> next;
     /**
@@ -161,6 +165,25 @@ public final class DriverRegistration {
         driver.address().ifPresent(a -> props.put(NetworkConstants.NETWORK_ADDRESS, a));
         props.put(NetworkConstants.NETWORK_STATUS, NetworkConstants.STATUS_IDLE);
         props.putAll(driver.extraProperties());
+        synchronized (this) {
+            if (deactivated) {
+                driver.dispose(new StreamClosedException(settings.describe() + " (" + settings.pid() + ") went away: deactivated"));
+                return true;
+            }
+            registering = true;
+        }
+        try {
+            return register(settings, driver, props);
+        } finally {
+            synchronized (this) {
+                registering = false;
+                notifyAll();
+            }
+        }
+    }
+
+    /** Registers the service; a deactivation that came meanwhile has it unregistered at once. */
+    private boolean register(DriverSettings settings, ManagedDriver driver, Hashtable<String, Object> props) {
         Published published = new Published(props, driver);
         StatusTracker tracker = new StatusTracker(driver, published::updateLater);
         published.tracker = tracker;
@@ -185,7 +208,7 @@ public final class DriverRegistration {
                 return true;
             }
         }
-        // deactivated while a later attempt registered: it goes at once
+        // deactivated while a later attempt registered: it goes at once, before the deactivation returns
         registered.deactivate("deactivated while it registered");
         return true;
     }
@@ -277,16 +300,30 @@ public final class DriverRegistration {
 
     /**
      * Unregisters the service and closes its streams; {@code reason} is a DS deactivation reason
-     * code. A driver not registered yet makes no further attempt.
+     * code. A driver not registered yet makes no further attempt; one that a later attempt is
+     * registering right now is waited for (up to {@value #REGISTERING_WAIT_MS} ms), and gone when
+     * this returns.
      */
     public void deactivate(int reason) {
         Active a;
         synchronized (this) {
             deactivated = true;
-            a = active;
             if (next != null) {
                 next.cancel(false);
             }
+            // a later attempt registering now unregisters its service itself, seeing the deactivation:
+            // wait for it, so that no service of this component outlives its deactivation
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(REGISTERING_WAIT_MS);
+            long leftMs;
+            while (registering && (leftMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) > 0) {
+                try {
+                    wait(leftMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            a = active;
         }
         if (a != null) {
             a.deactivate(reasonText(reason));

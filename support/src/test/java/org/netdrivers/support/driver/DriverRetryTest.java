@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.framework.FrameworkFactory;
 import org.junit.After;
@@ -24,6 +26,7 @@ import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 
@@ -91,8 +94,12 @@ public class DriverRetryTest {
     }
 
     private DriverRegistration activate(String name) {
+        return activate(name, NAME);
+    }
+
+    private DriverRegistration activate(String name, String host) {
         Map<String, Object> properties = Map.of("service.pid", "org.netdrivers.test~" + name, NetworkConstants.NETWORK_NAME, name,
-                "host", NAME, "port", 7);
+                "host", host, "port", 7);
         return DriverRegistration.activate(context, properties, "test", NetworkConstants.CLIENT_NETWORK,
                 (config, common) -> new ResolvedDriver(config.socketAddress("host", config.requiredString("host"), 7)));
     }
@@ -129,6 +136,43 @@ public class DriverRetryTest {
         Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.7 " + NAME + "\n");
         Thread.sleep(3_500); // past the attempts due at 1 and 3 s
         assertNull("no attempt after the deactivation", service("gone"));
+    }
+
+    /**
+     * A deactivation that comes while a later attempt is registering the service (the framework
+     * delivering its event to the listeners) waits for that attempt, which sees the deactivation
+     * and unregisters the service: none is left when the deactivation returns. Before, the
+     * deactivation returned at once and the service went a moment later (a CI run saw it still
+     * registered).
+     */
+    @Test(timeout = 60_000)
+    public void aDeactivationDuringALaterRegistrationReturnsOnlyOnceTheServiceIsGone() throws Exception {
+        CountDownLatch registering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        context.addServiceListener(event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) {
+                registering.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS); // the registration is under way for as long as this listener runs
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "(" + NetworkConstants.NETWORK_NAME + "=racing)");
+        String host = "dut-racing.test"; // a name of its own: the JVM keeps the answers of names that resolved
+        DriverRegistration r = activate("racing", host);
+        assertNotNull(r);
+        assertNull("not registered while the name does not resolve", service("racing"));
+        Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.7 " + host + "\n");
+        assertTrue("a later attempt registers", registering.await(20, TimeUnit.SECONDS));
+        Thread deactivation = new Thread(() -> r.deactivate(4), "test-deactivation");
+        deactivation.start();
+        deactivation.join(300);
+        boolean waited = deactivation.isAlive();
+        release.countDown();
+        deactivation.join(10_000);
+        assertTrue("the deactivation waited for the registration under way", waited);
+        assertNull("no service once the deactivation returned", service("racing"));
     }
 
     @Test
