@@ -15,6 +15,7 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.session.IoSessionInitializer;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.netdrivers.io.IoThreads;
+import org.netdrivers.support.mina.ConnectGate;
 import org.netdrivers.support.mina.MinaByteStream;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
@@ -45,6 +46,8 @@ final class FleetConnector implements AutoCloseable {
     private final IoThreads io;
     private final ScheduledExecutorService timer;
     private final NioSocketConnector connector;
+    /** Opens pass it; {@link #close()} disposes of the connector once it is closed. */
+    private final ConnectGate gate;
 
     /**
      * @param allow when not empty, the certificate subjects (canonical) of the runtimes this one opens
@@ -55,6 +58,7 @@ final class FleetConnector implements AutoCloseable {
         this.io = io;
         this.timer = timer;
         connector = new NioSocketConnector(io.processor());
+        gate = new ConnectGate(connector);
         connector.setConnectTimeoutMillis(FleetProtocol.HANDSHAKE_MS);
         FleetProtocol.chain(connector.getSessionConfig(), connector.getFilterChain(), ssl, new FirstLineFilter.Lines() {
             @Override
@@ -92,10 +96,15 @@ final class FleetConnector implements AutoCloseable {
         IoSessionInitializer<ConnectFuture> join = io.joinCallingThread();
         ConnectFuture connect;
         try {
-            connect = connector.connect(owner, (session, future) -> {
+            java.util.Optional<ConnectFuture> begun = gate.connect(owner, (session, future) -> {
                 session.setAttribute(OPENING, opening);
                 join.initializeSession(session, future);
             });
+            if (begun.isEmpty()) {
+                opening.fail("the fleet is stopping", null);
+                return opening.result();
+            }
+            connect = begun.get();
         } catch (RuntimeException e) {
             opening.fail("the fleet is stopping", e);
             return opening.result();
@@ -149,6 +158,7 @@ final class FleetConnector implements AutoCloseable {
 
     @Override
     public void close() {
+        gate.close();
         connector.dispose(false);
     }
 }

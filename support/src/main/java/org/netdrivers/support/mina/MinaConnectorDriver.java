@@ -28,6 +28,8 @@ public final class MinaConnectorDriver extends TrackingDriver {
     private final boolean enableAddress;
     private final long stopDrainMs;
     private final IoThreads io;
+    /** Connects pass it; the connector is disposed only once it is closed. */
+    private final ConnectGate gate;
 
     public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, InetSocketAddress target,
             String describeTarget, boolean enableAddress) {
@@ -45,6 +47,7 @@ public final class MinaConnectorDriver extends TrackingDriver {
         this.stopDrainMs = stopDrainMs;
         this.common = common;
         this.connector = connector;
+        this.gate = new ConnectGate(connector);
         this.target = target;
         this.describeTarget = describeTarget;
         this.enableAddress = enableAddress;
@@ -59,9 +62,13 @@ public final class MinaConnectorDriver extends TrackingDriver {
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
         ConnectFuture future;
         try {
-            future = connector.connect(target, io.joinCallingThread());
+            Optional<ConnectFuture> begun = gate.connect(target, io.joinCallingThread());
+            if (begun.isEmpty()) {
+                // the driver went away between the check above and here
+                return CompletableFuture.failedFuture(orGoingAway(new ConnectException(common.describe() + ": stopped")));
+            }
+            future = begun.get();
         } catch (RuntimeException e) {
-            // the connector was disposed between the check above and here
             return CompletableFuture.failedFuture(orGoingAway(e));
         }
         future.addListener(f -> {
@@ -100,12 +107,14 @@ public final class MinaConnectorDriver extends TrackingDriver {
 
     @Override
     protected void releaseTransport() {
+        gate.close();
         connector.dispose(false);
     }
 
     /** The I/O threads close the connector's sessions (Mina's close: its streams end) and dispose of it after the drain. */
     @Override
     protected boolean drainThenRelease(long ms) {
+        gate.close();
         io.disposeLater(connector, ms);
         return true;
     }
