@@ -100,6 +100,17 @@ public interface IoThreads {
     java.util.concurrent.Executor acceptorExecutor();
 
     /**
+     * Runs the workers of Mina connectors, which wait for connections under way to complete or
+     * time out: {@code new NioSocketConnector(connectorExecutor(), processor())}. A worker ends
+     * once it has no connection under way; a thread ends 5 s after its last worker. This executor
+     * is not shut down with a connector: Mina shuts down an executor it made itself when its
+     * connector is disposed, which interrupts the worker, and a worker interrupted while a
+     * connection is still under way (a device that does not answer) then turns on its selector
+     * without waiting, a core's worth of CPU until that connect ends or times out.
+     */
+    java.util.concurrent.Executor connectorExecutor();
+
+    /**
      * Closes every session of a Mina {@code service} (a driver's connector) and disposes of it
      * after {@code delayMs}, on a thread of this service: a driver that goes away lets its
      * sessions drain meanwhile (answers already on their way still arrive) without holding up its

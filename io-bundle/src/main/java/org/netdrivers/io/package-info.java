@@ -11,5 +11,5 @@
  * event flood on those threads to a few counted lines.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.6.0")
+@org.osgi.annotation.versioning.Version("1.7.0")
 package org.netdrivers.io;

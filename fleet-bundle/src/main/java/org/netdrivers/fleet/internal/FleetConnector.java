@@ -57,7 +57,7 @@ final class FleetConnector implements AutoCloseable {
     FleetConnector(IoThreads io, java.util.function.Supplier<SSLContext> ssl, java.util.Set<String> allow, ScheduledExecutorService timer) {
         this.io = io;
         this.timer = timer;
-        connector = new NioSocketConnector(io.processor());
+        connector = MinaTransports.socketConnector(io);
         gate = new ConnectGate(connector);
         connector.setConnectTimeoutMillis(FleetProtocol.HANDSHAKE_MS);
         FleetProtocol.chain(connector.getSessionConfig(), connector.getFilterChain(), ssl, new FirstLineFilter.Lines() {

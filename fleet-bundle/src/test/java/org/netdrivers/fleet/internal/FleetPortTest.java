@@ -52,6 +52,7 @@ public class FleetPortTest {
 
     private SimpleIoProcessorPool<NioSession> processors;
     private ScheduledExecutorService timer;
+    private java.util.concurrent.ExecutorService connectorWorkers;
     private FleetListener port;
     private FleetConnector connector;
     private InetSocketAddress address;
@@ -135,6 +136,7 @@ public class FleetPortTest {
     public void fleetPort() throws Exception {
         processors = new SimpleIoProcessorPool<>(NioProcessor.class, 2);
         timer = Executors.newSingleThreadScheduledExecutor();
+        connectorWorkers = Executors.newCachedThreadPool();
         io = new IoThreads() {
             @Override
             public org.apache.mina.core.service.IoProcessor<NioSession> processor() {
@@ -165,6 +167,11 @@ public class FleetPortTest {
             @Override
             public java.util.concurrent.Executor acceptorExecutor() {
                 throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.concurrent.Executor connectorExecutor() {
+                return connectorWorkers;
             }
 
             @Override
@@ -216,6 +223,7 @@ public class FleetPortTest {
         port.close();
         processors.dispose();
         timer.shutdownNow();
+        connectorWorkers.shutdown();
     }
 
     @Test

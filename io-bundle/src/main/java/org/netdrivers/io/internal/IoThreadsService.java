@@ -41,6 +41,8 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
     private final java.util.concurrent.ScheduledThreadPoolExecutor later;
     /** Runs datagram acceptors' loops ({@link #acceptorExecutor}): a thread per bound acceptor, reading into pooled buffers. */
     private final java.util.concurrent.ExecutorService acceptors;
+    /** Runs Mina connectors' workers ({@link #connectorExecutor}); never shut down by a connector. */
+    private final java.util.concurrent.ExecutorService connectors;
 
     /** @param name the threads' names, numbered from 1 */
     public IoThreadsService(String name, int threads) {
@@ -52,17 +54,9 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         });
         later.setKeepAliveTime(5, java.util.concurrent.TimeUnit.SECONDS);
         later.allowCoreThreadTimeOut(true);
-        AtomicInteger acceptorThreads = new AtomicInteger();
         // a thread per running acceptor; one whose acceptor was disposed ends 5 s later (unless another is bound meanwhile)
-        acceptors = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(() -> {
-                        IoThreadBuffers.markAcceptorThread();
-                        r.run();
-                    }, name + "-acceptor-" + acceptorThreads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        acceptors = threadPerTask(name + "-acceptor-", IoThreadBuffers::markAcceptorThread);
+        connectors = threadPerTask(name + "-connector-", () -> { });
         IoThreadBuffers.use();
         pool = new AffinityPool(name, threads);
         loops = new SelectorLoop[threads];
@@ -76,6 +70,23 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
             throw new UncheckedIOException("cannot open a selector", e);
         }
         loopPlacement = new LeastBusy(threads, i -> loops[i].busyShare());
+    }
+
+    /**
+     * An executor that runs each task on a thread of its own (threads named {@code prefix} and a
+     * number, daemons), calling {@code first} on a new thread first; an idle thread ends after 5 s.
+     */
+    private static java.util.concurrent.ExecutorService threadPerTask(String prefix, Runnable first) {
+        AtomicInteger made = new AtomicInteger();
+        return new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(() -> {
+                        first.run();
+                        r.run();
+                    }, prefix + made.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /**
@@ -190,6 +201,11 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
         return acceptors;
     }
 
+    @Override
+    public java.util.concurrent.Executor connectorExecutor() {
+        return connectors;
+    }
+
     /** Closes every session and channel served by these threads and ends them. */
     @Override
     public void close() {
@@ -197,6 +213,7 @@ public class IoThreadsService implements IoThreads, AutoCloseable {
             pending.run(); // delayed closes run now, before their threads end
         }
         acceptors.shutdown(); // an acceptor's loop ends when its owner disposes of it; idle threads end now
+        connectors.shutdown(); // a connector's worker ends with its last connection under way
         pool.shutdown();
         for (SelectorLoop l : loops) {
             if (l != null) {

@@ -9,6 +9,8 @@ import org.apache.mina.core.session.IoSessionConfig;
 import org.apache.mina.transport.socket.DatagramSessionConfig;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioSession;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.netdrivers.io.IoThreads;
 
 /** Mina settings shared by the TCP driver and the TCP exports. */
 public final class MinaTransports {
@@ -19,6 +21,14 @@ public final class MinaTransports {
      * driver never hands it a chunk larger than a datagram can carry.
      */
     public static final int MAX_CHUNK = 64 * 1024 - 64;
+
+    /**
+     * A TCP connector on the runtime's I/O threads: its sessions on {@link IoThreads#processor()},
+     * its worker (which waits for connections under way) on {@link IoThreads#connectorExecutor()}.
+     */
+    public static NioSocketConnector socketConnector(IoThreads io) {
+        return new NioSocketConnector(io.connectorExecutor(), io.processor());
+    }
 
     /** Half-close of a Mina NIO socket session: shuts down the output of its channel. */
     public static final MinaByteStream.HalfCloser TCP_HALF_CLOSE = session -> {

@@ -1,11 +1,18 @@
 package org.netdrivers.support.mina;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -17,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -169,8 +177,71 @@ public class MinaConnectorDriverTest {
         assertEquals("connections to the listener left open by drivers that went away", 0, open.size());
     }
 
+    /**
+     * A connect still under way when its driver goes away (a listener whose accept queue is full
+     * drops the SYNs, as a device that does not answer would) ends when its connect timeout
+     * passes, and the connector's worker waits for it meanwhile. Mina shuts down the executor it
+     * makes for a connector when the connector is disposed, which interrupts the worker, and an
+     * interrupted worker turned on its selector without waiting (a core's CPU) until the
+     * connect ended: the TCP driver's connector runs its worker on the I/O threads' executor.
+     */
+    @Test
+    public void aConnectUnderWayWhenTheDriverGoesAwayEndsByItsTimeoutAndItsWorkerWaitsMeanwhile() throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        assertTrue("this JVM measures a thread's CPU time", threads.isThreadCpuTimeSupported());
+        List<Socket> queued = new ArrayList<>();
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress target = (InetSocketAddress) full.getLocalSocketAddress();
+            for (int i = 0; i < 8; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(target, 300);
+                    queued.add(s);
+                } catch (SocketTimeoutException e) {
+                    s.close();
+                    break; // the accept queue is full: SYNs are dropped from now on
+                }
+            }
+            NioSocketConnector connector = MinaTransports.socketConnector(io);
+            connector.setConnectTimeoutMillis(2000);
+            MinaConnectorDriver driver = driver(target, "unanswered", connector);
+            CompletableFuture<ByteStream> stage = driver.connect().toCompletableFuture();
+            Thread.sleep(300);
+            assertFalse("the connect is under way", stage.isDone());
+            StreamClosedException reason = new StreamClosedException("unanswered: test driver stopped");
+            driver.dispose(reason);
+
+            // Mina names a connector's worker after its class while it runs
+            List<Thread> workers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("NioSocketConnector")).toList();
+            assertTrue("the connector's worker still waits for the connect", !workers.isEmpty() && !stage.isDone());
+            long cpuBefore = cpuNanos(threads, workers);
+            Thread.sleep(1000);
+            long cpuMs = (cpuNanos(threads, workers) - cpuBefore) / 1_000_000;
+            System.out.printf("the connector's worker used %d ms of CPU in the second after its driver went away%n", cpuMs);
+            assertTrue("the connector's worker waited for the connect, it did not turn: " + cpuMs + " ms of CPU in 1 s", cpuMs < 250);
+            try {
+                ByteStream s = stage.get(5, TimeUnit.SECONDS);
+                fail("a stream from a driver that went away: " + s);
+            } catch (ExecutionException e) {
+                assertEquals("the connect fails with the driver's reason", reason, e.getCause());
+            }
+        } finally {
+            for (Socket s : queued) {
+                s.close();
+            }
+        }
+    }
+
+    private static long cpuNanos(ThreadMXBean threads, List<Thread> of) {
+        return of.stream().mapToLong(t -> Math.max(0, threads.getThreadCpuTime(t.getId()))).sum();
+    }
+
     private MinaConnectorDriver driver(InetSocketAddress target, String name) throws Exception {
-        NioSocketConnector connector = new NioSocketConnector(io.processor());
+        return driver(target, name, MinaTransports.socketConnector(io));
+    }
+
+    private MinaConnectorDriver driver(InetSocketAddress target, String name, NioSocketConnector connector) throws Exception {
         MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, name, 1 << 20), s -> { }));
         DriverSettings common = DriverSettings.read(new ConfigReader(Map.of("network.name", name)), "tcp");

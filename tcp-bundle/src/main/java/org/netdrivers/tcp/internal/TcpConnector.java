@@ -17,7 +17,7 @@ final class TcpConnector {
 
     static ManagedDriver create(DriverSettings common, TcpSettings settings, IoThreads io) {
         String target = settings.address();
-        NioSocketConnector connector = new NioSocketConnector(io.processor());
+        NioSocketConnector connector = MinaTransports.socketConnector(io);
         connector.setConnectTimeoutMillis(settings.connectTimeoutMs());
         MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive(),
                 settings.socketBufferBytes());
