@@ -46,6 +46,8 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     private final Mode mode;
     private final int maxMessage;
     private WriteFuture lastWrite; // guarded by this
+    /** Bytes handed to the session by {@link #send}, in all; guarded by this. */
+    private long handedBytes;
 
     /** A TCP stream. */
     public MinaByteStream(IoSession session, String label, long limit, int maxChunk, HalfCloser halfCloser) {
@@ -163,8 +165,27 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     }
 
     void onSessionClosed() {
+        failWriteUnderWay();
         // a datagram session that expired simply ends
         transportClosed(mode != Mode.STREAM);
+    }
+
+    /**
+     * Fails the write Mina was making when the session closed (a peer that reset, a failed write):
+     * Mina fails the writes queued behind it when it removes the session, but leaves that one
+     * undone, and the send waiting for it would never end.
+     */
+    private void failWriteUnderWay() {
+        org.apache.mina.core.write.WriteRequest current = session.getCurrentWriteRequest();
+        if (current == null) {
+            return;
+        }
+        org.apache.mina.core.write.WriteToClosedSessionException cause = new org.apache.mina.core.write.WriteToClosedSessionException(current);
+        for (org.apache.mina.core.write.WriteRequest r : new org.apache.mina.core.write.WriteRequest[] {current, current.getOriginalRequest()}) {
+            if (r != null && !r.getFuture().isDone()) {
+                r.getFuture().setException(cause);
+            }
+        }
     }
 
     // ---- ByteStream
@@ -173,6 +194,7 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
     public CompletionStage<Void> send(ByteBuffer chunk) {
         int n = chunk.remaining();
         WriteFuture write;
+        long end;
         synchronized (this) {
             CompletableFuture<Void> refused = checkSend();
             if (refused != null) {
@@ -187,11 +209,17 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
             }
             write = session.write(IoBuffer.wrap(chunk));
             lastWrite = write;
+            handedBytes += n;
+            end = handedBytes;
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
         write.addListener(f -> {
             WriteFuture wf = (WriteFuture) f;
-            if (wf.isWritten()) {
+            if (wf.isWritten() && session.isClosing() && session.getWrittenBytes() < end) {
+                // Mina's close marks the writes it discards as written (AbstractIoSession.destroy);
+                // the session has not written this far, so this chunk was discarded
+                result.completeExceptionally(new StreamClosedException(label + ": closed before the chunk was written"));
+            } else if (wf.isWritten()) {
                 result.complete(null);
             } else {
                 result.completeExceptionally(writeFailure(wf.getException()));
