@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +24,7 @@ import org.junit.Before;
 import org.junit.Test;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.io.internal.IoThreadsService;
+import org.netdrivers.support.PeerReset;
 
 /** MinaByteStream over real loopback sockets, without a framework. */
 public class MinaByteStreamTest {
@@ -188,32 +188,6 @@ public class MinaByteStreamTest {
      */
     @Test
     public void sendsUnderWayWhenThePeerResetsFail() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Future<Socket> accepted = threads.submit(() -> {
-                Socket s = server.accept();
-                s.setReceiveBufferSize(64 * 1024);
-                return s;
-            });
-            MinaByteStream stream = connect(server.getLocalPort());
-            Socket peer = accepted.get(5, TimeUnit.SECONDS);
-            // the peer reads nothing: the first chunk fills both socket buffers and waits half written
-            CompletableFuture<Void> first = stream.send(ByteBuffer.allocate(16 * 1024 * 1024)).toCompletableFuture();
-            CompletableFuture<Void> second = stream.send(ByteBuffer.allocate(1024)).toCompletableFuture();
-            Thread.sleep(300);
-            assertTrue("the first chunk waits, half written", !first.isDone() && !second.isDone());
-            peer.setSoLinger(true, 0);
-            peer.close(); // a reset
-            for (CompletableFuture<Void> send : List.of(first, second)) {
-                try {
-                    send.get(5, TimeUnit.SECONDS);
-                    org.junit.Assert.fail("a send to a peer that reset completed (" + (send == first ? "the chunk half written" : "the chunk queued behind it") + ")");
-                } catch (java.util.concurrent.ExecutionException expected) {
-                    // failed, as it should
-                } catch (java.util.concurrent.TimeoutException e) {
-                    org.junit.Assert.fail("a send under way when the peer reset never ended ("
-                            + (send == first ? "the chunk half written" : "the chunk queued behind it") + ")");
-                }
-            }
-        }
+        PeerReset.failsTheSendsUnderWay(threads, this::connect);
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Test;
 import org.netdrivers.io.SelectorLoop;
+import org.netdrivers.support.PeerReset;
 
 /** NioByteStream over JDK TCP channels on loopback (the Unix and vsock drivers use the same code over junixsocket). */
 public class NioByteStreamTest {
@@ -120,5 +121,11 @@ public class NioByteStreamTest {
             }
             stream.close();
         }
+    }
+
+    /** A peer that resets while a chunk is half written: that send fails, as does the one queued behind it. */
+    @Test
+    public void sendsUnderWayWhenThePeerResetsFail() throws Exception {
+        PeerReset.failsTheSendsUnderWay(threads, port -> connect(port, 1024 * 1024));
     }
 }
