@@ -74,6 +74,12 @@ final class FleetConnector implements AutoCloseable {
         });
         connector.setHandler(new StreamIoHandler(this::stream,
                 stream -> {
+                    if (gate.isClosed()) {
+                        // a connect that was under way when the fleet stopped
+                        opening(stream.session()).fail("the fleet is stopping", null);
+                        stream.session().closeNow();
+                        return;
+                    }
                     javax.security.auth.x500.X500Principal owner = TlsFilter.peerSubject(stream.session());
                     if (!TlsStores.allows(allow, owner)) {
                         opening(stream.session()).fail("the owner's certificate subject " + owner + " is not in allow", null);
@@ -156,9 +162,21 @@ final class FleetConnector implements AutoCloseable {
         session.closeNow();
     }
 
+    /**
+     * Fails the opens still waiting for their owner's answer ("the fleet is stopping") and closes
+     * their connections (the handshake's bound, on the fleet's timer, goes with the fleet), then
+     * disposes of the connector. Streams already handed out are their users' to close.
+     */
     @Override
     public void close() {
         gate.close();
+        for (IoSession session : connector.getManagedSessions().values()) {
+            Opening opening = opening(session);
+            if (opening != null && !opening.result().isDone()) {
+                opening.fail("the fleet is stopping", null);
+                session.closeNow();
+            }
+        }
         connector.dispose(false);
     }
 }

@@ -255,6 +255,55 @@ public class FleetPortTest {
         s.close();
     }
 
+    /**
+     * An open whose owner took the connection and the open line but has not answered when the
+     * fleet stops: it fails with the fleet's stop, at once rather than at the handshake's bound
+     * (whose timer stops with the fleet), and its connection is closed.
+     */
+    @Test
+    public void anOpenWaitingForItsOwnersAnswerWhenTheFleetStopsFailsAndItsConnectionCloses() throws Exception {
+        javax.net.ssl.SSLServerSocket silent = (javax.net.ssl.SSLServerSocket) ssl("bench-a").get().getServerSocketFactory()
+                .createServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+        java.util.concurrent.ExecutorService owner = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (silent) {
+            silent.setNeedClientAuth(true);
+            java.util.concurrent.CountDownLatch lineRead = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.Future<String> ownerSaw = owner.submit(() -> {
+                try (java.net.Socket s = silent.accept()) {
+                    s.setSoTimeout(15_000);
+                    java.io.InputStream in = s.getInputStream();
+                    int b;
+                    while ((b = in.read()) >= 0 && b != '\n') {
+                        // the open line; it is never answered
+                    }
+                    lineRead.countDown();
+                    try {
+                        return in.read() < 0 ? "closed" : "more bytes";
+                    } catch (java.net.SocketTimeoutException e) {
+                        return "still open after 15 s";
+                    } catch (java.io.IOException e) {
+                        return "closed"; // a reset, or the TLS layer's end
+                    }
+                }
+            });
+            CompletableFuture<org.netdrivers.support.mina.MinaByteStream> open = connector
+                    .open(new InetSocketAddress("127.0.0.1", silent.getLocalPort()), "dut", "test silent/dut").toCompletableFuture();
+            assertTrue("the owner read the open line", lineRead.await(10, TimeUnit.SECONDS));
+            connector.close();
+            try {
+                open.get(5, TimeUnit.SECONDS);
+                throw new AssertionError("opened");
+            } catch (ExecutionException e) {
+                assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("the fleet is stopping"));
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the open still waited for its owner's answer 5 s after the fleet stopped");
+            }
+            assertEquals("the owner saw its connection closed", "closed", ownerSaw.get(20, TimeUnit.SECONDS));
+        } finally {
+            owner.shutdownNow();
+        }
+    }
+
     @Test
     public void anUnknownNameFailsTheOpenWithTheOwnersReason() throws Exception {
         try {

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoConnector;
@@ -38,10 +39,19 @@ public final class ConnectGate {
      * @throws RuntimeException what the connector throws (it was disposed without this gate)
      */
     public Optional<ConnectFuture> connect(SocketAddress target, IoSessionInitializer<? extends ConnectFuture> initializer) {
+        return underReadLock(() -> closed ? Optional.empty() : Optional.of(connector.connect(target, initializer)));
+    }
+
+    /** @return whether {@link #close()} was called: no connect begins any more */
+    public boolean isClosed() {
+        return underReadLock(() -> closed);
+    }
+
+    private <T> T underReadLock(Supplier<T> action) {
         Lock read = lock.readLock();
         read.lock();
         try {
-            return closed ? Optional.empty() : Optional.of(connector.connect(target, initializer));
+            return action.get();
         } finally {
             read.unlock();
         }
