@@ -8,6 +8,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.core.write.WriteRequest;
+import org.apache.mina.core.write.WriteToClosedSessionException;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.io.SessionStream;
 import org.netdrivers.support.stream.QueuedStream;
@@ -176,12 +178,12 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
      * undone, and the send waiting for it would never end.
      */
     private void failWriteUnderWay() {
-        org.apache.mina.core.write.WriteRequest current = session.getCurrentWriteRequest();
+        WriteRequest current = session.getCurrentWriteRequest();
         if (current == null) {
             return;
         }
-        org.apache.mina.core.write.WriteToClosedSessionException cause = new org.apache.mina.core.write.WriteToClosedSessionException(current);
-        for (org.apache.mina.core.write.WriteRequest r : new org.apache.mina.core.write.WriteRequest[] {current, current.getOriginalRequest()}) {
+        WriteToClosedSessionException cause = new WriteToClosedSessionException(current);
+        for (WriteRequest r : new WriteRequest[] {current, current.getOriginalRequest()}) {
             if (r != null && !r.getFuture().isDone()) {
                 r.getFuture().setException(cause);
             }
@@ -215,14 +217,14 @@ public final class MinaByteStream extends QueuedStream implements SessionStream 
         CompletableFuture<Void> result = new CompletableFuture<>();
         write.addListener(f -> {
             WriteFuture wf = (WriteFuture) f;
-            if (wf.isWritten() && session.isClosing() && session.getWrittenBytes() < end) {
+            if (!wf.isWritten()) {
+                result.completeExceptionally(writeFailure(wf.getException()));
+            } else if (session.getWrittenBytes() < end && session.isClosing()) {
                 // Mina's close marks the writes it discards as written (AbstractIoSession.destroy);
                 // the session has not written this far, so this chunk was discarded
                 result.completeExceptionally(new StreamClosedException(label + ": closed before the chunk was written"));
-            } else if (wf.isWritten()) {
-                result.complete(null);
             } else {
-                result.completeExceptionally(writeFailure(wf.getException()));
+                result.complete(null);
             }
         });
         return result;
