@@ -31,6 +31,8 @@ import org.netdrivers.support.stream.Completions;
 final class FleetConnector implements AutoCloseable {
     private static final String OPENING = FleetConnector.class.getName() + ".opening";
     private static final long STREAM_BUFFER = 1024 * 1024;
+    /** Why an open fails once {@link #close()} has begun. */
+    private static final String STOPPING = "the fleet is stopping";
 
     /** One connect under way: what it opens, and its result. */
     private record Opening(String name, String describe, CompletableFuture<MinaByteStream> result) {
@@ -75,9 +77,7 @@ final class FleetConnector implements AutoCloseable {
         connector.setHandler(new StreamIoHandler(this::stream,
                 stream -> {
                     if (gate.isClosed()) {
-                        // a connect that was under way when the fleet stopped
-                        opening(stream.session()).fail("the fleet is stopping", null);
-                        stream.session().closeNow();
+                        stopOpening(stream.session()); // a connect that was under way when the fleet stopped
                         return;
                     }
                     javax.security.auth.x500.X500Principal owner = TlsFilter.peerSubject(stream.session());
@@ -107,12 +107,12 @@ final class FleetConnector implements AutoCloseable {
                 join.initializeSession(session, future);
             });
             if (begun.isEmpty()) {
-                opening.fail("the fleet is stopping", null);
+                opening.fail(STOPPING, null);
                 return opening.result();
             }
             connect = begun.get();
         } catch (RuntimeException e) {
-            opening.fail("the fleet is stopping", e);
+            opening.fail(STOPPING, e);
             return opening.result();
         }
         connect.addListener(f -> {
@@ -173,10 +173,15 @@ final class FleetConnector implements AutoCloseable {
         for (IoSession session : connector.getManagedSessions().values()) {
             Opening opening = opening(session);
             if (opening != null && !opening.result().isDone()) {
-                opening.fail("the fleet is stopping", null);
-                session.closeNow();
+                stopOpening(session);
             }
         }
         connector.dispose(false);
+    }
+
+    /** Fails the session's open with the fleet's stop and closes its connection. */
+    private static void stopOpening(IoSession session) {
+        opening(session).fail(STOPPING, null);
+        session.closeNow();
     }
 }
