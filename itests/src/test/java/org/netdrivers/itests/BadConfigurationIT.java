@@ -246,7 +246,7 @@ public class BadConfigurationIT extends NetdriversTestSupport {
     @Test
     public void everyBadFleetConfigurationIsRefusedWithOneClearLine() throws Exception {
         if (certs == null) {
-            certs = new Certificates(java.nio.file.Files.createTempDirectory("nd-bad-fleet"));
+            certs = Certificates.inBuildFolder("bad-fleet-certs-");
             certs.keyStore("bench-a", "bench-a");
             certs.trustStore("fleet-trust", "bench-a");
         }

@@ -62,7 +62,7 @@ public class DbusIT extends NetdriversTestSupport {
     public void sessionBusFromTheEnvironmentThroughAUnixExport() throws Exception {
         String session = sessionAddress();
         try (DbusDaemon daemon = DbusDaemon.start(session)) {
-            Path exported = Files.createTempDirectory("nd-dbus").resolve("bus.sock");
+            Path exported = tempFolder().resolve("bus.sock");
             configure(NetworkConstants.PID_DBUS, "sbus", Map.of(NetworkConstants.NETWORK_NAME, "sbus", "kind", "session",
                     NetworkConstants.NETWORK_EXPORT, "unix:" + exported));
             ServiceReference<NetworkInterface> ref = awaitDriver("sbus");
@@ -80,7 +80,7 @@ public class DbusIT extends NetdriversTestSupport {
     public void addressListWithADeadFirstEntryReachesAnAbstractBusThroughATcpExport() throws Exception {
         String name = "netdrivers-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         try (DbusDaemon daemon = DbusDaemon.start("unix:abstract=" + name)) {
-            Path dead = Files.createTempDirectory("nd-dbus").resolve("nobody.sock");
+            Path dead = tempFolder().resolve("nobody.sock");
             int port = FreePort.find();
             configure(NetworkConstants.PID_DBUS, "abus", Map.of(NetworkConstants.NETWORK_NAME, "abus", "kind", "system",
                     "address", "unix:path=" + dead + ";unix:abstract=" + name,
@@ -110,7 +110,7 @@ public class DbusIT extends NetdriversTestSupport {
     @Test
     public void whenNoEntryConnectsTheErrorNamesEachWithItsCause() throws Exception {
         DbusDaemon.assumeInstalled();
-        Path dir = Files.createTempDirectory("nd-dbus");
+        Path dir = tempFolder();
         int closedPort = FreePort.find();
         configure(NetworkConstants.PID_DBUS, "nobus", Map.of(NetworkConstants.NETWORK_NAME, "nobus", "kind", "session",
                 "address", "unix:path=" + dir.resolve("a.sock") + ";tcp:host=127.0.0.1,port=" + closedPort));

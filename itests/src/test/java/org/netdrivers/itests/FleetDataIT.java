@@ -67,7 +67,7 @@ public class FleetDataIT extends NetdriversTestSupport {
     @Before
     public void runtimeBenchAWithARemoteAliasOfItsOwnEndpoint() throws Exception {
         if (certs == null) {
-            certs = new Certificates(Files.createTempDirectory("nd-fleet-data"));
+            certs = Certificates.inBuildFolder("fleet-data-certs-");
             certs.keyStore("bench-a", "bench-a");
             certs.keyStore("other", "other");
             certs.keyStore("stranger", "stranger");

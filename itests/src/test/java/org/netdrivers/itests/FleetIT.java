@@ -57,7 +57,7 @@ public class FleetIT extends NetdriversTestSupport {
     @org.junit.Before
     public void certificates() throws Exception {
         if (certs == null) {
-            certs = new Certificates(java.nio.file.Files.createTempDirectory("nd-fleet"));
+            certs = Certificates.inBuildFolder("fleet-it-certs-");
             certs.keyStore("bench-a", "bench-a");
             certs.trustStore("fleet-trust", "bench-a");
         }

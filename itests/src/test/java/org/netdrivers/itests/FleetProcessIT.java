@@ -97,7 +97,7 @@ public class FleetProcessIT {
         }
         // ZooKeeper's servers in this JVM log through pax-logging-api's fallback logger, at DEBUG unless told
         org.ops4j.pax.logging.spi.support.DefaultServiceLog.setLogLevel("WARN");
-        certs = new Certificates(Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "fleet-certs"));
+        certs = Certificates.inBuildFolder("fleet-certs");
         certs.keyStore("bench-a", "bench-a");
         certs.keyStore("bench-b", "bench-b");
         certs.trustStore("fleet-trust", "bench-a", "bench-b");
@@ -126,9 +126,10 @@ public class FleetProcessIT {
         }
     }
 
-    private static InstanceSpec spec() {
-        // random ports and a temporary data folder (deleted on close), this tick
-        return new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MS, -1);
+    private InstanceSpec spec() throws IOException {
+        // random ports, this tick, and a data folder in the build folder (deleted on close): ZooKeeper's
+        // embedded server writes its configuration file beside that folder and never deletes it
+        return new InstanceSpec(Files.createTempDirectory(build, "zookeeper-").toFile(), -1, -1, -1, true, -1, TICK_MS, -1);
     }
 
     // ---------------------------------------------------------------------------------------------

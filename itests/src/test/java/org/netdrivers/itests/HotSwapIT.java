@@ -95,7 +95,7 @@ public class HotSwapIT extends NetdriversTestSupport {
 
     @Test
     public void unixExportKeepsServingWhileTheUnixBundleIsUpdated() throws Exception {
-        Path dir = Files.createTempDirectory("nd-swap");
+        Path dir = tempFolder();
         Path backend = dir.resolve("backend.sock");
         Path exported = dir.resolve("exported.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -12,6 +12,7 @@ import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -24,6 +25,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
+
+import org.junit.Rule;
+import org.junit.rules.TemporaryFolder;
 
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
@@ -55,6 +59,18 @@ public abstract class NetdriversTestSupport {
 
     @Inject
     protected StreamRegistry registry;
+
+    /**
+     * Folders for a test's socket files: in the system's temporary folder, whose short path leaves
+     * room in the 107 bytes a socket path may have; deleted with what they hold after each test.
+     */
+    @Rule
+    public final TemporaryFolder temp = new TemporaryFolder();
+
+    /** A new folder of {@link #temp}. */
+    protected Path tempFolder() throws IOException {
+        return temp.newFolder().toPath();
+    }
 
     @Configuration
     public Option[] configuration() {

@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +57,9 @@ final class Peer implements AutoCloseable {
                 System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                 "-Xmx256m", "-Dorg.ops4j.pax.logging.DefaultServiceLog.level=WARN",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                // the build folder as its temporary folder: ZooKeeper's embedded server (ZooKeeperPeer)
+                // writes a configuration file there that it never deletes
+                "-Djava.io.tmpdir=" + Path.of(System.getProperty("netdrivers.build", "target")).toAbsolutePath(),
                 "-cp", System.getProperty("java.class.path"), "org.netdrivers.itests.peers." + mainClass));
         command.addAll(List.of(args));
         return new Peer(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(), true);

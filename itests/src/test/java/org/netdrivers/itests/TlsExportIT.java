@@ -48,7 +48,7 @@ public class TlsExportIT extends NetdriversTestSupport {
     @Before
     public void tlsRegistryAndAnEchoBehindATlsExport() throws Exception {
         if (certs == null) {
-            certs = new Certificates(Files.createTempDirectory("nd-tls"));
+            certs = Certificates.inBuildFolder("tls-certs-");
             certs.keyStore("server", "netdrivers-runtime");
             certs.keyStore("client", "bench-client");
             certs.keyStore("stranger", "stranger");

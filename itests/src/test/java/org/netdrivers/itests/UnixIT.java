@@ -45,11 +45,6 @@ public class UnixIT extends NetdriversTestSupport {
         deleteConfigurations(NetworkConstants.PID_UNIX, NetworkConstants.PID_FORWARD);
     }
 
-    /** A short folder for socket files (their paths hold at most 107 bytes). */
-    private static Path socketDir() throws Exception {
-        return Files.createTempDirectory("nd-it");
-    }
-
     private static ServerSocketChannel unixServer(Path path) throws Exception {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
@@ -82,7 +77,7 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void sixtyFourMebibytesEachWayThroughAPathSocket() throws Exception {
-        Path sock = socketDir().resolve("bulk.sock");
+        Path sock = tempFolder().resolve("bulk.sock");
         try (ServerSocketChannel server = unixServer(sock)) {
             unixDriver("unix-bulk", sock.toString());
             assertEquals("unix:" + sock, registry.endpoint("unix-bulk").get().address());
@@ -99,7 +94,7 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void aUnixExportOfAUnixDriverRelaysSixtyFourMebibytesEachWayWithHalfCloses() throws Exception {
-        Path dir = socketDir();
+        Path dir = tempFolder();
         Path backend = dir.resolve("relay-backend.sock");
         Path exported = dir.resolve("relay-export.sock");
         try (ServerSocketChannel server = unixServer(backend)) {
@@ -129,7 +124,7 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void aUnixExportClosesAnIdleRelayedConnectionAfterIdleTimeoutAndNotABusyOne() throws Exception {
-        Path dir = socketDir();
+        Path dir = tempFolder();
         Path backend = dir.resolve("idle-backend.sock");
         Path exported = dir.resolve("idle-export.sock");
         registrySettings(Map.of("idle_timeout_s", 1));
@@ -178,7 +173,7 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void halfCloseFromTheClientLetsTheServerAnswer() throws Exception {
-        Path sock = socketDir().resolve("half.sock");
+        Path sock = tempFolder().resolve("half.sock");
         try (ServerSocketChannel server = unixServer(sock)) {
             unixDriver("unix-half", sock.toString());
             Future<String> peer = Payload.THREADS.submit(() -> {
@@ -204,7 +199,7 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void aMissingSocketFileFailsTheConnectNamingThePath() throws Exception {
-        Path sock = socketDir().resolve("nobody.sock");
+        Path sock = tempFolder().resolve("nobody.sock");
         unixDriver("unix-missing", sock.toString());
         Throwable failure = awaitFailure(driver("unix-missing").connect());
         assertTrue(failure.toString(), failure instanceof ConnectException);
@@ -253,7 +248,7 @@ public class UnixIT extends NetdriversTestSupport {
 
     @Test
     public void aUnixExportHasItsModeReplacesStaleFilesRefusesLiveOnesAndCleansUp() throws Exception {
-        Path dir = socketDir();
+        Path dir = tempFolder();
         Path backend = dir.resolve("backend.sock");
         Path exported = dir.resolve("exported.sock");
         try (ServerSocketChannel server = unixServer(backend)) {

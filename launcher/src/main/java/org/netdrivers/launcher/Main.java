@@ -96,6 +96,10 @@ public final class Main {
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.log.level", "3");
         props.put("felix.fileinstall.bundles.new.start", "true");
+        // FileInstall's working folder, in the cache (cleaned at every start): by default each
+        // watcher made one in the system's temporary folder at each start, removed only at a clean
+        // exit, so a runtime killed (kill -9, a watchdog) left two behind every time
+        props.put("felix.fileinstall.tmpdir", home.resolve("cache").resolve("fileinstall-deploy").toString());
         // no write-back of configurations into etc/: FileInstall's own poll can read a file while it
         // rewrites it, and then applies a configuration with fields missing (seen in RuntimeIT)
         props.put("felix.fileinstall.enableConfigSave", "false");
@@ -124,7 +128,7 @@ public final class Main {
                 startBundle(b);
             }
         }
-        watchEtc(context, home.resolve("etc"));
+        watchEtc(context, home.resolve("etc"), home.resolve("cache").resolve("fileinstall-etc"));
         if (shellBundle != null) {
             awaitCommands(context, COMMANDS_WAIT_MS);
             startBundle(shellBundle);
@@ -195,8 +199,11 @@ public final class Main {
         return true;
     }
 
-    /** Asks FileInstall (through Config Admin) to watch {@code etc} for configuration files too. */
-    private static void watchEtc(BundleContext context, Path etc) throws IOException {
+    /**
+     * Asks FileInstall (through Config Admin) to watch {@code etc} for configuration files too,
+     * with {@code tmp} as that watcher's working folder.
+     */
+    private static void watchEtc(BundleContext context, Path etc, Path tmp) throws IOException {
         ServiceReference<?> ref = context.getServiceReference("org.osgi.service.cm.ConfigurationAdmin");
         if (ref == null) {
             log("ERROR", "Config Admin is not running: configurations in " + etc + " are not watched");
@@ -219,6 +226,7 @@ public final class Main {
             watcher.put("felix.fileinstall.noInitialDelay", "true");
             watcher.put("felix.fileinstall.log.level", "3");
             watcher.put("felix.fileinstall.enableConfigSave", "false");
+            watcher.put("felix.fileinstall.tmpdir", tmp.toString());
             configuration.getClass().getMethod("update", java.util.Dictionary.class).invoke(configuration, watcher);
         } catch (ReflectiveOperationException e) {
             throw new IOException("cannot configure the FileInstall watcher of " + etc, e);

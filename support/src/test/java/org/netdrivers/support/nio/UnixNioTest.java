@@ -10,7 +10,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -18,7 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 import org.netdrivers.io.SelectorLoop;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -29,11 +30,14 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
  * JDK's (paths), against a JDK Unix server.
  */
 public class UnixNioTest {
+    /** Folders for the socket files (short paths, in the system's temporary folder), deleted after each test. */
+    @Rule
+    public final TemporaryFolder temp = new TemporaryFolder();
 
     @Test
     public void endOfStreamFromThePeerStopsReadingWithoutSpinning() throws Exception {
         ExecutorService threads = Executors.newCachedThreadPool();
-        Path sock = Files.createTempDirectory("nd-unit").resolve("s.sock");
+        Path sock = temp.newFolder().toPath().resolve("s.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 SelectorLoop loop = new SelectorLoop("unix-test", AFUNIXSelectorProvider.provider())) {
             server.bind(UnixDomainSocketAddress.of(sock));
@@ -66,7 +70,7 @@ public class UnixNioTest {
     @Test
     public void halfCloseFromTheClientThenTheAnswer() throws Exception {
         ExecutorService threads = Executors.newCachedThreadPool();
-        Path sock = Files.createTempDirectory("nd-unit").resolve("h.sock");
+        Path sock = temp.newFolder().toPath().resolve("h.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 SelectorLoop loop = new SelectorLoop("unix-test-2", java.nio.channels.spi.SelectorProvider.provider())) {
             server.bind(UnixDomainSocketAddress.of(sock));

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.After;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.io.SelectorLoop;
@@ -45,6 +47,9 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 public class VsockConnectorOverUnixTest {
     private static final int BUFFER_BYTES = 256 * 1024;
 
+    /** The device's socket file's folder (a short path, in the system's temporary folder), deleted after each test. */
+    @Rule
+    public final TemporaryFolder temp = new TemporaryFolder();
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private Path socket;
     private ServerSocketChannel device;
@@ -52,7 +57,7 @@ public class VsockConnectorOverUnixTest {
 
     @Before
     public void setUp() throws Exception {
-        socket = Files.createTempDirectory("nd-vsock-seam").resolve("device.sock");
+        socket = temp.newFolder().toPath().resolve("device.sock");
         device = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         device.bind(UnixDomainSocketAddress.of(socket));
         Map<String, Object> config = Map.of("service.pid", "org.netdrivers.vsock~seam", "network.name", "vm",
