@@ -81,12 +81,21 @@ final class SoakRuntime {
         return process.isAlive() ? "running" : "exited with status " + process.exitValue();
     }
 
-    /** SIGKILL, and the wait for the process to be gone. */
+    /**
+     * SIGKILL, and the wait for the process to be gone. Then removes the socket of its Attach
+     * Listener, started by the jcmd of {@link #measure}: HotSpot removes it at a clean exit only, and
+     * always makes it in /tmp on Linux.
+     */
     synchronized void kill9() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the runtime (pid " + process.pid() + ") is still there 30 s after SIGKILL");
+            }
+            try {
+                Files.deleteIfExists(Path.of("/tmp", ".java_pid" + process.pid()));
+            } catch (IOException e) {
+                System.out.println("soak: the killed runtime's attach socket stays: " + e);
             }
         }
     }
