@@ -428,13 +428,28 @@ final class ExternalTools implements AutoCloseable {
         }
     }
 
-    /** {p50, p99} of the worse (by p50) of two ping-pongs to {@code pingPort} while iperf3 sends to {@code bulkPort}. */
+    /**
+     * {@code sockperf ping-pong -t N} takes this much longer than N seconds: it waits before it
+     * measures and after (4.2 s in all for {@code -t 2}, sockperf 3.7 and 3.10 alike).
+     */
+    private static final int SOCKPERF_EXTRA_SECONDS = 3;
+
+    /**
+     * {p50, p99} of the worse (by p50) of two ping-pongs to {@code pingPort} while iperf3 sends to
+     * {@code bulkPort}. The transfer outlasts both; one that ended first fails the run, since the
+     * rest of that ping-pong would have measured an idle machine.
+     */
     private double[] besideBulk(java.util.concurrent.ExecutorService bulk, int bulkPort, int pingPort, int pingSeconds) throws Exception {
-        java.util.concurrent.Future<Double> transfer = bulk.submit(() -> iperf("beside", bulkPort, 1, 2 * pingSeconds + 2));
+        int transferSeconds = 2 * (pingSeconds + SOCKPERF_EXTRA_SECONDS) + 2;
+        java.util.concurrent.Future<Double> transfer = bulk.submit(() -> iperf("beside", bulkPort, 1, transferSeconds));
         Thread.sleep(1000); // the transfer under way
         double[] first = pingPong(tcp(pingPort), pingSeconds);
         double[] second = pingPong(tcp(pingPort), pingSeconds);
-        transfer.get(2L * pingSeconds + 2 + CLIENT_GRACE_SECONDS + 10, TimeUnit.SECONDS);
+        if (transfer.isDone()) {
+            throw new IOException("the " + transferSeconds + " s iperf3 transfer to port " + bulkPort
+                    + " ended before the second ping-pong did: the ping-pongs took longer than " + (transferSeconds - 1) + " s");
+        }
+        transfer.get(transferSeconds + CLIENT_GRACE_SECONDS + 10L, TimeUnit.SECONDS);
         settle();
         return first[0] >= second[0] ? first : second;
     }
