@@ -23,7 +23,7 @@ final class Certificates {
 
     /** Certificates in a new folder {@code prefix…} of the module's build folder (removed by {@code mvn clean}). */
     static Certificates inBuildFolder(String prefix) throws IOException {
-        return new Certificates(Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), prefix));
+        return new Certificates(BuildFolder.newFolder(prefix));
     }
 
     /** A key store {@code name.p12} with a self-signed certificate for {@code CN=cn}, and its certificate as {@code name.pem}. */

@@ -33,7 +33,7 @@ final class DbusDaemon implements AutoCloseable {
     /** Starts a daemon listening on {@code listen} (a D-Bus server address). */
     static DbusDaemon start(String listen) throws IOException, InterruptedException {
         assumeInstalled();
-        Path dir = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "dbus-");
+        Path dir = BuildFolder.newFolder("dbus-");
         if (listen.startsWith("unix:path=")) {
             Files.deleteIfExists(Path.of(listen.substring("unix:path=".length())));
             Files.createDirectories(Path.of(listen.substring("unix:path=".length())).getParent());

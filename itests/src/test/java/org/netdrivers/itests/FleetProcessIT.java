@@ -78,7 +78,7 @@ public class FleetProcessIT {
     private static Certificates certs;
 
     private final Path dist = Path.of(System.getProperty("netdrivers.dist", "../launcher/target/netdrivers")).toAbsolutePath();
-    private final Path build = Path.of(System.getProperty("netdrivers.build", "target")).toAbsolutePath();
+    private final Path build = BuildFolder.path();
     private final List<Runtime> runtimes = new ArrayList<>();
     private EchoServer echo;
     private TestingServer zookeeper;

@@ -156,7 +156,7 @@ public class HotSwapIT extends NetdriversTestSupport {
 
     @Test
     public void dbusExportKeepsServingWhileTheDbusBundleIsUpdated() throws Exception {
-        Path socket = Path.of(System.getProperty("netdrivers.build", "target"), "dbus-swap", "bus.sock").toAbsolutePath();
+        Path socket = BuildFolder.path().resolve("dbus-swap").resolve("bus.sock");
         try (DbusDaemon daemon = DbusDaemon.start("unix:path=" + socket)) {
             int port = FreePort.find();
             configure(NetworkConstants.PID_DBUS, "bswap", Map.of(NetworkConstants.NETWORK_NAME, "bswap", "kind", "session",

@@ -5,7 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +58,7 @@ final class Peer implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 // the build folder as its temporary folder: ZooKeeper's embedded server (ZooKeeperPeer)
                 // writes a configuration file there that it never deletes
-                "-Djava.io.tmpdir=" + Path.of(System.getProperty("netdrivers.build", "target")).toAbsolutePath(),
+                "-Djava.io.tmpdir=" + BuildFolder.path(),
                 "-cp", System.getProperty("java.class.path"), "org.netdrivers.itests.peers." + mainClass));
         command.addAll(List.of(args));
         return new Peer(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(), true);

@@ -99,7 +99,7 @@ public class RuntimeIT {
 
     /** A runtime home without the demo configuration (etc/ marked as initialized). */
     private static Path emptyHome(String prefix) throws IOException {
-        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), prefix);
+        Path home = BuildFolder.newFolder(prefix);
         Files.createDirectories(home.resolve("etc"));
         Files.writeString(home.resolve("etc/.initialized"), "test\n");
         return home;
@@ -120,7 +120,7 @@ public class RuntimeIT {
                     + busy.getMessage() + "); the other tests of this class use free ports");
             return;
         }
-        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-demo");
+        Path home = BuildFolder.newFolder("runtime-demo");
         long t0 = System.nanoTime();
         start(home);
         awaitLine("export tcp://127.0.0.1:5555 listening for 'demo'");
@@ -168,7 +168,7 @@ public class RuntimeIT {
     /** A home given its own configurations before its first start serves those, without the demo. */
     @Test
     public void aHomePreparedWithConfigurationsGetsNoDemo() throws Exception {
-        Path home = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "runtime-prepared");
+        Path home = BuildFolder.newFolder("runtime-prepared");
         Files.createDirectories(home.resolve("etc"));
         int port = freePort();
         Files.writeString(home.resolve("etc/org.netdrivers.echo-own.cfg"), "network.name = own\nnetwork.export = tcp://127.0.0.1:" + port + "\n");

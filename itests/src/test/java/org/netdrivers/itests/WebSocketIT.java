@@ -183,7 +183,7 @@ public class WebSocketIT extends NetdriversTestSupport {
 
     @Test
     public void wssWithASelfSignedCertificateTrustedThroughTheConfiguration() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of(System.getProperty("netdrivers.build", "target")), "tls-");
+        Path dir = BuildFolder.newFolder("tls-");
         Path serverStore = dir.resolve("server.p12");
         Path cert = dir.resolve("server.crt");
         Path trustStore = dir.resolve("trust.p12");

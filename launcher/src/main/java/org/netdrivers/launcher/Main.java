@@ -88,8 +88,9 @@ public final class Main {
     /** Prepares HOME, starts the framework and the core bundles, and the FileInstall watchers. */
     public static Framework start(Path dist, Path home, boolean shell) throws Exception {
         prepareHome(dist, home);
+        Path cache = home.resolve("cache");
         Map<String, String> props = new HashMap<>();
-        props.put(Constants.FRAMEWORK_STORAGE, home.resolve("cache").toString());
+        props.put(Constants.FRAMEWORK_STORAGE, cache.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put("felix.fileinstall.dir", home.resolve("deploy").toString());
         props.put("felix.fileinstall.poll", "1000");
@@ -99,7 +100,7 @@ public final class Main {
         // FileInstall's working folder, in the cache (cleaned at every start): by default each
         // watcher made one in the system's temporary folder at each start, removed only at a clean
         // exit, so a runtime killed (kill -9, a watchdog) left two behind every time
-        props.put("felix.fileinstall.tmpdir", home.resolve("cache").resolve("fileinstall-deploy").toString());
+        props.put("felix.fileinstall.tmpdir", cache.resolve("fileinstall-deploy").toString());
         // no write-back of configurations into etc/: FileInstall's own poll can read a file while it
         // rewrites it, and then applies a configuration with fields missing (seen in RuntimeIT)
         props.put("felix.fileinstall.enableConfigSave", "false");
@@ -128,7 +129,7 @@ public final class Main {
                 startBundle(b);
             }
         }
-        watchEtc(context, home.resolve("etc"), home.resolve("cache").resolve("fileinstall-etc"));
+        watchEtc(context, home.resolve("etc"), cache.resolve("fileinstall-etc"));
         if (shellBundle != null) {
             awaitCommands(context, COMMANDS_WAIT_MS);
             startBundle(shellBundle);

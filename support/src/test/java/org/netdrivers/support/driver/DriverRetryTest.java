@@ -51,8 +51,8 @@ public class DriverRetryTest {
         Assume.assumeTrue("runs in the surefire execution driver-retry only (it sets jdk.net.hosts.file)", file != null);
         hosts = Path.of(file);
         Files.writeString(hosts, "127.0.0.1 localhost\n");
-        // the framework's storage in the build folder (removed by mvn clean)
-        Path storage = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "driver-retry-felix");
+        // the framework's storage beside the hosts file, in the build folder (removed by mvn clean)
+        Path storage = Files.createTempDirectory(hosts.toAbsolutePath().getParent(), "driver-retry-felix");
         framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         framework.start();

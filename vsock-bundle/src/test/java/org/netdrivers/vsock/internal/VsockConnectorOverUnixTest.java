@@ -9,7 +9,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -73,7 +72,6 @@ public class VsockConnectorOverUnixTest {
     public void tearDown() throws Exception {
         driver.dispose(new StreamClosedException("test over"));
         device.close();
-        Files.deleteIfExists(socket);
         threads.shutdownNow();
     }
 
