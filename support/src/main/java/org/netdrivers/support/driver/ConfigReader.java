@@ -210,7 +210,7 @@ public final class ConfigReader {
     }
 
     /**
-     * A host (name or IP literal, syntax checked before any lookup, then resolved once) and a port
+     * A host (name or IP literal, syntax checked before any lookup, then resolved) and a port
      * (checked already, by its configuration type's range), as a socket address. A name that does
      * not resolve is a problem that may pass ({@link InvalidConfigurationException#lasting()} false).
      */
@@ -223,6 +223,17 @@ public final class ConfigReader {
         } catch (java.net.UnknownHostException | SecurityException e) {
             throw new InvalidConfigurationException(pid, hostField, "\"" + host + "\" does not resolve: " + e.getMessage(), false);
         }
+    }
+
+    /**
+     * {@link #socketAddress}, as the target of a driver's connects: a host name is looked up again
+     * from time to time ({@link org.netdrivers.support.net.HostTarget}).
+     *
+     * @param owner the driver, as its log lines name it ({@link DriverSettings#describe()})
+     */
+    public org.netdrivers.support.net.HostTarget hostTarget(String hostField, String host, int port, String owner)
+            throws InvalidConfigurationException {
+        return new org.netdrivers.support.net.HostTarget(host, socketAddress(hostField, host, port), owner + " (" + pid + ")");
     }
 
     /** A boolean written {@code true} or {@code false} (any case); the default when missing (required where it is null). */

@@ -30,20 +30,7 @@ public final class DriverRegistration {
      * may block for seconds: not SCR's thread, not an I/O thread, not the delays' thread, which
      * only hands the due attempt over).
      */
-    private static final java.util.concurrent.ThreadPoolExecutor RETRIES = oneThreadEndingWhenIdle("netdrivers-driver-retry");
-
-    /**
-     * One daemon thread named {@code name}, started when there is a task and ended a second after
-     * the last: a stopped bundle keeps no thread.
-     */
-    private static java.util.concurrent.ThreadPoolExecutor oneThreadEndingWhenIdle(String name) {
-        return new java.util.concurrent.ThreadPoolExecutor(0, 1, 1, java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name);
-                    t.setDaemon(true);
-                    return t;
-                });
-    }
+    private static final java.util.concurrent.ThreadPoolExecutor RETRIES = Delays.oneThreadEndingWhenIdle("netdrivers-driver-retry");
 
     private final BundleContext context;
     private final Map<String, ?> properties;
@@ -214,17 +201,18 @@ public final class DriverRegistration {
     }
 
     /**
-     * The service properties that change while the driver is up: its address (the D-Bus driver's
-     * follows the entry it reached) and its status; set again only when one of them changed.
-     */
-    /**
      * The thread that publishes status changes: one, started when there is something to publish
      * and ended a second after, so that a stopped bundle keeps no thread. Not the common pool:
      * on two cores that is one thread, and anything else that holds it up (a slow task of
      * another bundle) held every status change up with it.
      */
-    private static final java.util.concurrent.ThreadPoolExecutor PUBLISHER = oneThreadEndingWhenIdle("netdrivers-status");
+    private static final java.util.concurrent.ThreadPoolExecutor PUBLISHER = Delays.oneThreadEndingWhenIdle("netdrivers-status");
 
+    /**
+     * The service properties that change while the driver is up: its address (the D-Bus driver's
+     * follows the entry it reached, a TCP or UDP driver's what its host name resolves to) and its
+     * status; set again only when one of them changed.
+     */
     private static final class Published {
         private final Hashtable<String, Object> props;
         private final ManagedDriver driver;

@@ -10,30 +10,35 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoConnector;
+import org.apache.mina.core.session.IoSessionInitializer;
 import org.netdrivers.api.ByteStream;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.DriverSettings;
 import org.netdrivers.support.driver.TrackingDriver;
+import org.netdrivers.support.net.HostTarget;
+import org.netdrivers.support.net.NetAddresses;
 
 /**
  * A driver whose every stream is a new session of one Mina connector (TCP, UDP): connects,
  * tracks the streams, closes them all and disposes of the connector when the driver goes away.
- * The connector comes configured, with a {@link StreamIoHandler}.
+ * The connector comes configured, with a {@link StreamIoHandler}. Its target's host name is looked
+ * up again from time to time ({@link HostTarget}), and {@link #address()} follows the answer.
  */
 public final class MinaConnectorDriver extends TrackingDriver {
     private final DriverSettings common;
     private final IoConnector connector;
-    private final InetSocketAddress target;
-    private final String describeTarget;
+    private final HostTarget target;
+    /** The scheme of {@link #address()}: tcp, udp. */
+    private final String scheme;
     private final boolean enableAddress;
     private final long stopDrainMs;
     private final IoThreads io;
     /** Connects pass it; the connector is disposed only once it is closed. */
     private final ConnectGate gate;
 
-    public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, InetSocketAddress target,
-            String describeTarget, boolean enableAddress) {
-        this(common, io, connector, target, describeTarget, enableAddress, 0);
+    public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, HostTarget target,
+            String scheme, boolean enableAddress) {
+        this(common, io, connector, target, scheme, enableAddress, 0);
     }
 
     /**
@@ -41,15 +46,15 @@ public final class MinaConnectorDriver extends TrackingDriver {
      *     them places its session on that thread
      * @param stopDrainMs see {@link TrackingDriver#stopDrainMillis()}
      */
-    public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, InetSocketAddress target,
-            String describeTarget, boolean enableAddress, long stopDrainMs) {
+    public MinaConnectorDriver(DriverSettings common, IoThreads io, IoConnector connector, HostTarget target,
+            String scheme, boolean enableAddress, long stopDrainMs) {
         this.io = io;
         this.stopDrainMs = stopDrainMs;
         this.common = common;
         this.connector = connector;
         this.gate = new ConnectGate(connector);
         this.target = target;
-        this.describeTarget = describeTarget;
+        this.scheme = scheme;
         this.enableAddress = enableAddress;
     }
 
@@ -60,35 +65,51 @@ public final class MinaConnectorDriver extends TrackingDriver {
             return refused;
         }
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
+        // the calling thread's, taken here: the connect may go on from the lookup's thread
+        IoSessionInitializer<ConnectFuture> join = io.joinCallingThread();
+        CompletableFuture<InetSocketAddress> where = target.forConnect().toCompletableFuture();
+        InetSocketAddress now = where.getNow(null);
+        if (now != null) {
+            return connect(now, join, result);
+        }
+        where.thenAccept(address -> connect(address, join, result));
+        return result;
+    }
+
+    private CompletableFuture<ByteStream> connect(InetSocketAddress address, IoSessionInitializer<ConnectFuture> join,
+            CompletableFuture<ByteStream> result) {
         ConnectFuture future;
         try {
-            Optional<ConnectFuture> begun = gate.connect(target, io.joinCallingThread());
+            Optional<ConnectFuture> begun = gate.connect(address, join);
             if (begun.isEmpty()) {
                 // the driver went away between the check above and here
-                return CompletableFuture.failedFuture(orGoingAway(new ConnectException(common.describe() + ": stopped")));
+                result.completeExceptionally(orGoingAway(new ConnectException(common.describe() + ": stopped")));
+                return result;
             }
             future = begun.get();
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(orGoingAway(e));
+            result.completeExceptionally(orGoingAway(e));
+            return result;
         }
         future.addListener(f -> {
             ConnectFuture cf = (ConnectFuture) f;
             if (cf.isConnected()) {
                 handOut(StreamIoHandler.stream(cf.getSession()), result);
             } else {
-                result.completeExceptionally(connectFailure(cf.getException()));
+                result.completeExceptionally(connectFailure(address, cf.getException()));
             }
         });
         return result;
     }
 
-    private Exception connectFailure(Throwable cause) {
+    private Exception connectFailure(InetSocketAddress address, Throwable cause) {
         String why = cause == null ? "not connected" : Completions.message(cause);
         if (why.contains("timed out") || cause instanceof java.net.SocketTimeoutException) {
             why = "timed out after " + connector.getConnectTimeoutMillis() + " ms";
         }
-        ConnectException e = new ConnectException(common.describe() + ": cannot connect to " + describeTarget + " (host "
-                + target.getAddress().getHostAddress() + ", port " + target.getPort() + "): " + why);
+        ConnectException e = new ConnectException(common.describe() + ": cannot connect to " + NetAddresses.format(scheme, address)
+                + " (host " + (target.followsName() ? "\"" + target.host() + "\" at " : "") + address.getAddress().getHostAddress()
+                + ", port " + address.getPort() + "): " + why);
         if (cause != null) {
             e.initCause(cause);
         }
@@ -97,7 +118,12 @@ public final class MinaConnectorDriver extends TrackingDriver {
 
     @Override
     public Optional<String> address() {
-        return enableAddress ? Optional.of(describeTarget) : Optional.empty();
+        return enableAddress ? Optional.of(NetAddresses.format(scheme, target.current())) : Optional.empty();
+    }
+
+    @Override
+    public void onAddressChange(Runnable listener) {
+        target.onChange(listener);
     }
 
     @Override

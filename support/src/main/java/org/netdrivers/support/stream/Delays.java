@@ -1,7 +1,9 @@
 package org.netdrivers.support.stream;
 
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +38,19 @@ public final class Delays {
      */
     public static ScheduledFuture<?> after(long delayMs, Runnable task) {
         return TIMER.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One daemon thread named {@code name} for tasks that may block (a name lookup), started when
+     * there is a task and ended a second after the last, as the delays' thread is: a stopped
+     * bundle keeps no thread.
+     */
+    public static ThreadPoolExecutor oneThreadEndingWhenIdle(String name) {
+        return new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** @return tasks waiting for their delay (cancelled ones are gone) */

@@ -5,7 +5,12 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.framework.FrameworkFactory;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.junit.After;
 import org.junit.Assume;
 import org.junit.Before;
@@ -24,6 +30,10 @@ import org.netdrivers.api.ByteStream;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.api.NetworkInterface;
 import org.netdrivers.api.StreamClosedException;
+import org.netdrivers.io.internal.IoThreadsService;
+import org.netdrivers.support.mina.MinaConnectorDriver;
+import org.netdrivers.support.mina.MinaTransports;
+import org.netdrivers.support.mina.StreamIoHandler;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceEvent;
@@ -185,5 +195,69 @@ public class DriverRetryTest {
                 (config, common) -> new ResolvedDriver(config.socketAddress("host", config.requiredString("host"), 7)));
         assertNull("refused for good", r);
         assertTrue(context.getServiceReferences(NetworkInterface.class, null).isEmpty());
+    }
+
+    /**
+     * A registered TCP driver whose host name now points elsewhere (a new DHCP lease) connects
+     * there once its last answer has aged past the lookup interval (1 s here: the JVM caches no
+     * answer), and its {@code network.address} follows; the stream opened before stays with the
+     * old address. Two listeners on one port of 127.0.0.2 and 127.0.0.3 stand for the device
+     * before and after.
+     */
+    @Test(timeout = 60_000)
+    public void aRegisteredDriverFollowsItsHostNameToANewAddress() throws Exception {
+        String host = "dut-moving.test";
+        Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.2 " + host + "\n");
+        IoThreadsService io = new IoThreadsService("test-io", 1);
+        try (ServerSocket before = new ServerSocket(); ServerSocket after = new ServerSocket()) {
+            before.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+            int port = before.getLocalPort();
+            after.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), port));
+            before.setSoTimeout(10_000);
+            after.setSoTimeout(10_000);
+            Map<String, Object> properties = Map.of("service.pid", "org.netdrivers.test~moving", NetworkConstants.NETWORK_NAME,
+                    "moving", "host", host, "port", port);
+            DriverRegistration r = DriverRegistration.activate(context, properties, "test", NetworkConstants.CLIENT_NETWORK,
+                    (config, common) -> {
+                        NioSocketConnector connector = MinaTransports.socketConnector(io);
+                        connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "moving", 1 << 20), s -> { }));
+                        return new MinaConnectorDriver(common, io, connector, config.hostTarget("host", host, port, common.describe()),
+                                "tcp", true);
+                    });
+            assertNotNull(r);
+            ServiceReference<NetworkInterface> ref = service("moving");
+            assertEquals("tcp://127.0.0.2:" + port, ref.getProperty(NetworkConstants.NETWORK_ADDRESS));
+            NetworkInterface driver = context.getService(ref);
+            ByteStream old = driver.connect().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            try (Socket deviceBefore = before.accept()) {
+                Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.3 " + host + "\n");
+                Thread.sleep(1_100); // the last answer ages past the interval
+                ByteStream moved = driver.connect().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                try (Socket deviceAfter = after.accept()) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (!("tcp://127.0.0.3:" + port).equals(ref.getProperty(NetworkConstants.NETWORK_ADDRESS))
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertEquals("the service property follows", "tcp://127.0.0.3:" + port,
+                            ref.getProperty(NetworkConstants.NETWORK_ADDRESS));
+                    old.send(ByteBuffer.wrap("old".getBytes(StandardCharsets.US_ASCII))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    moved.send(ByteBuffer.wrap("new".getBytes(StandardCharsets.US_ASCII))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    assertEquals("the stream opened before stays with the old address", "old", read3(deviceBefore));
+                    assertEquals("new", read3(deviceAfter));
+                }
+                moved.close();
+            }
+            old.close();
+            context.ungetService(ref);
+            r.deactivate(4);
+        } finally {
+            io.close();
+        }
+    }
+
+    private static String read3(Socket s) throws Exception {
+        s.setSoTimeout(10_000);
+        return new String(s.getInputStream().readNBytes(3), StandardCharsets.US_ASCII);
     }
 }

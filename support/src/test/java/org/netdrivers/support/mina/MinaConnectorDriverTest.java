@@ -38,6 +38,7 @@ import org.netdrivers.api.StreamClosedException;
 import org.netdrivers.io.internal.IoThreadsService;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.DriverSettings;
+import org.netdrivers.support.net.HostTarget;
 
 /** A TCP driver's connects and its going away, over real connectors and a listener on loopback. */
 public class MinaConnectorDriverTest {
@@ -245,6 +246,7 @@ public class MinaConnectorDriverTest {
         MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, name, 1 << 20), s -> { }));
         DriverSettings common = DriverSettings.read(new ConfigReader(Map.of("network.name", name)), "tcp");
-        return new MinaConnectorDriver(common, io, connector, target, name, false);
+        return new MinaConnectorDriver(common, io, connector, new HostTarget(target.getAddress().getHostAddress(), target, name),
+                "tcp", false);
     }
 }

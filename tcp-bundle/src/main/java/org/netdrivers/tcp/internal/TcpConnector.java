@@ -1,5 +1,8 @@
 package org.netdrivers.tcp.internal;
 
+import java.net.InetSocketAddress;
+
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.DriverSettings;
@@ -7,6 +10,7 @@ import org.netdrivers.support.driver.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
+import org.netdrivers.support.net.NetAddresses;
 
 /**
  * The TCP driver's service object: one Mina socket connector on the runtime's I/O threads, one
@@ -16,14 +20,18 @@ final class TcpConnector {
     private TcpConnector() {}
 
     static ManagedDriver create(DriverSettings common, TcpSettings settings, IoThreads io) {
-        String target = settings.address();
         NioSocketConnector connector = MinaTransports.socketConnector(io);
         connector.setConnectTimeoutMillis(settings.connectTimeoutMs());
         MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive(),
                 settings.socketBufferBytes());
         connector.setHandler(new StreamIoHandler(
-                session -> MinaTransports.tcpStream(session, common.describe() + " to " + target, settings.bufferBytes()),
+                session -> MinaTransports.tcpStream(session, common.describe() + " to " + to(session), settings.bufferBytes()),
                 stream -> { }));
-        return new MinaConnectorDriver(common, io, connector, settings.target(), target, settings.enableAddress());
+        return new MinaConnectorDriver(common, io, connector, settings.target(), "tcp", settings.enableAddress());
+    }
+
+    /** Where a session connected (its driver's host name may point elsewhere by now). */
+    private static String to(IoSession session) {
+        return NetAddresses.format("tcp", (InetSocketAddress) session.getRemoteAddress());
     }
 }

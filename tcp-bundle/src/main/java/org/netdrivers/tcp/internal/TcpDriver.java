@@ -27,7 +27,7 @@ public final class TcpDriver {
     public TcpDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_TCP,
                 NetworkConstants.CLIENT_NETWORK,
-                (config, common) -> TcpConnector.create(common, TcpSettings.read(config), io));
+                (config, common) -> TcpConnector.create(common, TcpSettings.read(config, common), io));
     }
 
     @Deactivate

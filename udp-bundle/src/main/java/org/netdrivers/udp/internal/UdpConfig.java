@@ -12,7 +12,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String network_name();
 
     @AttributeDefinition(name = "Host",
-            description = "Host name or IP address; IPv6 bare or in brackets, a link-local zone as fe80::1%eth0. Resolved once, when configured; a name that does not resolve yet is looked up again (after 1, 2, 4, 8, 16 s, then every 30 s) and the driver registers once it does.")
+            description = "Host name or IP address; IPv6 bare or in brackets, a link-local zone as fe80::1%eth0. A name that does not resolve yet is looked up again (after 1, 2, 4, 8, 16 s, then every 30 s) and the driver registers once it does; after that, a connect looks the name up again once the last answer is as old as the JVM keeps answers (networkaddress.cache.ttl, 30 s by default), and new streams follow it.")
     String host();
 
     @AttributeDefinition(name = "Port", min = "1", max = "65535", description = "UDP port, 1..65535.")

@@ -1,5 +1,8 @@
 package org.netdrivers.udp.internal;
 
+import java.net.InetSocketAddress;
+
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioDatagramConnector;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.DriverSettings;
@@ -7,6 +10,7 @@ import org.netdrivers.support.driver.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
+import org.netdrivers.support.net.NetAddresses;
 
 /**
  * The UDP driver's service object: one Mina datagram connector on the runtime's I/O threads, one
@@ -16,13 +20,17 @@ final class UdpConnector {
     private UdpConnector() {}
 
     static ManagedDriver create(DriverSettings common, UdpSettings settings, IoThreads io) {
-        String target = settings.address();
         NioDatagramConnector connector = new NioDatagramConnector(io.processor());
         MinaTransports.configureDatagram(connector.getSessionConfig(), settings.idleTimeoutSeconds(), settings.socketBufferBytes());
-        int max = MinaTransports.udpMax(settings.target());
         connector.setHandler(new StreamIoHandler(
-                session -> MinaTransports.udpStream(session, common.describe() + " to " + target, settings.bufferBytes(), max, false),
+                session -> MinaTransports.udpStream(session, common.describe() + " to " + to(session), settings.bufferBytes(),
+                        MinaTransports.udpMax((InetSocketAddress) session.getRemoteAddress()), false),
                 stream -> { }));
-        return new MinaConnectorDriver(common, io, connector, settings.target(), target, settings.enableAddress(), settings.stopDrainMs());
+        return new MinaConnectorDriver(common, io, connector, settings.target(), "udp", settings.enableAddress(), settings.stopDrainMs());
+    }
+
+    /** Where a session connected (its driver's host name may point elsewhere by now). */
+    private static String to(IoSession session) {
+        return NetAddresses.format("udp", (InetSocketAddress) session.getRemoteAddress());
     }
 }

@@ -27,7 +27,7 @@ public final class UdpDriver {
     public UdpDriver(BundleContext context, Map<String, Object> properties, @Reference IoThreads io) {
         registration = DriverRegistration.activate(context, properties, NetworkConstants.TYPE_UDP,
                 NetworkConstants.CLIENT_NETWORK,
-                (config, common) -> UdpConnector.create(common, UdpSettings.read(config), io));
+                (config, common) -> UdpConnector.create(common, UdpSettings.read(config, common), io));
     }
 
     @Deactivate
