@@ -67,12 +67,11 @@ public final class MinaConnectorDriver extends TrackingDriver {
         CompletableFuture<ByteStream> result = new CompletableFuture<>();
         // the calling thread's, taken here: the connect may go on from the lookup's thread
         IoSessionInitializer<ConnectFuture> join = io.joinCallingThread();
-        CompletableFuture<InetSocketAddress> where = target.forConnect().toCompletableFuture();
-        InetSocketAddress now = where.getNow(null);
+        InetSocketAddress now = target.fresh();
         if (now != null) {
             return connect(now, join, result);
         }
-        where.thenAccept(address -> connect(address, join, result));
+        target.forConnect().thenAccept(address -> connect(address, join, result));
         return result;
     }
 

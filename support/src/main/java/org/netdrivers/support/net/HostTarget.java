@@ -112,13 +112,19 @@ public final class HostTarget {
         listeners.add(listener);
     }
 
+    /** @return the last answer while it serves (no lookup due: a connect's path without an allocation), else null */
+    public InetSocketAddress fresh() {
+        return intervalNs < 0 || System.nanoTime() - nextLookupNs < 0 ? current : null;
+    }
+
     /**
      * @return the address a connect goes to now: at once (on the caller's thread) while the last
      *     answer serves, else when the lookup under way ends (on its thread); never exceptionally
      */
     public CompletionStage<InetSocketAddress> forConnect() {
-        if (intervalNs < 0 || System.nanoTime() - nextLookupNs < 0) {
-            return CompletableFuture.completedFuture(current);
+        InetSocketAddress fresh = fresh();
+        if (fresh != null) {
+            return CompletableFuture.completedFuture(fresh);
         }
         synchronized (this) {
             if (lookup != null) {
