@@ -194,6 +194,54 @@ public class UdpIT extends NetdriversTestSupport {
                 () -> udpExportThreads() == 0);
     }
 
+    /**
+     * UDP exports share the registry's datagram acceptors, as many as the I/O threads (4 here) at
+     * most: six exports take four threads, not six. An export on a port another uses on another
+     * loopback address goes to another acceptor (Mina's datagram acceptor tells client sessions
+     * apart by port), and each export answers its own clients, even one socket that sends to all.
+     */
+    @Test
+    public void udpExportsShareAsManyThreadsAsTheIoThreadsAndTwoAddressesOfOnePortKeepTheirClientsApart() throws Exception {
+        awaitCondition("no thread of an earlier test's UDP export left", () -> udpExportThreads() == 0);
+        int ioThreads = Integer.parseInt(System.getProperty("netdrivers.io.threads", "4"));
+        try (UdpEchoPeer peer = new UdpEchoPeer();
+                DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            client.setSoTimeout(5000);
+            List<InetSocketAddress> exports = new ArrayList<>();
+            for (int i = 0; i < ioThreads + 2; i++) {
+                InetSocketAddress at = new InetSocketAddress("127.0.0.1", FreePort.find());
+                udpDriver("udp-share-" + i, peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.1:" + at.getPort());
+                awaitExport("udp://127.0.0.1:" + at.getPort());
+                exports.add(at);
+            }
+            int first = exports.get(0).getPort();
+            InetSocketAddress samePort = new InetSocketAddress("127.0.0.2", first);
+            udpDriver("udp-share-same-port", peer.port(), NetworkConstants.NETWORK_EXPORT, "udp://127.0.0.2:" + first);
+            awaitExport("udp://127.0.0.2:" + first);
+            exports.add(samePort);
+            for (int round = 0; round < 3; round++) {
+                for (InetSocketAddress at : exports) {
+                    assertAnsweredBy(client, at, at.getHostString() + ":" + at.getPort() + "-" + round);
+                }
+            }
+            assertEquals("threads serving " + exports.size() + " UDP exports", ioThreads, udpExportThreads());
+            deleteConfigurations(NetworkConstants.PID_UDP);
+            awaitCondition("the exports stopped", () -> registry.exports().stream().noneMatch(x -> x.listen().startsWith("udp:")));
+        }
+        awaitCondition("no thread of a stopped UDP export left (acceptor threads end 5 s after their acceptor)",
+                () -> udpExportThreads() == 0);
+    }
+
+    /** Sends {@code text} to {@code export}, and asserts that its echo comes back from that address. */
+    private static void assertAnsweredBy(DatagramSocket client, InetSocketAddress export, String text) throws IOException {
+        byte[] out = text.getBytes(StandardCharsets.US_ASCII);
+        client.send(new DatagramPacket(out, out.length, export));
+        DatagramPacket in = new DatagramPacket(new byte[64], 64);
+        client.receive(in);
+        assertEquals(text, new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII));
+        assertEquals("the address that answered '" + text + "'", export, in.getSocketAddress());
+    }
+
     /** Threads that serve UDP exports: datagram acceptors' (and Mina's session expirers', none expected). */
     private static long udpExportThreads() {
         return Thread.getAllStackTraces().keySet().stream()

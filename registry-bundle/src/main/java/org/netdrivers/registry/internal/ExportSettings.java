@@ -33,6 +33,7 @@ final class ExportSettings {
     /** The acceptors of tcp:// and of tls:// exports, made at their first export; guarded by this. */
     private SharedAcceptor tcpAcceptor;
     private SharedAcceptor tlsAcceptor;
+    private DatagramAcceptors udpAcceptors;
     /** The TLS context of the last configuration that had one: new tls:// connections get it. */
     private volatile ReloadingTls lastTls;
 
@@ -102,7 +103,7 @@ final class ExportSettings {
         return configurationSeen;
     }
 
-    /** Ends the timer (waits still pending fail, lingers end) and releases the shared acceptors. */
+    /** Ends the timer (waits still pending fail, lingers end) and releases the shared acceptors, UDP's too. */
     void close() {
         timer.shutdownNow();
         synchronized (this) {
@@ -113,7 +114,24 @@ final class ExportSettings {
             }
             tcpAcceptor = null;
             tlsAcceptor = null;
+            if (udpAcceptors != null) {
+                udpAcceptors.close();
+                udpAcceptors = null;
+            }
         }
+    }
+
+    /**
+     * The acceptors of the udp:// exports, as many as the I/O threads at most (their threads, of
+     * {@code IoThreads.acceptorExecutor()}, run while one of their exports listens).
+     */
+    synchronized DatagramAcceptors udpAcceptors() {
+        if (udpAcceptors == null) {
+            int threads = io.processorsBusy().length;
+            udpAcceptors = new DatagramAcceptors(io, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
+                    this::udpIdleSeconds, this::udpSocketBufferBytes);
+        }
+        return udpAcceptors;
     }
 
     /** The one acceptor of every tcp:// export (its thread runs while one listens). */

@@ -2,7 +2,6 @@ package org.netdrivers.registry.internal;
 
 import java.io.IOException;
 
-import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.netdrivers.support.net.ListenAddress;
 import org.netdrivers.support.net.TlsStores;
 import org.netdrivers.support.mina.MinaTransports;
@@ -15,10 +14,11 @@ import org.netdrivers.support.mina.TlsFilter;
  * tls:// export); their connections are served by the runtime's I/O threads, where a relay can
  * splice them with the driver sessions that serve them. A TLS connection (Mina's TLS filter,
  * mutual TLS) counts as accepted once its handshake is done and its client is allowed; a relay
- * then carries its plaintext as for TCP. A UDP export has an acceptor of its own, with one client
- * session per client address ({@link ClientSessions}): its sessions are read and written by that
- * acceptor's thread ({@code IoThreads.acceptorExecutor()}), which also ends those idle for
- * {@code udp_idle_timeout_s} either way.
+ * then carries its plaintext as for TCP. A UDP export listens on one of the registry's datagram
+ * acceptors ({@link DatagramAcceptors}: as many as the I/O threads at most, each shared by
+ * several exports), with one client session per client address ({@link ClientSessions}): its
+ * sessions are read and written by that acceptor's thread ({@code IoThreads.acceptorExecutor()}),
+ * which also ends those idle for {@code udp_idle_timeout_s} either way.
  */
 final class MinaListener {
     /** A client the listener turned away (TLS: no trusted certificate, or not allowed). */
@@ -63,29 +63,17 @@ final class MinaListener {
 
     private static Listener bindUdp(ListenAddress listen, ExportSettings context, long clientLimit, Accepted accepted)
             throws IOException {
-        NioDatagramAcceptor udp = new NioDatagramAcceptor(context.io().acceptorExecutor());
-        udp.getSessionConfig().setReuseAddress(true);
-        MinaTransports.configureDatagram(udp.getSessionConfig(), context.udpIdleSeconds(), context.udpSocketBufferBytes());
-        udp.setSessionRecycler(new ClientSessions());
         int max = MinaTransports.udpMax(listen.socketAddress());
-        udp.setHandler(new StreamIoHandler(
+        StreamIoHandler handler = new StreamIoHandler(
                 session -> {
+                    // the registry's settings as they are when the client comes: the acceptor may be older than them
+                    session.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE, context.udpIdleSeconds());
                     followSocketBuffers(session, context.udpSocketBufferBytes());
                     return MinaTransports.udpStream(session, "export " + listen + " client " + session.getRemoteAddress(),
                             clientLimit, max, true);
                 },
-                stream -> accepted.accept(stream, stream.session().getRemoteAddress())));
-        udp.setCloseOnDeactivation(true);
-        try {
-            udp.bind(listen.socketAddress());
-        } catch (IOException | RuntimeException e) {
-            udp.dispose(false);
-            throw e;
-        }
-        return () -> {
-            udp.unbind();
-            udp.dispose(false);
-        };
+                stream -> accepted.accept(stream, stream.session().getRemoteAddress()));
+        return context.udpAcceptors().bind(listen.socketAddress(), handler)::close;
     }
 
     /**

@@ -10,10 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.service.IoHandler;
 import org.apache.mina.core.service.IoProcessor;
-import org.apache.mina.core.session.AttributeKey;
-import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
-import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.netdrivers.support.mina.MinaTransports;
 
@@ -21,7 +18,8 @@ import org.netdrivers.support.mina.MinaTransports;
  * One Mina TCP acceptor for many exports: it listens on each export's address, and one thread
  * accepts for all of them, however many exports there are (an acceptor each took a thread each).
  * The accepted connections go to the runtime's I/O threads as before. Each address has its own
- * handler ({@link #bind}): a session goes to the handler of the listening socket that accepted it.
+ * handler ({@link #bind}): a session goes to the handler of the listening socket that accepted it
+ * ({@link BindingDispatcher}).
  *
  * <p>The registry has one for its tcp:// exports and one, with the TLS filter in its chain, for
  * its tls:// exports ({@link ExportSettings}). Settings an acceptor holds for all its addresses are
@@ -30,9 +28,6 @@ import org.netdrivers.support.mina.MinaTransports;
  * address is bound, and ends when none is.
  */
 final class SharedAcceptor {
-    /** The binding of the socket that accepted a session; removed from one closed when it was created. */
-    private static final AttributeKey BINDING = new AttributeKey(SharedAcceptor.class, "binding");
-
     private final DrainingSocketAcceptor acceptor;
     /** By the address the listening socket reports, which is the one bound. */
     private final Map<SocketAddress, Binding> bindings = new ConcurrentHashMap<>();
@@ -49,24 +44,20 @@ final class SharedAcceptor {
         if (tls != null) {
             acceptor.getFilterChain().addLast("tls", tls);
         }
-        acceptor.setHandler(new Dispatcher());
+        acceptor.setHandler(new BindingDispatcher(session -> null)); // routed when accepted
     }
 
     /** One address of the acceptor, and the handler of its sessions. */
-    final class Binding {
-        private final InetSocketAddress address;
-        private final IoHandler handler;
-        private volatile boolean closed;
-
+    final class Binding extends BindingDispatcher.Route {
         private Binding(InetSocketAddress address, IoHandler handler) {
-            this.address = address;
-            this.handler = handler;
+            super(address, handler);
         }
 
         /**
          * Stops listening, then closes the address's sessions: open ones, and any accepted but not
          * yet created (the dispatcher closes those as they come, once this is closed).
          */
+        @Override
         void close() {
             closed = true;
             synchronized (binding) {
@@ -76,7 +67,7 @@ final class SharedAcceptor {
                 }
             }
             for (IoSession s : acceptor.getManagedSessions().values()) {
-                if (s.getAttribute(BINDING) == this) {
+                if (BindingDispatcher.goesTo(s, this)) {
                     s.closeNow();
                 }
             }
@@ -138,7 +129,7 @@ final class SharedAcceptor {
             // the listening socket is closing: the dispatcher closes the session
         }
         if (b != null) {
-            session.setAttribute(BINDING, b);
+            BindingDispatcher.route(session, b);
             return;
         }
         if (local != null && handle.isOpen()) {
@@ -147,79 +138,6 @@ final class SharedAcceptor {
                 LOG.warn("a connection accepted on {} was closed: no export is bound there (a defect of the registry's"
                         + " shared acceptor); {} in the last {} s, {} in all", local, due.count(), due.seconds(), due.total());
             }
-        }
-    }
-
-    /**
-     * Every session's events go to its binding's handler. A session whose binding is closed (or
-     * that has none) is closed when it is created, and none of its events go anywhere.
-     */
-    private static final class Dispatcher implements IoHandler {
-        /** One event, as told to a handler. */
-        @FunctionalInterface
-        private interface Event {
-            void tell(IoHandler handler) throws Exception;
-        }
-
-        /** Tells the session's handler; a session without one (closed when created) is closed again if {@code orClose}. */
-        private static void forward(IoSession session, boolean orClose, Event event) throws Exception {
-            Binding b = (Binding) session.getAttribute(BINDING);
-            if (b != null) {
-                event.tell(b.handler);
-            } else if (orClose) {
-                session.closeNow();
-            }
-        }
-
-        @Override
-        public void sessionCreated(IoSession session) throws Exception {
-            Binding b = (Binding) session.getAttribute(BINDING);
-            if (b == null || b.closed) {
-                session.removeAttribute(BINDING); // none of its events go anywhere
-                session.closeNow();
-                return;
-            }
-            b.handler.sessionCreated(session);
-        }
-
-        @Override
-        public void sessionOpened(IoSession session) throws Exception {
-            forward(session, false, h -> h.sessionOpened(session));
-        }
-
-        @Override
-        public void sessionClosed(IoSession session) throws Exception {
-            forward(session, false, h -> h.sessionClosed(session));
-        }
-
-        @Override
-        public void sessionIdle(IoSession session, IdleStatus status) throws Exception {
-            forward(session, false, h -> h.sessionIdle(session, status));
-        }
-
-        @Override
-        public void exceptionCaught(IoSession session, Throwable cause) throws Exception {
-            forward(session, true, h -> h.exceptionCaught(session, cause));
-        }
-
-        @Override
-        public void messageReceived(IoSession session, Object message) throws Exception {
-            forward(session, false, h -> h.messageReceived(session, message));
-        }
-
-        @Override
-        public void messageSent(IoSession session, Object message) throws Exception {
-            forward(session, false, h -> h.messageSent(session, message));
-        }
-
-        @Override
-        public void inputClosed(IoSession session) throws Exception {
-            forward(session, true, h -> h.inputClosed(session));
-        }
-
-        @Override
-        public void event(IoSession session, FilterEvent event) throws Exception {
-            forward(session, false, h -> h.event(session, event));
         }
     }
 }
