@@ -135,4 +135,82 @@ public class FleetIT extends NetdriversTestSupport {
             awaitNoFleetThreads("the fleet's and ZooKeeper's threads to end");
         }
     }
+
+    /**
+     * The fleet's key store renewed in place (the same path, new content: what a CA's renewal job
+     * does) is what its port presents to the next connection, without a change of configuration:
+     * the fleet's timer checks the files every 5 s, and one INFO line says so.
+     */
+    @Test
+    public void aKeyStoreRenewedInPlaceIsWhatTheFleetPortPresentsNext() throws Exception {
+        certs.keyStore("bench-renewed", "bench-renewed");
+        java.nio.file.Path key = java.nio.file.Files.copy(certs.store("bench-a"), certs.store("fleet-renewing-key"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        int port = FreePort.find();
+        try (Peer zookeeper = Peer.java("ZooKeeperPeer"); LogCapture log = new LogCapture(context)) {
+            String connect = zookeeper.awaitLine("CONNECT", 30_000);
+            org.osgi.service.cm.Configuration fleet = configurationAdmin.getConfiguration(PID_FLEET, "?");
+            java.util.Hashtable<String, Object> props = tls(certs);
+            props.put("key_store", key.toString());
+            props.putAll(Map.of("zookeeper", connect, "runtime", "bench-a", "listen", "tcp://127.0.0.1:" + port));
+            fleet.update(props);
+            try {
+                awaitCondition("the fleet port presents bench-a's certificate", () -> "CN=bench-a".equals(presented(port)));
+                java.nio.file.Path next = java.nio.file.Files.createTempFile(key.getParent(), "renewing", ".tmp");
+                java.nio.file.Files.copy(certs.store("bench-renewed"), next, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                java.nio.file.Files.move(next, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                awaitCondition("the fleet port presents the renewed certificate (the timer checks every 5 s)",
+                        () -> "CN=bench-renewed".equals(presented(port)));
+                assertEquals("one INFO line for the renewal", 1, log.lines("Fleet: key_store or trust_store", "changed on disk").size());
+                assertEquals(java.util.List.of(), log.errors());
+            } finally {
+                fleet.delete();
+            }
+            awaitNoFleetThreads("the fleet's and ZooKeeper's threads to end");
+        }
+    }
+
+    /**
+     * The subject of the certificate the fleet port on {@code port} presents to a client with
+     * bench-a's key (the port asks for one), or null when no handshake completes. The client's
+     * trust manager accepts any server chain: it only records what it is shown.
+     */
+    private static String presented(int port) {
+        String[] subject = new String[1];
+        javax.net.ssl.X509TrustManager recording = new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                throw new UnsupportedOperationException("a client only");
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                subject[0] = chain[0].getSubjectX500Principal().getName();
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+        try {
+            java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(certs.store("bench-a"))) {
+                keys.load(in, Certificates.PASSWORD.toCharArray());
+            }
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, Certificates.PASSWORD.toCharArray());
+            javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {recording}, null);
+            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.setSoTimeout(5000);
+                s.startHandshake();
+            }
+            return subject[0];
+        } catch (Exception notYet) {
+            return null;
+        }
+    }
 }
