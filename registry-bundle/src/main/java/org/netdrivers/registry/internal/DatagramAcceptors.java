@@ -44,7 +44,8 @@ final class DatagramAcceptors {
     /**
      * @param shared how many acceptors the exports share at most
      * @param idleSeconds the registry's udp_idle_timeout_s as it is now (for an acceptor made now)
-     * @param socketBufferBytes the registry's udp_socket_buffer_bytes as it is now (the same)
+     * @param socketBufferBytes the registry's udp_socket_buffer_bytes as it is now (for an acceptor made now, and
+     *     each new export's socket)
      */
     DatagramAcceptors(IoThreads io, int shared, IntSupplier idleSeconds, IntSupplier socketBufferBytes) {
         this.io = io;
@@ -123,6 +124,8 @@ final class DatagramAcceptors {
         Binding b = new Binding(at, address, handler);
         at.byPort.put(address.getPort(), b);
         Set<SocketAddress> before = new HashSet<>(at.mina.getLocalAddresses());
+        // the new socket gets the registry's sizes as they are now (the acceptor may be older)
+        MinaTransports.socketBuffers(at.mina.getSessionConfig(), socketBufferBytes.getAsInt());
         try {
             at.mina.bind(address);
             b.bound = at.mina.getLocalAddresses().stream().filter(a -> !before.contains(a)).findFirst().orElse(address);

@@ -81,8 +81,10 @@ final class MinaListener {
      * sessions, to the registry's {@code bytes} as it is now: the registry's configuration may
      * have changed since the export started listening (at a start, Config Admin may deliver it
      * after a driver's). Mina gives each new session its acceptor's settings, so only a change
-     * costs a call; a UDP export's sessions share its socket, which the change reaches at its next
-     * new client. 0 leaves the sizes as they are.
+     * costs a call; a UDP session's settings are those of the export's socket, which its clients
+     * share, so the change reaches that socket at its next new client (Mina applies the
+     * acceptor's settings at each: every export of a shared datagram acceptor follows). 0 leaves
+     * the sizes as they are.
      */
     private static void followSocketBuffers(org.apache.mina.core.session.IoSession session, int bytes) {
         if (bytes <= 0) {

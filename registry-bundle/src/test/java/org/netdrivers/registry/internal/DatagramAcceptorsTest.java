@@ -47,6 +47,13 @@ public class DatagramAcceptorsTest {
     /** Answers every datagram with {@code name:} and the datagram's text. */
     private static final class Answer extends IoHandlerAdapter {
         private final String name;
+        /** SO_RCVBUF of the export's socket, as its last new session saw it. */
+        volatile int receiveBuffer = -1;
+
+        @Override
+        public void sessionCreated(IoSession session) {
+            receiveBuffer = ((org.apache.mina.transport.socket.DatagramSessionConfig) session.getConfig()).getReceiveBufferSize();
+        }
 
         Answer(String name) {
             this.name = name;
@@ -158,6 +165,52 @@ public class DatagramAcceptorsTest {
         awaitLoops(0, "the export stopped: its acceptor's loop ends");
         try (DatagramSocket again = new DatagramSocket(at)) {
             assertEquals("the port is free again", p, again.getLocalPort());
+        }
+    }
+
+    /**
+     * An export that comes to an acceptor made earlier is bound with the registry's socket buffer
+     * size as it is now, not as it was when the acceptor was made; and since Mina applies the
+     * acceptor's settings to the socket at each new client session, an export bound earlier on
+     * that acceptor follows at its next new client.
+     */
+    @Test
+    public void aNewExportsSocketGetsTheSizeAsItIsNowAndTheOthersFollowAtTheirNextClient() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger(8192);
+        DatagramAcceptors one = new DatagramAcceptors(io, 1, () -> 60, size::get);
+        try {
+            Answer first = new Answer("first");
+            Answer later = new Answer("later");
+            InetSocketAddress a = new InetSocketAddress(InetAddress.getLoopbackAddress(), freeUdpPort());
+            InetSocketAddress b = new InetSocketAddress(InetAddress.getLoopbackAddress(), freeUdpPort());
+            bound.add(one.bind(a, first));
+            try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                client.setSoTimeout(5000);
+                assertAnswered(client, a, "first", "x");
+            }
+            assertEquals("the first export's socket", kernelSize(8192), first.receiveBuffer);
+            size.set(32768);
+            bound.add(one.bind(b, later));
+            awaitLoops(1, "one acceptor for both");
+            try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                client.setSoTimeout(5000);
+                assertAnswered(client, b, "later", "y");
+                assertEquals("the later export's socket, on the same acceptor", kernelSize(32768), later.receiveBuffer);
+                assertAnswered(client, a, "first", "z"); // a new client of the first export
+            }
+            assertEquals("the first export's socket at its next new client", kernelSize(32768), first.receiveBuffer);
+        } finally {
+            bound.forEach(DatagramAcceptors.Binding::close);
+            bound.clear();
+            one.close();
+        }
+    }
+
+    /** SO_RCVBUF as the kernel reports it for a socket asked for {@code bytes} (Linux doubles it). */
+    private static int kernelSize(int bytes) throws Exception {
+        try (DatagramSocket s = new DatagramSocket(null)) {
+            s.setReceiveBufferSize(bytes);
+            return s.getReceiveBufferSize();
         }
     }
 }

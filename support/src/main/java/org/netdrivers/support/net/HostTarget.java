@@ -36,7 +36,7 @@ public final class HostTarget {
 
     private final String host;
     private final int port;
-    /** Whose target this is, for log lines (a configuration's PID). */
+    /** Whose target this is, for log lines (the driver and its configuration's PID). */
     private final String owner;
     /** Negative: never looked up again (an IP literal, or a JVM that keeps answers for ever). */
     private final long intervalNs;
@@ -175,7 +175,11 @@ public final class HostTarget {
                     wasFailing ? "resolves again, now to" : "now resolves to", NetAddresses.formatHost(now.getAddress()),
                     NetAddresses.formatHost(before.getAddress()));
             for (Runnable l : listeners) {
-                l.run();
+                try {
+                    l.run();
+                } catch (RuntimeException e) {
+                    LOG.error("{}: a listener of the new address of host \"{}\" failed", owner, host, e);
+                }
             }
         } else if (wasFailing && !failing) {
             LOG.info("{}: host \"{}\" resolves again, to {} as before", owner, host, NetAddresses.formatHost(now.getAddress()));
