@@ -3,6 +3,7 @@ package org.netdrivers.registry.internal;
 import java.net.InetSocketAddress;
 
 import org.apache.mina.core.service.IoHandler;
+import org.apache.mina.core.service.IoService;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
@@ -53,6 +54,15 @@ final class BindingDispatcher implements IoHandler {
     /** @return whether {@code session} goes to {@code route} */
     static boolean goesTo(IoSession session, Route route) {
         return session.getAttribute(ROUTE) == route;
+    }
+
+    /** Closes the sessions of {@code service} that go to {@code only}; all of them when it is null. */
+    static void closeSessions(IoService service, Route only) {
+        for (IoSession s : service.getManagedSessions().values()) {
+            if (only == null || goesTo(s, only)) {
+                s.closeNow();
+            }
+        }
     }
 
     /** One event, as told to a handler. */

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
 import org.apache.mina.core.service.IoHandler;
-import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioDatagramAcceptor;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.mina.MinaTransports;
@@ -70,14 +69,6 @@ final class DatagramAcceptors {
             mina.setCloseOnDeactivation(false); // an export closes its own sessions (Binding.close)
             mina.setHandler(new BindingDispatcher(session -> byPort.get(((InetSocketAddress) session.getLocalAddress()).getPort())));
         }
-
-        void closeSessions(Binding only) {
-            for (IoSession s : mina.getManagedSessions().values()) {
-                if (only == null || BindingDispatcher.goesTo(s, only)) {
-                    s.closeNow();
-                }
-            }
-        }
     }
 
     /** One export's address on an acceptor, and the handler of its sessions. */
@@ -104,7 +95,7 @@ final class DatagramAcceptors {
                     acceptor.byPort.remove(address.getPort(), this);
                 }
             }
-            acceptor.closeSessions(this);
+            BindingDispatcher.closeSessions(acceptor.mina, this);
             if (acceptor.own) {
                 acceptor.mina.dispose(false);
             }
@@ -159,7 +150,7 @@ final class DatagramAcceptors {
     synchronized void close() {
         stopping = true;
         for (Acceptor a : pool) {
-            a.closeSessions(null);
+            BindingDispatcher.closeSessions(a.mina, null);
             a.mina.dispose(false);
         }
         pool.clear();

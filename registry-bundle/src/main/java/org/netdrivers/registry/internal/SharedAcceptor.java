@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.service.IoHandler;
 import org.apache.mina.core.service.IoProcessor;
-import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.netdrivers.support.mina.MinaTransports;
 
@@ -66,11 +65,7 @@ final class SharedAcceptor {
                     bindings.remove(address, this); // after: whatever that socket accepted finds this binding
                 }
             }
-            for (IoSession s : acceptor.getManagedSessions().values()) {
-                if (BindingDispatcher.goesTo(s, this)) {
-                    s.closeNow();
-                }
-            }
+            BindingDispatcher.closeSessions(acceptor, this);
         }
     }
 
@@ -99,9 +94,7 @@ final class SharedAcceptor {
 
     /** Closes every session it accepted and releases the acceptor (the registry stops). */
     void close() {
-        for (IoSession s : acceptor.getManagedSessions().values()) {
-            s.closeNow();
-        }
+        BindingDispatcher.closeSessions(acceptor, null);
         acceptor.dispose(false);
     }
 

@@ -76,6 +76,11 @@ public final class MinaTransports {
         return config instanceof DatagramSessionConfig c ? c.getReceiveBufferSize() : -1;
     }
 
+    /** {@code scheme://HOST:PORT} of the peer a session is connected to (a driver's, whose host name may point elsewhere by now). */
+    public static String remote(String scheme, IoSession session) {
+        return org.netdrivers.support.net.NetAddresses.format(scheme, (java.net.InetSocketAddress) session.getRemoteAddress());
+    }
+
     /** Largest UDP payload over IPv4 (65535 - 8 - 20) and over IPv6 (65535 - 8). */
     public static final int UDP_MAX_IPV4 = 65_507;
     public static final int UDP_MAX_IPV6 = 65_527;

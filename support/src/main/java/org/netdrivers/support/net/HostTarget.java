@@ -186,9 +186,4 @@ public final class HostTarget {
         }
         return now;
     }
-
-    @Override
-    public String toString() {
-        return host + " (" + NetAddresses.formatHost(current.getAddress()) + "), port " + port;
-    }
 }

@@ -1,8 +1,5 @@
 package org.netdrivers.tcp.internal;
 
-import java.net.InetSocketAddress;
-
-import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.DriverSettings;
@@ -10,7 +7,6 @@ import org.netdrivers.support.driver.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
-import org.netdrivers.support.net.NetAddresses;
 
 /**
  * The TCP driver's service object: one Mina socket connector on the runtime's I/O threads, one
@@ -25,13 +21,9 @@ final class TcpConnector {
         MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive(),
                 settings.socketBufferBytes());
         connector.setHandler(new StreamIoHandler(
-                session -> MinaTransports.tcpStream(session, common.describe() + " to " + to(session), settings.bufferBytes()),
+                session -> MinaTransports.tcpStream(session, common.describe() + " to " + MinaTransports.remote("tcp", session),
+                        settings.bufferBytes()),
                 stream -> { }));
         return new MinaConnectorDriver(common, io, connector, settings.target(), "tcp", settings.enableAddress());
-    }
-
-    /** Where a session connected (its driver's host name may point elsewhere by now). */
-    private static String to(IoSession session) {
-        return NetAddresses.format("tcp", (InetSocketAddress) session.getRemoteAddress());
     }
 }

@@ -2,7 +2,6 @@ package org.netdrivers.udp.internal;
 
 import java.net.InetSocketAddress;
 
-import org.apache.mina.core.session.IoSession;
 import org.apache.mina.transport.socket.nio.NioDatagramConnector;
 import org.netdrivers.io.IoThreads;
 import org.netdrivers.support.driver.DriverSettings;
@@ -10,7 +9,6 @@ import org.netdrivers.support.driver.ManagedDriver;
 import org.netdrivers.support.mina.MinaConnectorDriver;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.StreamIoHandler;
-import org.netdrivers.support.net.NetAddresses;
 
 /**
  * The UDP driver's service object: one Mina datagram connector on the runtime's I/O threads, one
@@ -23,14 +21,9 @@ final class UdpConnector {
         NioDatagramConnector connector = new NioDatagramConnector(io.processor());
         MinaTransports.configureDatagram(connector.getSessionConfig(), settings.idleTimeoutSeconds(), settings.socketBufferBytes());
         connector.setHandler(new StreamIoHandler(
-                session -> MinaTransports.udpStream(session, common.describe() + " to " + to(session), settings.bufferBytes(),
-                        MinaTransports.udpMax((InetSocketAddress) session.getRemoteAddress()), false),
+                session -> MinaTransports.udpStream(session, common.describe() + " to " + MinaTransports.remote("udp", session),
+                        settings.bufferBytes(), MinaTransports.udpMax((InetSocketAddress) session.getRemoteAddress()), false),
                 stream -> { }));
         return new MinaConnectorDriver(common, io, connector, settings.target(), "udp", settings.enableAddress(), settings.stopDrainMs());
-    }
-
-    /** Where a session connected (its driver's host name may point elsewhere by now). */
-    private static String to(IoSession session) {
-        return NetAddresses.format("udp", (InetSocketAddress) session.getRemoteAddress());
     }
 }
