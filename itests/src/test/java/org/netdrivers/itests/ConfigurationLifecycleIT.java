@@ -113,7 +113,8 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
     @Test
     public void metatypeDescribesEveryField() throws Exception {
         assertFields("org.netdrivers.tcp", NetworkConstants.PID_TCP, "network.name", "network.export", "host", "port",
-                "enable_address", "connect_timeout_ms", "tcp_nodelay", "keepalive", "buffer_bytes", "socket_buffer_bytes");
+                "enable_address", "connect_timeout_ms", "tcp_nodelay", "keepalive", "keepalive_idle_s",
+                "keepalive_interval_s", "keepalive_count", "buffer_bytes", "socket_buffer_bytes");
         assertFields("org.netdrivers.echo", NetworkConstants.PID_ECHO, "network.name", "network.export", "buffer_bytes");
         assertFields("org.netdrivers.registry", NetworkConstants.PID_FORWARD, "target", "listen", "mode", "tls_allow");
         assertFields("org.netdrivers.unix", NetworkConstants.PID_UNIX, "network.name", "network.export", "path", "buffer_bytes",
@@ -123,7 +124,8 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
         assertFields("org.netdrivers.registry", NetworkConstants.PID_REGISTRY, "wait_ms", "buffer_bytes",
                 "udp_idle_timeout_s", "udp_max_sessions", "socket_buffer_bytes", "udp_socket_buffer_bytes", "max_connections",
                 "insecure_exports", "backlog",
-                "tls_key_store", "tls_key_store_password", "tls_trust_store", "tls_trust_store_password", "tls_allow", "idle_timeout_s");
+                "tls_key_store", "tls_key_store_password", "tls_trust_store", "tls_trust_store_password", "tls_allow", "idle_timeout_s",
+                "keepalive", "keepalive_idle_s", "keepalive_interval_s", "keepalive_count");
         assertFields("org.netdrivers.udp", NetworkConstants.PID_UDP, "network.name", "network.export", "host", "port",
                 "enable_address", "idle_timeout_s", "buffer_bytes", "socket_buffer_bytes", "stop_drain_ms");
         assertFields("org.netdrivers.dbus", NetworkConstants.PID_DBUS, "network.name", "network.export", "kind", "address",

@@ -143,6 +143,29 @@ public class FleetDataIT extends NetdriversTestSupport {
         assertEquals(0, export("tcp://127.0.0.1:" + forwardPort).failedConnections());
     }
 
+    /**
+     * A fleet connection crosses the network between two runtimes: both of its ends are probed
+     * with TCP keepalive (idle 30 s, as ss reports the kernel's timers), so that a runtime whose
+     * machine goes away ends the streams it served.
+     */
+    @Test
+    public void bothEndsOfAFleetConnectionAreProbedWithKeepalive() throws Exception {
+        if (Tools.missing("ss", "bothEndsOfAFleetConnectionAreProbedWithKeepalive", "ss is not installed here (package iproute2)")) {
+            return;
+        }
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), forwardPort)) {
+            s.setSoTimeout((int) WAIT_MS);
+            s.getOutputStream().write('f');
+            assertEquals("the echo through the fleet", 'f', s.getInputStream().read());
+            Double connector = Tools.keepaliveSeconds(null, ":" + fleetPort);
+            Double port = Tools.keepaliveSeconds(":" + fleetPort, null);
+            String listing = Tools.run(java.util.List.of("ss", "-t", "-n", "-o", "state", "established"), "");
+            assertTrue("the opening runtime's end probes within 30 s: " + connector + "\n" + listing,
+                    connector != null && connector > 20 && connector <= 30);
+            assertTrue("the fleet port's end probes within 30 s: " + port + "\n" + listing, port != null && port > 20 && port <= 30);
+        }
+    }
+
     /** A TLS client of the fleet port with the certificate of key store {@code keyStore} (null: none). */
     private SSLSocket client(String keyStore) throws Exception {
         SSLContext ssl = SSLContext.getInstance("TLS");

@@ -191,6 +191,59 @@ public class TcpExportIT extends NetdriversTestSupport {
      * including after a change (as a registry configuration that Config Admin delivers after the
      * driver's, at a start), as {@code ss} reports them.
      */
+    /**
+     * TCP keepalive, as {@code ss} reports the kernel's timers: the registry's on the connections
+     * a TCP export accepts (on by default), the TCP driver's on its connections to the device, each
+     * with its own idle time; a change of the registry's reaches the next connection, and
+     * keepalive = false leaves it unprobed.
+     */
+    @Test
+    public void keepaliveProbesAnExportsClientsAndItsDriversDeviceConnectionsWithTheirOwnTimings() throws Exception {
+        if (Tools.missing("ss", "keepaliveProbesAnExportsClientsAndItsDriversDeviceConnectionsWithTheirOwnTimings",
+                "ss is not installed here (package iproute2)")) {
+            return;
+        }
+        int port = FreePort.find();
+        try (EchoServer device = EchoServer.loopback()) {
+            registrySettings(Map.of("keepalive_idle_s", 23));
+            configure(NetworkConstants.PID_TCP, "probed", Map.of(NetworkConstants.NETWORK_NAME, "probed", "host", "127.0.0.1",
+                    "port", device.port(), "keepalive", true, "keepalive_idle_s", 11,
+                    NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
+            awaitExport("tcp://127.0.0.1:" + port);
+            Double client = null;
+            Double toDevice = null;
+            for (int i = 0; i < 50 && !(client != null && client > 21 && client <= 23); i++) { // until the change applies
+                Thread.sleep(i == 0 ? 0 : 100);
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout((int) WAIT_MS);
+                    s.getOutputStream().write('k');
+                    assertEquals('k', s.getInputStream().read());
+                    client = Tools.keepaliveSeconds(":" + port, ":" + s.getLocalPort());
+                    toDevice = Tools.keepaliveSeconds(null, ":" + device.port());
+                }
+            }
+            String listing = Tools.run(java.util.List.of("ss", "-t", "-n", "-o", "state", "established"), "");
+            assertTrue("the export's side of a client connection probes after the registry's 23 s: " + client + "\n" + listing,
+                    client != null && client > 21 && client <= 23);
+            assertTrue("the driver's connection to the device probes after its own 11 s: " + toDevice + "\n" + listing,
+                    toDevice != null && toDevice > 9 && toDevice <= 11);
+
+            registrySettings(Map.of("keepalive", false));
+            for (int i = 0; i < 50 && !(client != null && client == -1); i++) {
+                Thread.sleep(i == 0 ? 0 : 100);
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout((int) WAIT_MS);
+                    s.getOutputStream().write('k');
+                    assertEquals('k', s.getInputStream().read());
+                    client = Tools.keepaliveSeconds(":" + port, ":" + s.getLocalPort());
+                }
+            }
+            assertEquals("with keepalive = false the next client connection is not probed", Double.valueOf(-1), client);
+        } finally {
+            registryDefaults();
+        }
+    }
+
     @Test
     public void aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport() throws Exception {
         if (Tools.missing("ss", "aChangeOfSocketBufferBytesReachesTheNextConnectionOfAListeningExport",

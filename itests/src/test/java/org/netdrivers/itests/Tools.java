@@ -54,6 +54,40 @@ final class Tools {
         return sizes != null && sizes[0] >= asked && sizes[0] <= 2 * asked && sizes[1] >= asked && sizes[1] <= 2 * asked;
     }
 
+    /**
+     * Seconds until the next keepalive probe of the established TCP socket in {@code ss -o}'s
+     * listing whose local address ends with {@code local} and whose peer address ends with
+     * {@code peer} (either: any where null): -1 where no keepalive timer runs on it, null where
+     * there is no such socket. ss shows one timer a socket: while another runs (a retransmit
+     * timer until the peer's ACK, on a socket that just sent), it asks again, for 3 s at most.
+     */
+    static Double keepaliveSeconds(String local, String peer) throws IOException, InterruptedException {
+        for (int i = 0; ; i++) {
+            String ss = run(List.of("ss", "-t", "-n", "-o", "-H", "state", "established"), "");
+            String line = ss.lines().map(String::trim).filter(l -> {
+                String[] c = l.split("\\s+");
+                return c.length >= 4 && (local == null || c[2].endsWith(local)) && (peer == null || c[3].endsWith(peer));
+            }).findFirst().orElse(null);
+            if (line == null) {
+                return null;
+            }
+            if (line.contains("timer:(") && !line.contains("timer:(keepalive") && i < 30) {
+                Thread.sleep(100);
+                continue;
+            }
+            java.util.regex.Matcher m = KEEPALIVE.matcher(line);
+            if (!m.find()) {
+                return -1.0;
+            }
+            return (m.group(1) == null ? 0 : 60 * Integer.parseInt(m.group(1))) + (m.group(2) == null ? 0 : Integer.parseInt(m.group(2)))
+                    + (m.group(3) == null ? 0 : Integer.parseInt(m.group(3)) / 1000.0);
+        }
+    }
+
+    /** ss writes a timer as [Mmin][S(sec|.)][MSms]: 1min59sec, 28sec, 3.028ms (3 s 28 ms), 160ms. */
+    private static final java.util.regex.Pattern KEEPALIVE =
+            java.util.regex.Pattern.compile("timer:\\(keepalive,(?:(\\d+)min)?(?:(\\d+)(?:sec|\\.))?(?:(\\d+)ms)?,");
+
     /** Runs a command with {@code input} on stdin; returns its stdout; fails after 20 s. */
     static String run(List<String> command, String input) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -65,10 +65,10 @@ public class RelayTest {
             peer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             SocketAddress peerAddress = peer.getLocalAddress();
             NioSocketConnector connector = new NioSocketConnector(io.processor());
-            MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+            MinaTransports.configure(connector.getSessionConfig(), true, 0);
             connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "device side", WINDOW), s -> { }));
             NioSocketAcceptor acceptor = new NioSocketAcceptor(io.processor());
-            MinaTransports.configure(acceptor.getSessionConfig(), true, false, 0);
+            MinaTransports.configure(acceptor.getSessionConfig(), true, 0);
             acceptor.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "client side", WINDOW), client -> {
                 // on the client session's thread: the device session joins it
                 ConnectFuture f = connector.connect(peerAddress, io.joinCallingThread());

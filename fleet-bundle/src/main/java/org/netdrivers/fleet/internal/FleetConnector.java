@@ -142,6 +142,7 @@ final class FleetConnector implements AutoCloseable {
 
     private MinaByteStream stream(IoSession session) {
         Opening opening = opening(session);
+        MinaTransports.keepAlive(session, FleetProtocol.KEEP_ALIVE);
         MinaByteStream stream = MinaTransports.tlsHalfClosingStream(session, opening.describe(), STREAM_BUFFER);
         stream.closed().whenComplete((v, e) -> opening.fail("closed by the owner before it answered", null));
         return stream;

@@ -99,6 +99,7 @@ final class FleetListener implements AutoCloseable {
 
     /** A new connection: its stream, and the bound on how long TLS and the handshake line may take. */
     private MinaByteStream stream(IoSession session) {
+        MinaTransports.keepAlive(session, FleetProtocol.KEEP_ALIVE);
         ScheduledFuture<?> late = timer.schedule(() -> {
             if (!session.isClosing()) {
                 refuse(session, "timeout", "no fleet handshake within " + FleetProtocol.HANDSHAKE_MS + " ms");

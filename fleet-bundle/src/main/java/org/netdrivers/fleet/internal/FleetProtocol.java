@@ -8,6 +8,7 @@ import org.apache.mina.core.filterchain.DefaultIoFilterChainBuilder;
 import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.netdrivers.support.mina.MinaTransports;
 import org.netdrivers.support.mina.TlsFilter;
+import org.netdrivers.support.net.KeepAlive;
 
 /**
  * The fleet port's handshake, inside mutual TLS: the client sends one ASCII line
@@ -24,6 +25,12 @@ final class FleetProtocol {
     static final String TLS_PROTOCOL = "TLSv1.3";
     static final int MAX_LINE = 512;
     static final long HANDSHAKE_MS = 10_000;
+    /**
+     * TCP keepalive of every fleet connection, both ends: a runtime whose machine or network goes
+     * away ends the streams it served here (and they end there) within about a minute, instead of
+     * holding them open for ever.
+     */
+    static final KeepAlive KEEP_ALIVE = new KeepAlive(true, KeepAlive.IDLE_S, KeepAlive.INTERVAL_S, KeepAlive.COUNT);
 
     /** Refusal codes of an ERR answer. */
     static final String UNKNOWN = "unknown";
@@ -37,7 +44,7 @@ final class FleetProtocol {
     /** @param ssl the TLS context as it is when each session starts (the fleet's stores, loaded again when their files change) */
     static void chain(SocketSessionConfig config, DefaultIoFilterChainBuilder filters, java.util.function.Supplier<SSLContext> ssl,
             FirstLineFilter.Lines lines) {
-        MinaTransports.configure(config, true, false, 0);
+        MinaTransports.configure(config, true, 0);
         filters.addLast("tls", new TlsFilter(ssl, TLS_PROTOCOL));
         filters.addLast("handshake", new FirstLineFilter(MAX_LINE, lines));
     }

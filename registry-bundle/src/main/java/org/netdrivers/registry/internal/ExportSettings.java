@@ -9,6 +9,7 @@ import org.netdrivers.io.IoThreads;
 import org.netdrivers.api.NetworkConstants;
 import org.netdrivers.support.driver.ConfigReader;
 import org.netdrivers.support.driver.InvalidConfigurationException;
+import org.netdrivers.support.net.KeepAlive;
 import org.netdrivers.support.net.ReloadingTls;
 import org.netdrivers.support.net.SocketBuffers;
 import org.slf4j.Logger;
@@ -25,7 +26,7 @@ final class ExportSettings {
     private final IoThreads io;
     private final ScheduledThreadPoolExecutor timer;
     /** The configuration as last applied, whole: its checked fields and what is made of them once. */
-    private record Applied(RegistryConfig config, ReloadingTls tls, java.util.Set<String> tlsAllow) {
+    private record Applied(RegistryConfig config, ReloadingTls tls, java.util.Set<String> tlsAllow, KeepAlive keepAlive) {
     }
 
     private volatile Applied applied;
@@ -67,7 +68,8 @@ final class ExportSettings {
         SocketBuffers.check(config, checked.socket__buffer__bytes());
         SocketBuffers.check(config, UDP_SOCKET_BUFFER_FIELD, checked.udp__socket__buffer__bytes());
         ReloadingTls tls = Tls.context(config, checked);
-        applied = new Applied(checked, tls, Tls.allowList(config, checked.tls__allow()));
+        applied = new Applied(checked, tls, Tls.allowList(config, checked.tls__allow()), new KeepAlive(checked.keepalive(),
+                checked.keepalive__idle__s(), checked.keepalive__interval__s(), checked.keepalive__count()));
         if (tls != null) {
             lastTls = tls;
         }
@@ -215,6 +217,11 @@ final class ExportSettings {
     /** A TCP, TLS or Unix export's connection idle this many seconds is closed; 0: never. */
     int idleTimeoutSeconds() {
         return applied.config().idle__timeout__s();
+    }
+
+    /** TCP keepalive of a new TCP or TLS export connection. */
+    KeepAlive keepAlive() {
+        return applied.keepAlive();
     }
 
     /** Bound on open connections of one TCP or Unix export. */

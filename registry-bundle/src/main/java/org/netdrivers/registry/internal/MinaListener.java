@@ -40,9 +40,10 @@ final class MinaListener {
         if (listen.isUdp()) {
             return bindUdp(listen, context, clientLimit, accepted);
         }
-        // the registry's idle_timeout_s as it is when the connection comes (0: none)
+        // the registry's idle_timeout_s, keepalive and socket buffers as they are when the connection comes
         java.util.function.Function<org.apache.mina.core.session.IoSession, org.netdrivers.support.mina.MinaByteStream> streams =
                 session -> {
+                    MinaTransports.keepAlive(session, context.keepAlive());
                     followSocketBuffers(session, context.socketBufferBytes());
                     session.getConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.BOTH_IDLE,
                             context.idleTimeoutSeconds());

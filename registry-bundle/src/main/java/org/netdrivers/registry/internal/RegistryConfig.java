@@ -76,4 +76,23 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Connections the kernel queues for a TCP or Unix export before it accepts them (the kernel caps it at"
                     + " net.core.somaxconn); a burst of connects beyond it waits for a retransmit (TCP) or is refused (Unix).")
     int backlog() default 1024;
+
+    @AttributeDefinition(name = "TCP keepalive",
+            description = "Probe a TCP or TLS export's connection that carried nothing for a while, so that a client whose machine or"
+                    + " network went away (no FIN ever comes) is closed, with its device connection, instead of holding them for"
+                    + " ever: SO_KEEPALIVE with the three timings below, set on each new connection. An idle client that is"
+                    + " there answers the probes and stays.")
+    boolean keepalive() default true;
+
+    @AttributeDefinition(name = "Keepalive idle (s)", min = "1", max = "32767",
+            description = "With keepalive: seconds without a byte either way before the first probe (TCP_KEEPIDLE).")
+    int keepalive__idle__s() default org.netdrivers.support.net.KeepAlive.IDLE_S;
+
+    @AttributeDefinition(name = "Keepalive interval (s)", min = "1", max = "32767",
+            description = "With keepalive: seconds between unanswered probes (TCP_KEEPINTVL).")
+    int keepalive__interval__s() default org.netdrivers.support.net.KeepAlive.INTERVAL_S;
+
+    @AttributeDefinition(name = "Keepalive probes", min = "1", max = "127",
+            description = "With keepalive: unanswered probes after which the connection is closed (TCP_KEEPCNT).")
+    int keepalive__count() default org.netdrivers.support.net.KeepAlive.COUNT;
 }

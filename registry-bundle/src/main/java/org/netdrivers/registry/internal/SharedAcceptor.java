@@ -39,7 +39,7 @@ final class SharedAcceptor {
         acceptor = new DrainingSocketAcceptor(processor, this::accepted);
         acceptor.setReuseAddress(true);
         acceptor.setCloseOnDeactivation(false); // an export closes its own sessions (Binding.close)
-        MinaTransports.configure(acceptor.getSessionConfig(), true, false, socketBufferBytes);
+        MinaTransports.configure(acceptor.getSessionConfig(), true, socketBufferBytes);
         if (tls != null) {
             acceptor.getFilterChain().addLast("tls", tls);
         }

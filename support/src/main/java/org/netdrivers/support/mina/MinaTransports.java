@@ -1,6 +1,7 @@
 package org.netdrivers.support.mina;
 
 
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,6 +12,7 @@ import org.apache.mina.transport.socket.SocketSessionConfig;
 import org.apache.mina.transport.socket.nio.NioSession;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import org.netdrivers.io.IoThreads;
+import org.netdrivers.support.net.KeepAlive;
 
 /** Mina settings shared by the TCP driver and the TCP exports. */
 public final class MinaTransports {
@@ -38,16 +40,29 @@ public final class MinaTransports {
 
     /**
      * Read buffers adapt between 4 KiB and {@link #MAX_CHUNK}; the session never closes on idle.
+     * Keepalive is each session's own ({@link #keepAlive}).
      *
      * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF; 0 for the system's default
      */
-    public static void configure(SocketSessionConfig config, boolean tcpNoDelay, boolean keepAlive, int socketBufferBytes) {
+    public static void configure(SocketSessionConfig config, boolean tcpNoDelay, int socketBufferBytes) {
         socketBuffers(config, socketBufferBytes);
         config.setTcpNoDelay(tcpNoDelay);
-        config.setKeepAlive(keepAlive);
         config.setMinReadBufferSize(4096);
         config.setReadBufferSize(16 * 1024);
         config.setMaxReadBufferSize(MAX_CHUNK);
+    }
+
+    /**
+     * TCP keepalive of a new TCP session, set on its socket ({@link KeepAlive}): called when the
+     * session is created. A socket already closed (a peer that reset at once) is left alone: its
+     * session ends anyway.
+     */
+    public static void keepAlive(IoSession session, KeepAlive keepAlive) {
+        try {
+            keepAlive.apply((NetworkChannel) ((NioSession) session).getChannel());
+        } catch (java.io.IOException closed) {
+            // the session's close follows
+        }
     }
 
     /**

@@ -41,11 +41,11 @@ public class BridgeOverMinaTest {
         threads = Executors.newCachedThreadPool();
         io = new IoThreadsService("test-io", 2);
         connector = new NioSocketConnector(io.processor());
-        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+        MinaTransports.configure(connector.getSessionConfig(), true, 0);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "driver side", LIMIT), s -> { }));
         acceptor = new NioSocketAcceptor(io.processor());
         acceptor.setReuseAddress(true);
-        MinaTransports.configure(acceptor.getSessionConfig(), true, false, 0);
+        MinaTransports.configure(acceptor.getSessionConfig(), true, 0);
         acceptor.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "client side", LIMIT), client -> {
             lastClient = client;
             ConnectFuture f = connector.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), peerPort));

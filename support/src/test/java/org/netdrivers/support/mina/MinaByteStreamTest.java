@@ -38,7 +38,7 @@ public class MinaByteStreamTest {
         threads = Executors.newCachedThreadPool();
         io = new IoThreadsService("test-io", 1);
         connector = new NioSocketConnector(io.processor());
-        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+        MinaTransports.configure(connector.getSessionConfig(), true, 0);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "test stream", LIMIT), s -> { }));
     }
 

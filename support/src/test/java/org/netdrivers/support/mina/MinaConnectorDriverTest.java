@@ -243,7 +243,7 @@ public class MinaConnectorDriverTest {
     }
 
     private MinaConnectorDriver driver(InetSocketAddress target, String name, NioSocketConnector connector) throws Exception {
-        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+        MinaTransports.configure(connector.getSessionConfig(), true, 0);
         connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, name, 1 << 20), s -> { }));
         DriverSettings common = DriverSettings.read(new ConfigReader(Map.of("network.name", name)), "tcp");
         return new MinaConnectorDriver(common, io, connector, new HostTarget(target.getAddress().getHostAddress(), target, name),

@@ -115,7 +115,7 @@ public class TlsFilterTest {
         CompletableFuture<Void> all = new CompletableFuture<>();
         acceptor = new NioSocketAcceptor(io.processor());
         acceptor.setReuseAddress(true);
-        MinaTransports.configure(acceptor.getSessionConfig(), true, false, 0);
+        MinaTransports.configure(acceptor.getSessionConfig(), true, 0);
         acceptor.getFilterChain().addLast("tls", new TlsFilter(context(), "TLSv1.3"));
         acceptor.setHandler(new IoHandlerAdapter() {
             private long bytes;
@@ -139,7 +139,7 @@ public class TlsFilterTest {
         acceptor.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
 
         connector = new NioSocketConnector(io.processor());
-        MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+        MinaTransports.configure(connector.getSessionConfig(), true, 0);
         connector.getFilterChain().addLast("tls", new TlsFilter(context(), "TLSv1.3"));
         connector.setHandler(new IoHandlerAdapter() {
             @Override
@@ -174,11 +174,11 @@ public class TlsFilterTest {
             peer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             java.net.SocketAddress peerAddress = peer.getLocalAddress();
             connector = new NioSocketConnector(io.processor());
-            MinaTransports.configure(connector.getSessionConfig(), true, false, 0);
+            MinaTransports.configure(connector.getSessionConfig(), true, 0);
             connector.setHandler(new StreamIoHandler(s -> MinaTransports.tcpStream(s, "device side", window), s -> { }));
             acceptor = new NioSocketAcceptor(io.processor());
             acceptor.setReuseAddress(true);
-            MinaTransports.configure(acceptor.getSessionConfig(), true, false, 0);
+            MinaTransports.configure(acceptor.getSessionConfig(), true, 0);
             acceptor.getFilterChain().addLast("tls", new TlsFilter(context(), "TLSv1.3"));
             acceptor.setHandler(new StreamIoHandler(s -> MinaTransports.tlsHalfClosingStream(s, "client side", window), client -> {
                 // once the handshake is done, on the client session's thread: the device session joins it

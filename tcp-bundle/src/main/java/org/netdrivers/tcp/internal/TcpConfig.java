@@ -1,5 +1,6 @@
 package org.netdrivers.tcp.internal;
 
+import org.netdrivers.support.net.KeepAlive;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
@@ -32,8 +33,23 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "TCP_NODELAY", description = "Disable Nagle's algorithm on every connection.")
     boolean tcp__nodelay() default true;
 
-    @AttributeDefinition(name = "SO_KEEPALIVE", description = "Enable TCP keepalive on every connection.")
+    @AttributeDefinition(name = "TCP keepalive",
+            description = "Probe a connection that carried nothing for a while, so that a device switched off or rebooted (no FIN"
+                    + " ever comes) ends its streams instead of leaving them open for ever: SO_KEEPALIVE with the three timings below.")
     boolean keepalive() default false;
+
+    @AttributeDefinition(name = "Keepalive idle (s)", min = "1", max = "32767",
+            description = "With keepalive: seconds without a byte either way before the first probe (TCP_KEEPIDLE); a rebooted device"
+                    + " answers it with a reset.")
+    int keepalive__idle__s() default KeepAlive.IDLE_S;
+
+    @AttributeDefinition(name = "Keepalive interval (s)", min = "1", max = "32767",
+            description = "With keepalive: seconds between unanswered probes (TCP_KEEPINTVL).")
+    int keepalive__interval__s() default KeepAlive.INTERVAL_S;
+
+    @AttributeDefinition(name = "Keepalive probes", min = "1", max = "127",
+            description = "With keepalive: unanswered probes after which the connection fails (TCP_KEEPCNT).")
+    int keepalive__count() default KeepAlive.COUNT;
 
     @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes a stream reads ahead of its consumer before it stops reading the socket.")

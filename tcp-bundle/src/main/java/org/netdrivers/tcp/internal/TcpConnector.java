@@ -18,11 +18,13 @@ final class TcpConnector {
     static ManagedDriver create(DriverSettings common, TcpSettings settings, IoThreads io) {
         NioSocketConnector connector = MinaTransports.socketConnector(io);
         connector.setConnectTimeoutMillis(settings.connectTimeoutMs());
-        MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.keepAlive(),
-                settings.socketBufferBytes());
+        MinaTransports.configure(connector.getSessionConfig(), settings.tcpNoDelay(), settings.socketBufferBytes());
         connector.setHandler(new StreamIoHandler(
-                session -> MinaTransports.tcpStream(session, common.describe() + " to " + MinaTransports.remote("tcp", session),
-                        settings.bufferBytes()),
+                session -> {
+                    MinaTransports.keepAlive(session, settings.keepAlive());
+                    return MinaTransports.tcpStream(session, common.describe() + " to " + MinaTransports.remote("tcp", session),
+                            settings.bufferBytes());
+                },
                 stream -> { }));
         return new MinaConnectorDriver(common, io, connector, settings.target(), "tcp", settings.enableAddress());
     }
