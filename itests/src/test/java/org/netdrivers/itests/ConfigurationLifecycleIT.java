@@ -132,7 +132,7 @@ public class ConfigurationLifecycleIT extends NetdriversTestSupport {
                 "enable_address", "connect_timeout_ms", "buffer_bytes");
         assertFields("org.netdrivers.websocket", NetworkConstants.PID_WEBSOCKET, "network.name", "network.export", "url",
                 "enable_address", "headers", "subprotocols", "connect_timeout_ms", "trust_store", "trust_store_password",
-                "trust_store_type", "max_message_bytes", "buffer_bytes");
+                "trust_store_type", "max_message_bytes", "buffer_bytes", "ping_interval_s", "ping_timeout_s");
     }
 
     private void assertFields(String bundle, String pid, String... expected) {

@@ -163,6 +163,44 @@ public class WebSocketIT extends NetdriversTestSupport {
         }
     }
 
+    /**
+     * A server gone silent (it reads nothing more: no Close, no FIN, no Pong) fails the stream
+     * once a Ping went unanswered for ping_timeout_s; a server that answers Pings keeps an idle
+     * stream open; a stream that sends no Pings (ping_interval_s = 0) stays open on the silent one.
+     */
+    @Test
+    public void aServerGoneSilentFailsTheStreamThroughPingsAndAnIdleOneThatAnswersStays() throws Exception {
+        try (Peer server = server()) {
+            String at = "ws://127.0.0.1:" + port(server);
+            // the peer's /silent reads nothing after a first message: it answers no Ping, and sends no Close
+            wsDriver("wsp", at + "/silent", "ping_interval_s", 1, "ping_timeout_s", 1);
+            wsDriver("wsq", at + "/silent", "ping_interval_s", 0);
+            wsDriver("wse", at + "/echo", "ping_interval_s", 1, "ping_timeout_s", 1);
+            ByteStream frozen = await(driver("wsp").connect());
+            ByteStream unpinged = await(driver("wsq").connect());
+            ByteStream idle = await(driver("wse").connect());
+            sendText(frozen, "hello");
+            sendText(unpinged, "hello");
+            long t0 = System.nanoTime();
+            java.util.concurrent.CompletableFuture<Optional<ByteBuffer>> unpingedEnd = unpinged.receive().toCompletableFuture();
+            try {
+                Optional<ByteBuffer> got = frozen.receive().toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+                throw new AssertionError("the silent server's stream failed, not " + got);
+            } catch (java.util.concurrent.ExecutionException e) {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue("it says why: " + e.getCause().getMessage(), e.getCause().getMessage().contains("ping_timeout_s"));
+                assertTrue("after a second of silence and a second of an unanswered Ping, not at once: " + ms + " ms", ms >= 1500);
+                System.out.println("silent server: the stream failed after " + ms + " ms: " + e.getCause().getMessage());
+            }
+            Thread.sleep(1000); // the idle stream has been silent for 3 s and more: Pings answered
+            sendText(idle, "still here");
+            assertEquals("still here", new String(receiveMessage(idle), StandardCharsets.UTF_8));
+            assertTrue("without Pings the silent server's stream is still open", !unpingedEnd.isDone());
+            idle.close();
+            unpinged.close();
+        }
+    }
+
     @Test
     public void serverCloseIsEndOfStreamAndSendEofSendsACloseFrame() throws Exception {
         try (Peer server = server()) {
@@ -269,7 +307,10 @@ public class WebSocketIT extends NetdriversTestSupport {
     public void aSlowConsumerHoldsTheServerBack() throws Exception {
         try (Peer server = server()) {
             int exportPort = FreePort.find();
-            wsDriver("wsf", "ws://127.0.0.1:" + port(server) + "/echo", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + exportPort);
+            // Pings each second: a consumer that is behind holds the server's Pongs back with its messages, and must not
+            // be taken for a server gone silent
+            wsDriver("wsf", "ws://127.0.0.1:" + port(server) + "/echo", NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + exportPort,
+                    "ping_interval_s", 1, "ping_timeout_s", 1);
             awaitExport("tcp://127.0.0.1:" + exportPort);
             int count = 1024;
             int size = 64 * 1024;
@@ -277,7 +318,7 @@ public class WebSocketIT extends NetdriversTestSupport {
                 s.setSoTimeout((int) WAIT_MS);
                 s.setReceiveBufferSize(64 * 1024);
                 s.getOutputStream().write(("cmd:flood:" + count + ":" + size).getBytes(StandardCharsets.US_ASCII));
-                Thread.sleep(1500); // the client reads nothing meanwhile
+                Thread.sleep(3500); // the client reads nothing meanwhile
                 String sent = server.lastLine("SENT");
                 long sentWhilePaused = sent == null ? 0 : Long.parseLong(sent) * size;
                 InputStream in = s.getInputStream();
@@ -291,7 +332,7 @@ public class WebSocketIT extends NetdriversTestSupport {
                     }
                     total += n;
                 }
-                System.out.printf("websocket backpressure: the server had sent %d of %d bytes while the client paused 1.5 s;"
+                System.out.printf("websocket backpressure: the server had sent %d of %d bytes while the client paused 3.5 s;"
                         + " all %d bytes then arrived in order%n", sentWhilePaused, (long) count * size, total);
                 assertTrue("the server was held back: it sent " + sentWhilePaused + " bytes of " + (long) count * size
                         + " while nobody read", sentWhilePaused < (long) count * size / 2);

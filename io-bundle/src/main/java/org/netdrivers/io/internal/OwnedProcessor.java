@@ -335,7 +335,7 @@ final class OwnedProcessor extends NioProcessor {
         if (!(session.getChannel() instanceof SocketChannel)) {
             throw e;
         }
-        peerErrors.count(what, e);
+        peerErrors.count(what, session.getRemoteAddress(), e);
         session.closeNow();
         session.getFilterChain().fireExceptionCaught(e);
         return 0;

@@ -20,12 +20,15 @@ final class PeerErrors {
         this.refused = new EventCounter(intervalMillis, true);
     }
 
-    /** A peer ended a connection with {@code cause} ({@code what}: "read", "write"). */
-    void count(String what, Throwable cause) {
+    /**
+     * A peer ended a connection with {@code cause} ({@code what}: "read", "write"): a reset, or a
+     * peer that stopped answering (Connection timed out: keepalive probes or retransmissions).
+     */
+    void count(String what, Object peer, Throwable cause) {
         EventCounter.Due due = counter.count();
         if (due != null) {
-            LOG.info("{} connection(s) ended by their peer with an error in the last {} s (latest on {}: {}); {} in all",
-                    due.count(), due.seconds(), what,
+            LOG.info("{} connection(s) ended by their peer with an error in the last {} s (latest on {}, with {}: {}); {} in all",
+                    due.count(), due.seconds(), what, peer,
                     cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), due.total());
         }
     }

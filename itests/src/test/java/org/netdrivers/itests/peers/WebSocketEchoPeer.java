@@ -19,7 +19,9 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * {@code cmd:bigtext:N} (a text message of N times "é✓-"), {@code cmd:flood:COUNT:SIZE} (COUNT
  * binary messages of SIZE bytes, each filled with its index, as fast as the client takes them;
  * prints {@code SENT n} every 16 messages) and
- * {@code cmd:close} (closes the connection from the server's side, status 1000). Listens on
+ * {@code cmd:close} (closes the connection from the server's side, status 1000). On path
+ * {@code /silent}, a server that goes silent after the first message: it reads nothing more of the
+ * connection, which stays open, and so answers no Ping. Listens on
  * 127.0.0.1, prints {@code PORT n}, and stops when its standard input closes.
  *
  * <p>Arguments: {@code [--tls KEYSTORE.p12 PASSWORD]}.
@@ -54,6 +56,7 @@ public final class WebSocketEchoPeer {
                         + ";subprotocol=" + (offered.isEmpty() ? "none" : offered.get(0));
                 return new Echo(description);
             });
+            container.addMapping("/silent", (request, response, callback) -> new Silent());
         }));
         server.start();
         System.out.println("PORT " + connector.getLocalPort());
@@ -62,6 +65,22 @@ public final class WebSocketEchoPeer {
             // run until the test closes our input
         }
         server.stop();
+    }
+
+    /**
+     * A connection that asks Jetty for frames itself (no auto-demand) and stops asking after the
+     * first message: Jetty then reads nothing more of it, Pings included, as a server that hangs.
+     */
+    public static final class Silent implements Session.Listener {
+        @Override
+        public void onWebSocketOpen(Session s) {
+            s.demand();
+        }
+
+        @Override
+        public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+            callback.succeed(); // and no demand: silence from here on
+        }
     }
 
     /** One connection. */

@@ -58,4 +58,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Buffer bytes", min = "262144", max = "1073741824",
             description = "Bytes of received messages a stream holds ahead of its consumer before it stops asking the server for more.")
     int buffer__bytes() default 1024 * 1024;
+
+    @AttributeDefinition(name = "Ping interval (s)", min = "0", max = "3600",
+            description = "A stream that has heard nothing from the server for this long sends it a WebSocket Ping, so that a"
+                    + " server switched off or a network gone (no Close and no FIN ever come) ends the stream instead of leaving"
+                    + " it open for ever; every server answers Pings (RFC 6455). 0: no Pings.")
+    int ping__interval__s() default 20;
+
+    @AttributeDefinition(name = "Ping timeout (s)", min = "1", max = "3600",
+            description = "A Ping that nothing from the server follows within this long fails the stream and drops the connection.")
+    int ping__timeout__s() default 20;
 }

@@ -78,7 +78,7 @@ final class WebSocketConnector extends TrackingDriver {
             return refused;
         }
         WebSocketStream stream = new WebSocketStream(common.describe() + " to " + url(), settings.bufferBytes(),
-                settings.maxMessageBytes(), executor);
+                settings.maxMessageBytes(), executor, settings.pingIntervalS(), settings.pingTimeoutS());
         WebSocket.Builder builder = client.newWebSocketBuilder().connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()));
         for (String[] h : settings.headers()) {
             builder.header(h[0], h[1]);

@@ -18,7 +18,7 @@ import org.netdrivers.support.stream.Completions;
 
 /** A validated WebSocket driver configuration. */
 record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers, List<String> subprotocols,
-        int connectTimeoutMs, SSLContext sslContext, int maxMessageBytes, int bufferBytes) {
+        int connectTimeoutMs, SSLContext sslContext, int maxMessageBytes, int bufferBytes, int pingIntervalS, int pingTimeoutS) {
 
     /** Headers the opening handshake sets itself; the JDK refuses them (WebSocket.Builder.header, HttpClient). */
     private static final java.util.Set<String> HANDSHAKE_HEADERS = java.util.Set.of("sec-websocket-accept",
@@ -59,7 +59,7 @@ record WebSocketSettings(URI url, boolean enableAddress, List<String[]> headers,
             throw config.invalid(WebSocketConfig.SUBPROTOCOLS, "a subprotocol is offered twice: " + subprotocols);
         }
         return new WebSocketSettings(url, c.enable__address(), List.copyOf(headers), subprotocols, c.connect__timeout__ms(),
-                trust(config, c, url), c.max__message__bytes(), c.buffer__bytes());
+                trust(config, c, url), c.max__message__bytes(), c.buffer__bytes(), c.ping__interval__s(), c.ping__timeout__s());
     }
 
     private static URI url(ConfigReader config, String text) throws InvalidConfigurationException {

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
+import org.netdrivers.support.stream.Delays;
 import org.netdrivers.support.stream.QueuedStream;
 
 /**
@@ -21,6 +23,13 @@ import org.netdrivers.support.stream.QueuedStream;
  * direction; messages the server still sends are received until its own Close, which ends the
  * stream. {@link #close()} sends a Close frame and gives the server {@link #CLOSE_WAIT_MS} to
  * answer before the connection is dropped.
+ *
+ * <p>A stream that has heard nothing from the server for {@code ping_interval_s} sends it a Ping;
+ * when nothing at all (a Pong, a message) follows within {@code ping_timeout_s}, the server or the
+ * network is gone without a word (a device switched off, a cable pulled): the stream fails and the
+ * connection is dropped. While the consumer is behind, the server's answers wait behind the
+ * messages not yet asked for, so the wait starts again once it catches up. The Pings run on
+ * the shared timer ({@link Delays}): no thread per stream.
  */
 final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
     static final long CLOSE_WAIT_MS = 2000;
@@ -28,7 +37,11 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
 
     private final int maxMessage;
     private final Executor executor;
+    private final long pingIntervalNanos; // 0: no Pings
+    private final long pingTimeoutNanos;
     private volatile WebSocket socket;
+    /** When the server was last heard from: a message, a Pong, a Ping, the handshake. */
+    private volatile long heardNanos;
 
     // the listener's own state: the JDK calls a listener one method at a time
     private ByteBuffer binaryParts;
@@ -38,11 +51,20 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
     private boolean paused;
     private boolean owed;
     private CompletableFuture<Void> sendTail = CompletableFuture.completedFuture(null);
+    /** When the unanswered Ping was sent; 0 while none is. */
+    private long pingSentNanos;
+    private java.util.concurrent.ScheduledFuture<?> pingCheck;
 
-    WebSocketStream(String label, long limit, int maxMessage, Executor executor) {
+    /**
+     * @param pingIntervalS seconds of silence from the server before a Ping; 0 for none
+     * @param pingTimeoutS seconds a Ping may go unanswered
+     */
+    WebSocketStream(String label, long limit, int maxMessage, Executor executor, int pingIntervalS, int pingTimeoutS) {
         super(label, Math.max(limit, 4L * CHUNK_HINT), CHUNK_HINT, false);
         this.maxMessage = maxMessage;
         this.executor = executor;
+        this.pingIntervalNanos = TimeUnit.SECONDS.toNanos(pingIntervalS);
+        this.pingTimeoutNanos = TimeUnit.SECONDS.toNanos(pingTimeoutS);
     }
 
     // ---- WebSocket.Listener
@@ -50,11 +72,28 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
     @Override
     public void onOpen(WebSocket webSocket) {
         socket = webSocket;
+        heardNanos = System.nanoTime();
+        checkPingIn(pingIntervalNanos);
         webSocket.request(1);
     }
 
     @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+        heardNanos = System.nanoTime();
+        requestNext();
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+        heardNanos = System.nanoTime(); // the JDK answers it with a Pong
+        requestNext();
+        return null;
+    }
+
+    @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        heardNanos = System.nanoTime();
         if (binaryParts == null && last) {
             if (tooBig(data.remaining())) {
                 return null;
@@ -85,6 +124,7 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        heardNanos = System.nanoTime();
         if (textParts == null) {
             textParts = new StringBuilder();
         }
@@ -131,6 +171,65 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
         return true;
     }
 
+    private void checkPingIn(long nanos) {
+        if (pingIntervalNanos == 0) {
+            return;
+        }
+        synchronized (this) {
+            if (!isClosed()) {
+                pingCheck = Delays.after(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), this::checkPing);
+            }
+        }
+    }
+
+    /**
+     * On the timer: fails the stream when its Ping went unanswered for the timeout, sends one when
+     * the server has been silent for the interval, and comes back when the next of these is due.
+     */
+    private void checkPing() {
+        WebSocket ws = socket;
+        if (ws.isInputClosed()) {
+            return; // the server's Close came, or the connection failed: nothing more to hear
+        }
+        long now = System.nanoTime();
+        long next;
+        boolean ping = false;
+        synchronized (this) {
+            if (paused || owed) {
+                pingSentNanos = 0; // the server's answers wait behind the messages not asked for yet
+                next = pingIntervalNanos;
+            } else {
+                if (pingSentNanos != 0 && heardNanos - pingSentNanos > 0) {
+                    pingSentNanos = 0; // answered
+                }
+                if (pingSentNanos != 0) {
+                    next = now - pingSentNanos >= pingTimeoutNanos ? -1 : pingSentNanos + pingTimeoutNanos - now;
+                } else if (now - heardNanos >= pingIntervalNanos) {
+                    pingSentNanos = now;
+                    ping = true;
+                    next = pingTimeoutNanos;
+                } else {
+                    next = Math.max(heardNanos + pingIntervalNanos - now, TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            }
+        }
+        if (next < 0) {
+            transportFailed(new java.io.IOException("no answer from the server within " + TimeUnit.NANOSECONDS.toSeconds(pingTimeoutNanos)
+                    + " s of a WebSocket Ping (ping_timeout_s): the server or the network is gone"));
+            ws.abort();
+            transportClosed(false);
+            return;
+        }
+        if (ping) {
+            try {
+                ws.sendPing(ByteBuffer.allocate(0));
+            } catch (IllegalStateException previousNotSent) {
+                // the last Ping is still being written (the network holds it back): its wait goes on
+            }
+        }
+        checkPingIn(next);
+    }
+
     /** Asks for the next message unless the consumer is behind; then {@link #resumeReading()} asks. */
     private void requestNext() {
         synchronized (this) {
@@ -161,6 +260,11 @@ final class WebSocketStream extends QueuedStream implements WebSocket.Listener {
 
     @Override
     protected void closeTransport() {
+        synchronized (this) {
+            if (pingCheck != null) {
+                pingCheck.cancel(false);
+            }
+        }
         WebSocket ws = socket;
         if (ws == null) {
             return;
