@@ -191,6 +191,32 @@ public class TcpExportIT extends NetdriversTestSupport {
      * including after a change (as a registry configuration that Config Admin delivers after the
      * driver's, at a start), as {@code ss} reports them.
      */
+    /** What a test looks at on a connection to an export, with the test's end of it. */
+    private interface Look<T> {
+        T at(Socket client) throws Exception;
+    }
+
+    /**
+     * A connection to the export at {@code port} every 100 ms, each carrying a byte each way, until
+     * what {@code look} finds on one satisfies {@code until} (a change of the registry's settings
+     * reaches the next connection once Config Admin has delivered it), 50 at most.
+     *
+     * @return what {@code look} found on the last connection
+     */
+    private static <T> T connectUntil(int port, Look<T> look, java.util.function.Predicate<T> until) throws Exception {
+        T found = null;
+        for (int i = 0; i < 50 && (found == null || !until.test(found)); i++) {
+            Thread.sleep(i == 0 ? 0 : 100);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout((int) WAIT_MS);
+                s.getOutputStream().write('k');
+                assertEquals('k', s.getInputStream().read());
+                found = look.at(s);
+            }
+        }
+        return found;
+    }
+
     /**
      * TCP keepalive, as {@code ss} reports the kernel's timers: the registry's on the connections
      * a TCP export accepts (on by default), the TCP driver's on its connections to the device, each
@@ -210,18 +236,10 @@ public class TcpExportIT extends NetdriversTestSupport {
                     "port", device.port(), "keepalive", true, "keepalive_idle_s", 11,
                     NetworkConstants.NETWORK_EXPORT, "tcp://127.0.0.1:" + port));
             awaitExport("tcp://127.0.0.1:" + port);
-            Double client = null;
-            Double toDevice = null;
-            for (int i = 0; i < 50 && !(client != null && client > 21 && client <= 23); i++) { // until the change applies
-                Thread.sleep(i == 0 ? 0 : 100);
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    s.setSoTimeout((int) WAIT_MS);
-                    s.getOutputStream().write('k');
-                    assertEquals('k', s.getInputStream().read());
-                    client = Tools.keepaliveSeconds(":" + port, ":" + s.getLocalPort());
-                    toDevice = Tools.keepaliveSeconds(null, ":" + device.port());
-                }
-            }
+            Double[] seen = connectUntil(port, s -> new Double[] {Tools.keepaliveSeconds(":" + port, ":" + s.getLocalPort()),
+                    Tools.keepaliveSeconds(null, ":" + device.port())}, at -> at[0] != null && at[0] > 21 && at[0] <= 23);
+            Double client = seen[0];
+            Double toDevice = seen[1];
             String listing = Tools.run(java.util.List.of("ss", "-t", "-n", "-o", "state", "established"), "");
             assertTrue("the export's side of a client connection probes after the registry's 23 s: " + client + "\n" + listing,
                     client != null && client > 21 && client <= 23);
@@ -229,15 +247,7 @@ public class TcpExportIT extends NetdriversTestSupport {
                     toDevice != null && toDevice > 9 && toDevice <= 11);
 
             registrySettings(Map.of("keepalive", false));
-            for (int i = 0; i < 50 && !(client != null && client == -1); i++) {
-                Thread.sleep(i == 0 ? 0 : 100);
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    s.setSoTimeout((int) WAIT_MS);
-                    s.getOutputStream().write('k');
-                    assertEquals('k', s.getInputStream().read());
-                    client = Tools.keepaliveSeconds(":" + port, ":" + s.getLocalPort());
-                }
-            }
+            client = connectUntil(port, s -> Tools.keepaliveSeconds(":" + port, ":" + s.getLocalPort()), at -> at != null && at == -1);
             assertEquals("with keepalive = false the next client connection is not probed", Double.valueOf(-1), client);
         } finally {
             registryDefaults();
@@ -256,16 +266,8 @@ public class TcpExportIT extends NetdriversTestSupport {
         awaitExport("tcp://127.0.0.1:" + port);
         try {
             registrySettings(Map.of("socket_buffer_bytes", 65536));
-            int[] seen = null;
-            for (int i = 0; i < 50 && !Tools.buffersAt(seen, 65536); i++) { // a connection each 100 ms until the change applies
-                Thread.sleep(i == 0 ? 0 : 100);
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    s.setSoTimeout((int) WAIT_MS);
-                    s.getOutputStream().write('s');
-                    assertEquals('s', s.getInputStream().read());
-                    seen = Tools.socketBuffers("-t", "ESTAB", ":" + port, ":" + s.getLocalPort());
-                }
-            }
+            int[] seen = connectUntil(port, s -> Tools.socketBuffers("-t", "ESTAB", ":" + port, ":" + s.getLocalPort()),
+                    at -> Tools.buffersAt(at, 65536));
             assertTrue("the accepted socket at 65536: " + java.util.Arrays.toString(seen), Tools.buffersAt(seen, 65536));
         } finally {
             registryDefaults();
