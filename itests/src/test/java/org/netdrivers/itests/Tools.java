@@ -38,13 +38,25 @@ final class Tools {
      * where there is none.
      */
     static int[] socketBuffers(String protocol, String state, String local, String peer) throws IOException, InterruptedException {
-        String ss = run(List.of("ss", protocol, "-a", "-n", "-m", "-O"), "");
-        return ss.lines().filter(l -> {
-            String[] columns = l.trim().split("\\s+");
-            return columns.length > 5 && columns[0].equals(state) && (local == null || columns[3].endsWith(local))
+        String line = ssLine(protocol, "-m", state, local, peer);
+        java.util.regex.Matcher m = line == null ? null : SKMEM.matcher(line);
+        return m != null && m.find() ? new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))} : null;
+    }
+
+    /**
+     * The line of one socket in {@code ss PROTOCOL -a -n -O} with {@code detail} ({@code -m}
+     * memory, {@code -o} timers): the first in {@code state} whose local address ends with
+     * {@code local} and whose peer address ends with {@code peer} (either: any where null); null
+     * where there is none.
+     */
+    private static String ssLine(String protocol, String detail, String state, String local, String peer)
+            throws IOException, InterruptedException {
+        String ss = run(List.of("ss", protocol, "-a", "-n", detail, "-O"), "");
+        return ss.lines().map(String::trim).filter(l -> {
+            String[] columns = l.split("\\s+");
+            return columns.length > 4 && columns[0].equals(state) && (local == null || columns[3].endsWith(local))
                     && (peer == null || columns[4].endsWith(peer));
-        }).map(SKMEM::matcher).filter(java.util.regex.Matcher::find)
-                .map(m -> new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))}).findFirst().orElse(null);
+        }).findFirst().orElse(null);
     }
 
     private static final java.util.regex.Pattern SKMEM = java.util.regex.Pattern.compile("rb(\\d+),t\\d+,tb(\\d+)");
@@ -63,11 +75,7 @@ final class Tools {
      */
     static Double keepaliveSeconds(String local, String peer) throws IOException, InterruptedException {
         for (int i = 0; ; i++) {
-            String ss = run(List.of("ss", "-t", "-n", "-o", "-H", "state", "established"), "");
-            String line = ss.lines().map(String::trim).filter(l -> {
-                String[] c = l.split("\\s+");
-                return c.length >= 4 && (local == null || c[2].endsWith(local)) && (peer == null || c[3].endsWith(peer));
-            }).findFirst().orElse(null);
+            String line = ssLine("-t", "-o", "ESTAB", local, peer);
             if (line == null) {
                 return null;
             }

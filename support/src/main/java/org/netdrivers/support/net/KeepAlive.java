@@ -26,9 +26,6 @@ import org.slf4j.LoggerFactory;
  * stay, said once.
  */
 public record KeepAlive(boolean on, int idleSeconds, int intervalSeconds, int count) {
-    /** No probes: the kernel's default for a new socket. */
-    public static final KeepAlive OFF = new KeepAlive(false, 0, 0, 0);
-
     /** The defaults of the configuration fields: a rebooted peer is found after about 30 s of silence, a vanished one after about 60 s. */
     public static final int IDLE_S = 30;
     public static final int INTERVAL_S = 10;

@@ -38,6 +38,8 @@ import org.netdrivers.support.net.KeepAlive;
  * stream with keepalive, and only with it.
  */
 public class KeepAliveTest {
+    /** No probes: the kernel's default for a new socket. */
+    private static final KeepAlive OFF = new KeepAlive(false, 0, 0, 0);
     private IoThreadsService io;
     private final List<NioSocketConnector> connectors = new ArrayList<>();
 
@@ -63,7 +65,7 @@ public class KeepAliveTest {
             assertEquals(Integer.valueOf(7), probingChannel.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
             assertEquals(Integer.valueOf(3), probingChannel.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
             assertEquals(Integer.valueOf(4), probingChannel.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT));
-            MinaByteStream silent = connect(io, connectors, KeepAlive.OFF, port);
+            MinaByteStream silent = connect(io, connectors, OFF, port);
             assertEquals(Boolean.FALSE, channel(silent).getOption(StandardSocketOptions.SO_KEEPALIVE));
 
             // the kernel's own view, through iproute2's ss: a keepalive timer runs on the first alone
@@ -164,7 +166,7 @@ public class KeepAliveTest {
                 peer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 int port = ((InetSocketAddress) peer.getLocalAddress()).getPort();
                 MinaByteStream probing = connect(io, connectors, new KeepAlive(true, 1, 1, 2), port);
-                MinaByteStream silent = connect(io, connectors, KeepAlive.OFF, port);
+                MinaByteStream silent = connect(io, connectors, OFF, port);
                 List<SocketChannel> accepted = List.of(peer.accept(), peer.accept());
                 for (MinaByteStream s : List.of(probing, silent)) {
                     s.send(ByteBuffer.wrap(new byte[] {1})).toCompletableFuture().get(5, TimeUnit.SECONDS);
